@@ -1,0 +1,6 @@
+/** Every sub-command, one file each; add a command by adding its registrar here. */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

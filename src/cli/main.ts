@@ -1,0 +1,33 @@
+/**
+ * The `faultline` command: a thin shell over the library. Each sub-command lives in its own file under
+ * ./commands and registers itself on the program; this file only wires them and maps errors to exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.js';
+import { exitCodeOf, formatCliError } from './errors.js';
+import { packageVersion } from './version.js';
+
+export function createProgram(): Command {
+  const program = new Command('faultline')
+    .description('Seeded, replayable fault injection for services and distributed systems.')
+    .version(packageVersion(), '-V, --version', 'print the faultline version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version "errors" are normal exits; commander already printed what it had to say.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`${formatCliError(err)}\n`);
+    return exitCodeOf(err);
+  }
+}
