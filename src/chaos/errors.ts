@@ -51,6 +51,19 @@ const DEFAULT_SYSCALL: Record<string, string> = {
   EAGAIN: 'read',
 };
 
+/** Codes that come from sockets, whose messages Node writes as `syscall CODE address:port`. */
+const SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRINUSE',
+  'EADDRNOTAVAIL',
+  'EPIPE',
+]);
+
 /** getaddrinfo errors are not in libuv's errno map with the codes Node's DNS layer uses. */
 const DNS_ERRNO: Record<string, [number, string]> = {
   EAI_AGAIN: [-3001, 'temporary failure'],
@@ -99,7 +112,7 @@ export function systemError(code: string, details: SystemErrorDetails = {}): Nod
     message = `${syscall} ${code}${details.hostname ? ` ${details.hostname}` : ''}`;
   } else if (details.path !== undefined) {
     message = `${code}: ${description}, ${syscall} '${details.path}'${details.dest ? ` -> '${details.dest}'` : ''}`;
-  } else if (details.address !== undefined || ['connect', 'read', 'write', 'listen'].includes(syscall)) {
+  } else if (details.address !== undefined || SOCKET_CODES.has(code)) {
     const where = details.address
       ? ` ${details.address}${details.port !== undefined ? `:${details.port}` : ''}`
       : '';

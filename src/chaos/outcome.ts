@@ -116,7 +116,10 @@ export function resolveOutcome(
     mark(error, m);
     Object.assign(detail, errorDetail(error));
   }
-  const entry: TraceEntry = { site, index, rule: decision.ruleId, action: kind, detail };
+  // A replayed fault is recorded as it was, so a replay's trace equals the original's.
+  const entry: TraceEntry = replay
+    ? { site, index, rule: replay.rule, action: replay.action, detail: { ...replay.detail } }
+    : { site, index, rule: decision.ruleId, action: kind, detail };
   injector.record(entry);
   return { kind, delayMs, error, value, hang, emit, passThrough, entry };
 }

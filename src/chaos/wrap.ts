@@ -38,7 +38,12 @@ export interface WrapOptions {
   replay?: Trace | TraceJSON | string;
   /** Wrap objects the methods return (and resolve to), e.g. `client.db('x').collection('y')`. */
   deep?: boolean | ((value: object, method: string) => boolean);
-  /** Calling conventions that cannot be guessed: `{ query: 'callback', parseSync: 'sync' }`. */
+  /**
+   * Calling conventions that cannot be seen before a method's first call: `{ query: 'callback', parse: 'sync' }`,
+   * `'*'` for every method. Without one, `async function`s are async, a trailing function argument is a callback,
+   * a name ending in `Sync` is sync, an earlier pass-through call shows the shape, and anything else is taken as
+   * `shapes['*']`, by default async.
+   */
   shapes?: Readonly<Record<string, CallShape>>;
   /** Called with every fault as it is injected. */
   onFault?: (entry: TraceEntry) => void;
@@ -268,6 +273,7 @@ function methodWrapper(
   const declared = driver.options.errors;
   const deep = driver.options.deep;
   const fixedShape = driver.options.shapes?.[method];
+  const fallbackShape = driver.options.shapes?.['*'] ?? 'async';
   let observed: CallShape | undefined = fixedShape;
   const state: SiteState<ErrorSpec> = own.site(site, method);
 
@@ -287,11 +293,12 @@ function methodWrapper(
       if (observed === undefined) observed = isThenable(result) ? 'async' : 'sync';
       return deep ? wrapResult(driver, site, method, result) : result;
     }
-    const scopeDeclared = injector === own ? declared : (activeScope()?.errors ?? declared);
+    const scopeErrors = injector === own ? undefined : activeScope()?.errors;
+    const scopeDeclared = scopeErrors ? { ...declared, ...scopeErrors } : declared;
     const outcome = resolveOutcome(injector, st, decision, args, scopeDeclared);
     if (driver.seedSource === 'random' && injector === own)
       announceRandomSeed(own.seed, `chaos driver "${driver.rootName}"`);
-    const shape = fixedShape ?? declaredShape(fn, method, args) ?? observed ?? 'async';
+    const shape = fixedShape ?? declaredShape(fn, method, args) ?? observed ?? fallbackShape;
     const callThrough = () => {
       const result = fn.apply(target, args);
       return deep ? wrapResult(driver, site, method, result) : result;
