@@ -4,3 +4,4 @@
 
 export * from './chaos/index.js';
 export * from './core/index.js';
+export * from './failpoint/index.js';
