@@ -9,7 +9,6 @@ import { applyFailpointEnvironment } from './env.js';
 
 export {
   createFailpointClient,
-  endpointUrl,
   FailpointClient,
   type FailpointClientOptions,
   FailpointEndpointError,
@@ -39,8 +38,6 @@ export {
 export {
   type FailpointServer,
   type FailpointServerOptions,
-  isLoopbackHost,
-  parseHostPort,
   startFailpointServer,
 } from './server.js';
 

@@ -1,6 +1,7 @@
 /** Every sub-command, one file each; add a command by adding its registrar here. */
 import type { Command } from 'commander';
+import { registerFailpointCommand } from './failpoint.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerFailpointCommand];
