@@ -1,0 +1,164 @@
+/**
+ * `faultline load URL --rate 500/s --duration 30s` (open model) or `--connections 50` (closed model), or
+ * `faultline load --command "…"` to run a program as the load. A live progress line while it runs (rewritten in
+ * place on a terminal, one plain line per second otherwise), a summary table at the end, or `--json`.
+ */
+import type { Command } from 'commander';
+import { InvalidOptionError } from '../../core/errors.js';
+import { runCommandLoad } from '../../load/command-runner.js';
+import { formatProgress, formatSummary } from '../../load/format.js';
+import { type LoadOptions, type LoadResult, runLoad } from '../../load/http-runner.js';
+import { parseDuration, parsePositiveInt, parseRate } from '../../load/parse.js';
+import type { LoadProgress } from '../../load/recorder.js';
+import { parseVariableSpec, type VariableSpec } from '../../load/template.js';
+
+interface LoadCliOptions {
+  rate?: string;
+  duration: string;
+  connections?: string;
+  ramp?: string;
+  think?: string;
+  method?: string;
+  header: string[];
+  body?: string;
+  timeout: string;
+  seed?: string;
+  var: string[];
+  maxInFlight?: string;
+  command?: string;
+  once?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function parseHeaders(list: string[]): Record<string, string> | undefined {
+  if (list.length === 0) return undefined;
+  const headers: Record<string, string> = {};
+  for (const h of list) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new InvalidOptionError('--header', `expected 'Name: value', got '${h}'`);
+    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+  }
+  return headers;
+}
+
+function parseVars(list: string[]): Record<string, VariableSpec> | undefined {
+  if (list.length === 0) return undefined;
+  const vars: Record<string, VariableSpec> = {};
+  for (const v of list) {
+    const i = v.indexOf('=');
+    if (i <= 0) throw new InvalidOptionError('--var', `expected NAME=SPEC (e.g. key=zipf:1000), got '${v}'`);
+    const name = v.slice(0, i);
+    vars[name] = parseVariableSpec(v.slice(i + 1), `--var ${name}`);
+  }
+  return vars;
+}
+
+function progressWriter(json: boolean): { onProgress?: (p: LoadProgress) => void; end(): void } {
+  if (json) return { end() {} };
+  const tty = process.stdout.isTTY === true;
+  let wrote = false;
+  return {
+    onProgress(p) {
+      wrote = true;
+      if (tty) process.stdout.write(`\r\x1b[2K${formatProgress(p)}`);
+      else process.stdout.write(`${formatProgress(p)}\n`);
+    },
+    end() {
+      if (tty && wrote) process.stdout.write('\n');
+    },
+  };
+}
+
+/** Registers `faultline load`. */
+export function registerLoad(program: Command): void {
+  program
+    .command('load')
+    .description(
+      'generate HTTP load (open model with --rate, closed with --connections) or run a command as load',
+    )
+    .argument('[url]', 'target URL, e.g. http://127.0.0.1:8080/items')
+    .option(
+      '--rate <rate>',
+      'open model: arrival rate, e.g. 500/s (latency measured from the intended send time)',
+    )
+    .option('--duration <duration>', 'how long to send, e.g. 30s', '10s')
+    .option('--connections <n>', 'closed model: virtual users; open model: pool connections')
+    .option('--ramp <duration>', 'open model: ramp from 0 to --rate over this long (part of --duration)')
+    .option('--think <duration>', 'closed model / command: pause between a response and the next request')
+    .option('-m, --method <method>', 'HTTP method', 'GET')
+    .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect, [])
+    .option('--body <body>', 'request body; {{name}} placeholders are filled from --var')
+    .option('--timeout <duration>', 'per-request timeout (headers, and body inactivity)', '10s')
+    .option('--seed <seed>', 'seed for --var draws', '0')
+    .option(
+      '--var <name=spec>',
+      'placeholder source: uniform:1-1000, zipf:1000[:s], oneof:a,b, seq',
+      collect,
+      [],
+    )
+    .option(
+      '--max-in-flight <n>',
+      'open model: drop (and count) arrivals beyond this many outstanding requests',
+    )
+    .option('--command <command>', 'run this shell command as the load instead of HTTP')
+    .option('--once', 'with --command: run it once (per connection) instead of repeatedly')
+    .option('--json', 'print the result (summary and per-second series) as JSON')
+    .action(async (url: string | undefined, o: LoadCliOptions) => {
+      const durationMs = parseDuration(o.duration, '--duration');
+      const timeoutMs = parseDuration(o.timeout, '--timeout');
+      const thinkTimeMs = o.think === undefined ? undefined : parseDuration(o.think, '--think');
+      const connections =
+        o.connections === undefined ? undefined : parsePositiveInt(o.connections, '--connections');
+      const out = progressWriter(o.json === true);
+      let result: LoadResult;
+      if (o.command !== undefined) {
+        if (url !== undefined)
+          throw new InvalidOptionError('--command', 'give either a URL or --command, not both');
+        if (o.rate !== undefined) throw new InvalidOptionError('--rate', 'does not apply to --command');
+        result = await runCommandLoad({
+          command: o.command,
+          mode: o.once ? 'once' : 'repeat',
+          durationMs,
+          concurrency: connections ?? 1,
+          timeoutMs,
+          thinkTimeMs,
+          onProgress: out.onProgress,
+        });
+      } else {
+        if (url === undefined) throw new InvalidOptionError('url', 'give a target URL (or --command)');
+        const options: LoadOptions = {
+          url,
+          durationMs,
+          timeoutMs,
+          connections,
+          thinkTimeMs,
+          seed: o.seed,
+          vars: parseVars(o.var),
+          requests: {
+            method: o.method,
+            // The URL's own text, not URL.pathname: parsing would percent-encode {{placeholders}}.
+            path: /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^#]*)/i.exec(url)?.[1] || '/',
+            headers: parseHeaders(o.header),
+            body: o.body,
+          },
+          onProgress: out.onProgress,
+        };
+        if (o.rate !== undefined) {
+          options.rate = parseRate(o.rate, '--rate');
+          if (thinkTimeMs !== undefined)
+            throw new InvalidOptionError('--think', 'applies to the closed model only');
+          if (o.ramp !== undefined) options.rampMs = parseDuration(o.ramp, '--ramp');
+          if (o.maxInFlight !== undefined)
+            options.maxInFlight = parsePositiveInt(o.maxInFlight, '--max-in-flight');
+        } else if (o.ramp !== undefined) {
+          throw new InvalidOptionError('--ramp', 'needs --rate (the open model)');
+        }
+        result = await runLoad(options);
+      }
+      out.end();
+      if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(`${formatSummary(result)}\n`);
+    });
+}

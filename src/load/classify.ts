@@ -1,0 +1,47 @@
+/**
+ * Maps what a request ended with to an {@link OutcomeClass}. Transport errors arrive from undici and Node with
+ * many codes for few causes; the KPIs only care about the cause (did the server time out, drop the connection,
+ * refuse it, or something else), so the mapping lives in one place.
+ */
+import type { OutcomeClass } from './samples.js';
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ABORT_ERR_TIMEOUT',
+]);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED']);
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/** The status class of an HTTP status code. */
+export function statusClass(status: number): OutcomeClass {
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  if (status >= 300) return '3xx';
+  if (status >= 200) return '2xx';
+  return '1xx';
+}
+
+/** The default rule for an acceptable response: 200–399. */
+export function defaultOk(status: number): boolean {
+  return status >= 200 && status < 400;
+}
+
+/** Classifies a transport error (no HTTP status) by its code, or its cause's code. */
+export function classifyError(err: unknown): OutcomeClass {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e !== null && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (TIMEOUT_CODES.has(code)) return 'timeout';
+      if (REFUSED_CODES.has(code)) return 'refused';
+      if (RESET_CODES.has(code)) return 'reset';
+    }
+    if ((e as { name?: unknown }).name === 'TimeoutError') return 'timeout';
+    e = (e as { cause?: unknown }).cause;
+  }
+  return 'other';
+}

@@ -1,0 +1,107 @@
+/**
+ * The load generator's only contact with time. The open-model scheduler and the closed-model loop read the
+ * clock and arm timers through this interface, so their logic can run against {@link createFakeClock} in unit
+ * tests (exact intended send times, no waiting) and against {@link systemClock} for real runs.
+ */
+
+/** A timer handle returned by {@link Clock.setTimeout}; opaque to callers. */
+export type TimerHandle = unknown;
+
+/** Monotonic time, a wall-clock anchor and timers. */
+export interface Clock {
+  /** Monotonic milliseconds (fractional, microsecond resolution or better). Only differences are meaningful. */
+  nowMs(): number;
+  /** Monotonic nanoseconds, for callers that want integer resolution. */
+  nowNs(): bigint;
+  /** Wall-clock milliseconds since the epoch; read once per run to anchor the recorded series. */
+  epochMs(): number;
+  /**
+   * Calls `fn` after `ms` milliseconds (fractional allowed). Implementations may fire early by less than a
+   * millisecond; callers re-check {@link Clock.nowMs} and re-arm.
+   */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timer armed by {@link Clock.setTimeout}; unknown handles are ignored. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/**
+ * The real clock: `performance.now()` for time; sub-millisecond delays use `setImmediate` because Node's
+ * timers have millisecond granularity, longer ones `setTimeout` rounded down (the caller re-arms for the rest).
+ */
+export const systemClock: Clock = {
+  nowMs: () => performance.now(),
+  nowNs: () => process.hrtime.bigint(),
+  epochMs: () => Date.now(),
+  setTimeout(fn, ms) {
+    if (ms < 1) return { immediate: setImmediate(fn) };
+    return { timeout: setTimeout(fn, Math.floor(ms)) };
+  },
+  clearTimeout(handle) {
+    const h = handle as { immediate?: NodeJS.Immediate; timeout?: NodeJS.Timeout } | undefined;
+    if (h?.immediate) clearImmediate(h.immediate);
+    if (h?.timeout) clearTimeout(h.timeout);
+  },
+};
+
+/** A clock whose time moves only when {@link FakeClock.advance} is called. */
+export interface FakeClock extends Clock {
+  /** Moves time forward by `ms`, firing every timer that falls due, in due order, at its exact due time. */
+  advance(ms: number): void;
+  /** Runs timers until none are left or `limitMs` of fake time has passed; returns the time reached. */
+  runAll(limitMs?: number): number;
+  /** How many timers are armed. */
+  pending(): number;
+}
+
+/** A deterministic clock for tests: starts at `startMs` (monotonic) with epoch anchor `epochMs`. */
+export function createFakeClock(startMs = 0, epochMs = 0): FakeClock {
+  let now = startMs;
+  let seq = 0;
+  const timers = new Map<number, { due: number; seq: number; fn: () => void }>();
+
+  function nextDue(): { id: number; due: number; fn: () => void } | undefined {
+    let best: { id: number; due: number; seq: number; fn: () => void } | undefined;
+    for (const [id, t] of timers) {
+      if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = { id, ...t };
+    }
+    return best;
+  }
+
+  const clock: FakeClock = {
+    nowMs: () => now,
+    nowNs: () => BigInt(Math.round(now * 1e6)),
+    epochMs: () => epochMs + (now - startMs),
+    setTimeout(fn, ms) {
+      const id = ++seq;
+      timers.set(id, { due: now + Math.max(0, ms), seq: id, fn });
+      return id;
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number);
+    },
+    advance(ms) {
+      const target = now + ms;
+      for (;;) {
+        const t = nextDue();
+        if (!t || t.due > target) break;
+        timers.delete(t.id);
+        now = Math.max(now, t.due);
+        t.fn();
+      }
+      now = target;
+    },
+    runAll(limitMs = 3_600_000) {
+      const limit = now + limitMs;
+      for (;;) {
+        const t = nextDue();
+        if (!t || t.due > limit) break;
+        timers.delete(t.id);
+        now = Math.max(now, t.due);
+        t.fn();
+      }
+      return now;
+    },
+    pending: () => timers.size,
+  };
+  return clock;
+}

@@ -1,0 +1,411 @@
+/**
+ * The HTTP load runner: request templates sent over an undici Pool of keep-alive connections, in the open model
+ * (arrivals on a schedule, latency from the intended send time) or the closed model (N virtual users each
+ * waiting for its response, then an optional think time, before the next request).
+ *
+ * The hot path uses `Pool.dispatch` with a small handler object rather than `request()`: no promise, no body
+ * stream, the body is discarded chunk by chunk. Per request it costs one handler allocation, two histogram
+ * records and a few counter increments.
+ */
+import { Pool } from 'undici';
+import { InvalidOptionError } from '../core/errors.js';
+import { type PhaseKpis, windowKpis } from '../kpi/phases.js';
+import { type ArrivalProfile, constantRate, createArrivalSchedule } from './arrivals.js';
+import { classifyError, defaultOk, statusClass } from './classify.js';
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { type LoadProgress, type SchedulingError, SeriesRecorder } from './recorder.js';
+import type { LoadSeries } from './samples.js';
+import { type OpenScheduler, startOpenScheduler } from './scheduler.js';
+import { type BuiltRequest, createRequestFactory, type RequestFactoryOptions } from './template.js';
+
+/** Options for {@link startLoad} / {@link runLoad}. */
+export interface LoadOptions extends RequestFactoryOptions {
+  /**
+   * `open`: send on a schedule (`rate` or `profile`) whatever the responses do. `closed`: `connections` virtual
+   * users, each sending its next request when the previous one completed. Default: `open` when `rate` or
+   * `profile` is given, else `closed`.
+   */
+  model?: 'open' | 'closed';
+  /** Open model: constant arrival rate in requests per second. */
+  rate?: number;
+  /** Open model: ramp linearly from 0 to `rate` over this many ms at the start (counted in `durationMs`). */
+  rampMs?: number;
+  /** Open model: a full piecewise-linear rate profile; overrides `rate`, `rampMs` and `durationMs`. */
+  profile?: ArrivalProfile;
+  /** How long to send, in milliseconds. */
+  durationMs?: number;
+  /** Closed model: virtual users (default 10). Open model: pool connections (default 100). */
+  connections?: number;
+  /** HTTP/1.1 pipelining depth per connection (default 1). */
+  pipelining?: number;
+  /** Closed model: pause between a response and the user's next request (default 0). */
+  thinkTimeMs?: number;
+  /** Timeout for response headers and for body inactivity, each (default 10 000 ms). */
+  timeoutMs?: number;
+  /** Open model: arrivals beyond this many outstanding requests are dropped and counted (default 50 000). */
+  maxInFlight?: number;
+  /** Which statuses count as `ok` (default 200–399). */
+  ok?: (status: number) => boolean;
+  /** Time source (default: the system clock). */
+  clock?: Clock;
+  /** Called about every `progressIntervalMs` (default 1000) with running totals. */
+  onProgress?: (progress: LoadProgress) => void;
+  progressIntervalMs?: number;
+  /** Aborting stops sending; outstanding requests still complete and are recorded. */
+  signal?: AbortSignal;
+}
+
+/** What a run produced. */
+export interface LoadResult {
+  model: 'open' | 'closed' | 'command';
+  /** The per-second series (JSON-serialisable). */
+  series: LoadSeries;
+  /** KPIs over the whole run. */
+  summary: PhaseKpis;
+  /** Open model: actual − intended send time. */
+  scheduling?: SchedulingError;
+  /** Milliseconds from the first send until the last completion. */
+  elapsedMs: number;
+  /** True when the run was stopped before its planned end. */
+  stopped: boolean;
+}
+
+/** A run in progress. */
+export interface LoadRun {
+  /** Resolves when sending has ended and every outstanding request completed. */
+  readonly done: Promise<LoadResult>;
+  /** Running totals (does not reset the progress window). */
+  progress(): LoadProgress;
+  /** A snapshot of the series so far. */
+  series(): LoadSeries;
+  /** Stops sending; `done` resolves once outstanding requests complete. */
+  stop(): void;
+}
+
+interface Validated {
+  model: 'open' | 'closed';
+  profile: ArrivalProfile | undefined;
+  durationMs: number;
+  connections: number;
+  pipelining: number;
+  thinkTimeMs: number;
+  timeoutMs: number;
+  maxInFlight: number;
+}
+
+function nonNegative(v: number | undefined, field: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < 0) throw new InvalidOptionError(field, `must be ≥ 0, got ${v}`);
+  return v;
+}
+
+function positiveInt(v: number | undefined, field: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < 1)
+    throw new InvalidOptionError(field, `must be a positive integer, got ${v}`);
+  return v;
+}
+
+function validate(o: LoadOptions): Validated {
+  const model = o.model ?? (o.rate !== undefined || o.profile !== undefined ? 'open' : 'closed');
+  if (model !== 'open' && model !== 'closed') throw new InvalidOptionError('model', `must be open or closed`);
+  let profile: ArrivalProfile | undefined;
+  let durationMs = nonNegative(o.durationMs, 'durationMs', 10_000);
+  if (model === 'open') {
+    if (o.profile) {
+      profile = o.profile;
+      durationMs = createArrivalSchedule(profile).durationMs;
+    } else {
+      if (o.rate === undefined) throw new InvalidOptionError('rate', 'is required for the open model');
+      if (!Number.isFinite(o.rate) || o.rate <= 0)
+        throw new InvalidOptionError('rate', `must be > 0, got ${o.rate}`);
+      const rampMs = nonNegative(o.rampMs, 'rampMs', 0);
+      if (rampMs > durationMs)
+        throw new InvalidOptionError('rampMs', `must not exceed durationMs (${durationMs})`);
+      profile =
+        rampMs > 0
+          ? {
+              startRate: 0,
+              stages: [
+                { durationMs: rampMs, target: o.rate },
+                { durationMs: durationMs - rampMs, target: o.rate },
+              ],
+            }
+          : constantRate(o.rate, durationMs);
+    }
+  } else if (o.rate !== undefined || o.profile !== undefined) {
+    throw new InvalidOptionError('rate', 'applies to the open model only');
+  }
+  return {
+    model,
+    profile,
+    durationMs,
+    connections: positiveInt(o.connections, 'connections', model === 'open' ? 100 : 10),
+    pipelining: positiveInt(o.pipelining, 'pipelining', 1),
+    thinkTimeMs: nonNegative(o.thinkTimeMs, 'thinkTimeMs', 0),
+    timeoutMs: nonNegative(o.timeoutMs, 'timeoutMs', 10_000),
+    maxInFlight: positiveInt(o.maxInFlight, 'maxInFlight', 50_000),
+  };
+}
+
+/** The per-request handler undici calls back; one object per request. */
+class RequestHandler {
+  status = 0;
+  constructor(
+    readonly owner: HttpRun,
+    readonly bucket: number,
+    /** Monotonic ms latency is measured from: intended send time (open) or actual send time (closed). */
+    readonly fromMs: number,
+    readonly user: number,
+  ) {}
+  onConnect(): void {}
+  onHeaders(status: number): boolean {
+    this.status = status;
+    return true;
+  }
+  onData(): boolean {
+    return true;
+  }
+  onComplete(): void {
+    this.owner.complete(this, null);
+  }
+  onError(err: Error): void {
+    this.owner.complete(this, err);
+  }
+}
+
+class HttpRun implements LoadRun {
+  readonly done: Promise<LoadResult>;
+  readonly #v: Validated;
+  readonly #clock: Clock;
+  readonly #pool: Pool;
+  readonly #recorder: SeriesRecorder;
+  readonly #factory: ReturnType<typeof createRequestFactory>;
+  readonly #ok: (status: number) => boolean;
+  readonly #startMs: number;
+  readonly #endMs: number;
+  readonly #timeoutMs: number;
+  readonly #options: LoadOptions;
+  #scheduler: OpenScheduler | undefined;
+  #index = 0;
+  #inDispatch = false;
+  #sending = true;
+  #stopped = false;
+  #progressTimer: TimerHandle | undefined;
+  #endTimer: TimerHandle | undefined;
+  #thinkTimers = new Set<TimerHandle>();
+  #resolveDrained: (() => void) | undefined;
+  #onAbort: (() => void) | undefined;
+  #lastCompletionMs: number;
+
+  constructor(options: LoadOptions) {
+    this.#options = options;
+    this.#v = validate(options);
+    this.#factory = createRequestFactory(options);
+    this.#clock = options.clock ?? systemClock;
+    this.#ok = options.ok ?? defaultOk;
+    this.#timeoutMs = this.#v.timeoutMs;
+    this.#pool = new Pool(this.#factory.origin, {
+      connections: this.#v.connections,
+      pipelining: this.#v.pipelining,
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+      connectTimeout: this.#timeoutMs,
+    });
+    this.#startMs = this.#clock.nowMs();
+    this.#lastCompletionMs = this.#startMs;
+    this.#endMs = this.#startMs + this.#v.durationMs;
+    this.#recorder = new SeriesRecorder({
+      startMs: this.#startMs,
+      epochStartMs: this.#clock.epochMs(),
+      model: this.#v.model,
+      target: options.url,
+    });
+    this.done = this.#run();
+  }
+
+  progress(): LoadProgress {
+    return { ...this.#recorder.progressPeek(this.#clock.nowMs()) };
+  }
+
+  series(): LoadSeries {
+    return this.#recorder.series();
+  }
+
+  stop(): void {
+    if (!this.#sending) return;
+    this.#stopped = true;
+    this.#endSending();
+  }
+
+  #endSending(): void {
+    if (!this.#sending) return;
+    this.#sending = false;
+    this.#scheduler?.stop();
+    if (this.#endTimer !== undefined) this.#clock.clearTimeout(this.#endTimer);
+    for (const t of this.#thinkTimers) this.#clock.clearTimeout(t);
+    this.#thinkTimers.clear();
+    this.#checkDrained();
+  }
+
+  #checkDrained(): void {
+    if (!this.#sending && this.#recorder.inFlight() === 0) this.#resolveDrained?.();
+  }
+
+  async #run(): Promise<LoadResult> {
+    const drained = new Promise<void>((resolve) => {
+      this.#resolveDrained = resolve;
+    });
+    const signal = this.#options.signal;
+    if (signal) {
+      if (signal.aborted) this.stop();
+      this.#onAbort = () => this.stop();
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    this.#armProgress();
+    if (this.#sending) {
+      if (this.#v.model === 'open') this.#startOpen();
+      else this.#startClosed();
+    }
+    try {
+      await drained;
+    } finally {
+      if (this.#progressTimer !== undefined) this.#clock.clearTimeout(this.#progressTimer);
+      if (signal && this.#onAbort) signal.removeEventListener('abort', this.#onAbort);
+      await this.#pool.close();
+    }
+    const series = this.#recorder.series();
+    const result: LoadResult = {
+      model: this.#v.model,
+      series,
+      summary: windowKpis(series),
+      elapsedMs: this.#lastCompletionMs - this.#startMs,
+      stopped: this.#stopped,
+    };
+    if (this.#v.model === 'open') result.scheduling = this.#recorder.schedulingErrors();
+    return result;
+  }
+
+  #armProgress(): void {
+    const every = this.#options.progressIntervalMs ?? 1000;
+    const tick = () => {
+      const now = this.#clock.nowMs();
+      this.#recorder.seal(now);
+      const p = this.#recorder.progress(now);
+      this.#options.onProgress?.(p);
+      this.#progressTimer = this.#clock.setTimeout(tick, every);
+    };
+    this.#progressTimer = this.#clock.setTimeout(tick, every);
+  }
+
+  #startOpen(): void {
+    const schedule = createArrivalSchedule(this.#v.profile as ArrivalProfile);
+    const recorder = this.#recorder;
+    const maxInFlight = this.#v.maxInFlight;
+    this.#scheduler = startOpenScheduler({
+      clock: this.#clock,
+      schedule,
+      startMs: this.#startMs,
+      onArrival: (i, intended) => {
+        const t = recorder.bucketOfOffset(schedule.timeOf(i));
+        if (recorder.inFlight() >= maxInFlight) {
+          recorder.dropped(t);
+          return;
+        }
+        const actual = this.#clock.nowMs();
+        recorder.schedulingError((actual - intended) * 1000);
+        this.#send(i, t, intended, -1);
+      },
+    });
+    this.#scheduler.done.then(
+      () => this.#endSending(),
+      () => this.#endSending(),
+    );
+  }
+
+  #startClosed(): void {
+    this.#endTimer = this.#clock.setTimeout(() => this.#endSending(), this.#v.durationMs);
+    for (let u = 0; u < this.#v.connections; u++) this.#sendClosed(u);
+  }
+
+  #sendClosed(user: number): void {
+    const now = this.#clock.nowMs();
+    if (!this.#sending || now >= this.#endMs) {
+      this.#endSending();
+      return;
+    }
+    this.#send(this.#index++, this.#recorder.bucketOf(now), now, user);
+  }
+
+  #send(i: number, bucket: number, fromMs: number, user: number): void {
+    const req: BuiltRequest = this.#factory.build(i);
+    this.#recorder.sent(bucket);
+    const handler = new RequestHandler(this, bucket, fromMs, user);
+    this.#inDispatch = true;
+    try {
+      this.#dispatch(req, handler);
+    } finally {
+      this.#inDispatch = false;
+    }
+  }
+
+  #dispatch(req: BuiltRequest, handler: RequestHandler): void {
+    this.#pool.dispatch(
+      {
+        origin: this.#factory.origin,
+        method: req.method,
+        path: req.path,
+        headers: req.headers,
+        body: req.body,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      },
+      handler,
+    );
+  }
+
+  /** @internal called by the handler. */
+  complete(h: RequestHandler, err: Error | null): void {
+    const now = this.#clock.nowMs();
+    this.#lastCompletionMs = now;
+    if (err === null) {
+      const cls = this.#ok(h.status) ? 'ok' : statusClass(h.status);
+      this.#recorder.completed(h.bucket, cls, (now - h.fromMs) * 1000);
+    } else {
+      this.#recorder.completed(h.bucket, classifyError(err), -1);
+    }
+    if (h.user >= 0 && this.#sending) {
+      const think = this.#v.thinkTimeMs;
+      if (think > 0) {
+        const timer = this.#clock.setTimeout(() => {
+          this.#thinkTimers.delete(timer);
+          this.#sendClosed(h.user);
+        }, think);
+        this.#thinkTimers.add(timer);
+      } else if (this.#inDispatch) {
+        // dispatch failed synchronously: retrying at once would recurse without bound.
+        const timer = this.#clock.setTimeout(() => {
+          this.#thinkTimers.delete(timer);
+          this.#sendClosed(h.user);
+        }, 0);
+        this.#thinkTimers.add(timer);
+      } else {
+        this.#sendClosed(h.user);
+      }
+    }
+    this.#checkDrained();
+  }
+}
+
+/**
+ * Starts an HTTP load run and returns a handle to watch or stop it.
+ * @throws InvalidOptionError for bad options (the message names the field).
+ */
+export function startLoad(options: LoadOptions): LoadRun {
+  return new HttpRun(options);
+}
+
+/** Runs HTTP load to the end and returns the result. */
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  return startLoad(options).done;
+}

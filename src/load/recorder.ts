@@ -1,0 +1,247 @@
+/**
+ * The hot-path recorder behind every runner: counts outcomes into per-second buckets and latencies into
+ * per-bucket HDR histograms, then hands out a {@link LoadSeries}. A bucket's histogram is encoded and freed
+ * once the bucket lies in the past and none of its requests are still in flight, so a long run keeps only a
+ * few live histograms. Two run-wide `perf_hooks` histograms (native, cheaper per record) serve what never
+ * leaves the process: the live progress line's window and the open model's scheduling error.
+ */
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import {
+  createLatencyHistogram,
+  decodeLatency,
+  emptyOutcomes,
+  type LatencyHistogram,
+  type LatencySummary,
+  LOAD_SERIES_FORMAT,
+  type LoadBucket,
+  type LoadSeries,
+  type OutcomeClass,
+  type OutcomeCounts,
+  recordLatencyUs,
+  summarizeLatency,
+} from './samples.js';
+
+interface LiveBucket {
+  sent: number;
+  dropped: number;
+  inFlight: number;
+  outcomes: OutcomeCounts;
+  hist: LatencyHistogram | null;
+  sealed: LatencySummary | null;
+  exits: Record<string, number> | null;
+}
+
+/** Running totals for the progress line. */
+export interface LoadProgress {
+  /** Milliseconds since the run started. */
+  elapsedMs: number;
+  sent: number;
+  completed: number;
+  ok: number;
+  /** Completed requests that were not ok. */
+  errors: number;
+  inFlight: number;
+  dropped: number;
+  /** Completions per second since the previous progress report. */
+  completedPerSec: number;
+  /** p99 latency (ms) of requests completed since the previous progress report; 0 if none. */
+  windowP99Ms: number;
+}
+
+/** Distribution of (actual send time − intended send time), open model only, in microseconds. */
+export interface SchedulingError {
+  count: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+}
+
+/** Creates the recorder; `startMs` is the monotonic time of bucket 0, `epochStartMs` its wall-clock time. */
+export class SeriesRecorder {
+  readonly startMs: number;
+  readonly epochStartMs: number;
+  readonly bucketMs: number;
+  readonly model: LoadSeries['model'];
+  readonly target: string;
+  #buckets: LiveBucket[] = [];
+  #sent = 0;
+  #completed = 0;
+  #ok = 0;
+  #dropped = 0;
+  #window: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
+  #sched: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
+  #lastProgressMs: number;
+  #lastProgressCompleted = 0;
+
+  constructor(options: {
+    startMs: number;
+    epochStartMs: number;
+    model: LoadSeries['model'];
+    target: string;
+    bucketMs?: number;
+  }) {
+    this.startMs = options.startMs;
+    this.epochStartMs = options.epochStartMs;
+    this.bucketMs = options.bucketMs ?? 1000;
+    this.model = options.model;
+    this.target = options.target;
+    this.#lastProgressMs = options.startMs;
+  }
+
+  /** The bucket index of monotonic time `ms` (times before the start fall in bucket 0). */
+  bucketOf(ms: number): number {
+    const t = Math.floor((ms - this.startMs) / this.bucketMs);
+    return Math.max(t, 0);
+  }
+
+  #bucket(t: number): LiveBucket {
+    let b = this.#buckets[t];
+    if (b === undefined) {
+      for (let i = this.#buckets.length; i <= t; i++) {
+        this.#buckets[i] = {
+          sent: 0,
+          dropped: 0,
+          inFlight: 0,
+          outcomes: emptyOutcomes(),
+          hist: null,
+          sealed: null,
+          exits: null,
+        };
+      }
+      b = this.#buckets[t] as LiveBucket;
+    }
+    return b;
+  }
+
+  /** The bucket index of an offset from the start (exact for schedule offsets, no float drift from adding). */
+  bucketOfOffset(offsetMs: number): number {
+    const t = Math.floor(offsetMs / this.bucketMs);
+    return Math.max(t, 0);
+  }
+
+  /** A request of bucket `t` was sent. */
+  sent(t: number): void {
+    const b = this.#bucket(t);
+    b.sent += 1;
+    b.inFlight += 1;
+    this.#sent += 1;
+  }
+
+  /** An arrival of bucket `t` was dropped (open model, too many requests in flight). */
+  dropped(t: number): void {
+    this.#bucket(t).dropped += 1;
+    this.#dropped += 1;
+  }
+
+  /** Records the actual − intended send time of an open-model request, in microseconds. */
+  schedulingError(us: number): void {
+    this.#sched.record(us < 1 ? 1 : Math.round(us));
+  }
+
+  /**
+   * A request of bucket `t` completed with `outcome`; `latencyUs` < 0 means no latency (transport failure).
+   * `exit` is the command runner's exit status.
+   */
+  completed(t: number, outcome: OutcomeClass, latencyUs: number, exit?: string): void {
+    const b = this.#bucket(t);
+    b.inFlight -= 1;
+    b.outcomes[outcome] += 1;
+    this.#completed += 1;
+    if (outcome === 'ok') this.#ok += 1;
+    if (latencyUs >= 0) {
+      if (b.hist === null) {
+        b.hist = createLatencyHistogram();
+        // A late completion into a sealed bucket re-opens it.
+        if (b.sealed !== null && b.sealed.count > 0) {
+          b.hist.add(decodeLatency(b.sealed.hdr));
+        }
+        b.sealed = null;
+      }
+      recordLatencyUs(b.hist, latencyUs);
+      this.#window.record(latencyUs < 1 ? 1 : Math.round(latencyUs));
+    }
+    if (exit !== undefined) {
+      b.exits ??= {};
+      b.exits[exit] = (b.exits[exit] ?? 0) + 1;
+    }
+  }
+
+  /** Encodes and frees the histograms of past buckets with nothing in flight; call about once a second. */
+  seal(nowMs: number): void {
+    const current = this.bucketOf(nowMs);
+    for (let t = 0; t < current && t < this.#buckets.length; t++) {
+      const b = this.#buckets[t] as LiveBucket;
+      if (b.inFlight === 0 && b.hist !== null) {
+        b.sealed = summarizeLatency(b.hist);
+        b.hist = null;
+      }
+    }
+  }
+
+  /** Totals for a progress line without resetting the window. */
+  progressPeek(nowMs: number): LoadProgress {
+    return this.#progress(nowMs);
+  }
+
+  /** Totals for a progress line; resets the window used for `completedPerSec` and `windowP99Ms`. */
+  progress(nowMs: number): LoadProgress {
+    const p = this.#progress(nowMs);
+    this.#window.reset();
+    this.#lastProgressMs = nowMs;
+    this.#lastProgressCompleted = this.#completed;
+    return p;
+  }
+
+  #progress(nowMs: number): LoadProgress {
+    const dt = (nowMs - this.#lastProgressMs) / 1000;
+    const p: LoadProgress = {
+      elapsedMs: nowMs - this.startMs,
+      sent: this.#sent,
+      completed: this.#completed,
+      ok: this.#ok,
+      errors: this.#completed - this.#ok,
+      inFlight: this.#sent - this.#completed,
+      dropped: this.#dropped,
+      completedPerSec: dt > 0 ? (this.#completed - this.#lastProgressCompleted) / dt : 0,
+      windowP99Ms: this.#window.count > 0 ? this.#window.percentile(99) / 1000 : 0,
+    };
+    return p;
+  }
+
+  /** The open model's scheduling error so far (zeros when nothing was recorded). */
+  schedulingErrors(): SchedulingError {
+    const h = this.#sched;
+    if (h.count === 0) return { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 };
+    return { count: h.count, p50Us: h.percentile(50), p99Us: h.percentile(99), maxUs: h.max };
+  }
+
+  /** Requests sent and not yet completed. */
+  inFlight(): number {
+    return this.#sent - this.#completed;
+  }
+
+  /** A JSON-serialisable snapshot of everything recorded so far. */
+  series(): LoadSeries {
+    const buckets: LoadBucket[] = this.#buckets.map((b, t) => {
+      const latency =
+        b.hist !== null ? summarizeLatency(b.hist) : (b.sealed ?? summarizeLatency(createLatencyHistogram()));
+      const bucket: LoadBucket = {
+        t,
+        sent: b.sent,
+        dropped: b.dropped,
+        outcomes: { ...b.outcomes },
+        latency,
+      };
+      if (b.exits !== null) bucket.exits = { ...b.exits };
+      return bucket;
+    });
+    return {
+      format: LOAD_SERIES_FORMAT,
+      startMs: this.epochStartMs,
+      bucketMs: this.bucketMs,
+      model: this.model,
+      target: this.target,
+      buckets,
+    };
+  }
+}
