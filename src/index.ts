@@ -5,3 +5,5 @@
 export * from './chaos/index.js';
 export * from './core/index.js';
 export * from './failpoint/index.js';
+export * from './kpi/index.js';
+export * from './load/index.js';

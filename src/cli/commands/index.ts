@@ -1,7 +1,8 @@
 /** Every sub-command, one file each; add a command by adding its registrar here. */
 import type { Command } from 'commander';
 import { registerFailpointCommand } from './failpoint.js';
+import { registerLoad } from './load.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerFailpointCommand];
+export const commands: RegisterCommand[] = [registerFailpointCommand, registerLoad];
