@@ -147,10 +147,22 @@ export function formatFailpointTerm(terms: readonly FailpointTerm[]): string {
       if (t.percent !== undefined) s += `${t.percent}%`;
       if (t.count !== undefined) s += `${t.count}*`;
       s += t.action;
-      if (t.arg !== undefined) s += `(${JSON.stringify(t.arg)})`;
+      if (t.arg !== undefined) s += `(${formatValue(t.arg)})`;
       return s;
     })
     .join('->');
+}
+
+/** JSON, except that -0 stays -0 (the parser reads it back as -0). */
+function formatValue(v: FailpointValue): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}:${formatValue(x)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
 class Parser {
