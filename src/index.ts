@@ -7,3 +7,4 @@ export * from './core/index.js';
 export * from './failpoint/index.js';
 export * from './kpi/index.js';
 export * from './load/index.js';
+export * from './proxy/index.js';

@@ -1,0 +1,239 @@
+/**
+ * Time for toxics. Toxics never call `setTimeout` or `Date.now` themselves: they take a {@link Clock}, so unit
+ * tests drive them with a {@link FakeClock} (no sleeping, no timing tolerances) and the proxy drives them with
+ * {@link systemClock}.
+ *
+ * Why a clock of our own rather than Node's timers: Node's `setTimeout` fires on whole milliseconds of a cached
+ * loop time, often 1–2 ms late — a 10 ms latency toxic would measure 11–12 ms at p99. `systemClock` arms one Node
+ * timer a little before the earliest deadline and then polls with `setImmediate` (letting I/O run in between)
+ * until the deadline is reached, so deadlines are met within tens of microseconds. One heap serves every timer,
+ * so thousands of delayed chunks cost one Node timer.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** A pending timer; pass it to {@link Clock.clearTimeout}. */
+export interface ClockTimer {
+  /** @internal */ readonly id: number;
+}
+
+/** The time source and timer service a toxic uses. Times are milliseconds (fractional). */
+export interface Clock {
+  /** A monotonic time in milliseconds; only differences are meaningful. */
+  now(): number;
+  /** Calls `fn` once, `delayMs` after now (0 or less: as soon as possible, after the current call stack). */
+  setTimeout(fn: () => void, delayMs: number): ClockTimer;
+  /** Cancels a timer; cancelling a fired or cancelled timer does nothing. */
+  clearTimeout(timer: ClockTimer | undefined | null): void;
+}
+
+interface Entry {
+  id: number;
+  due: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** A binary min-heap of timer entries ordered by (due, seq), so equal deadlines fire in the order they were set. */
+class TimerHeap {
+  readonly #items: Entry[] = [];
+  readonly #live = new Map<number, Entry>();
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  push(e: Entry): void {
+    const items = this.#items;
+    this.#live.set(e.id, e);
+    items.push(e);
+    let i = items.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(items[i]!, items[p]!)) break;
+      [items[i], items[p]] = [items[p]!, items[i]!];
+      i = p;
+    }
+  }
+
+  cancel(id: number): void {
+    this.#live.delete(id);
+  }
+
+  /** The earliest live entry, discarding cancelled ones on the way. */
+  peek(): Entry | undefined {
+    while (this.#items.length > 0) {
+      const top = this.#items[0]!;
+      if (this.#live.get(top.id) === top) return top;
+      this.#pop();
+    }
+    return undefined;
+  }
+
+  take(): Entry | undefined {
+    const top = this.peek();
+    if (top) {
+      this.#pop();
+      this.#live.delete(top.id);
+    }
+    return top;
+  }
+
+  #pop(): void {
+    const items = this.#items;
+    const last = items.pop()!;
+    if (items.length === 0) return;
+    items[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < items.length && before(items[l]!, items[m]!)) m = l;
+      if (r < items.length && before(items[r]!, items[m]!)) m = r;
+      if (m === i) break;
+      [items[i], items[m]] = [items[m]!, items[i]!];
+      i = m;
+    }
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
+
+/** How long before a deadline the coarse Node timer hands over to polling. */
+const SPIN_WINDOW_MS = 2;
+
+/**
+ * A precise clock on the real monotonic time (`performance.now()`). See the module comment for how it keeps
+ * deadlines within tens of microseconds.
+ */
+export function createSystemClock(): Clock {
+  const heap = new TimerHeap();
+  let nextId = 1;
+  let seq = 0;
+  let coarse: NodeJS.Timeout | undefined;
+  let coarseDue = Number.POSITIVE_INFINITY;
+  let polling = false;
+
+  const now = () => performance.now();
+
+  function runDue(): void {
+    const t = now();
+    for (;;) {
+      const top = heap.peek();
+      if (!top || top.due > t) break;
+      heap.take();
+      try {
+        top.fn();
+      } catch (err) {
+        // A toxic's timer callback must not take the whole proxy down; report it like an uncaught error would.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+    arm();
+  }
+
+  function poll(): void {
+    polling = false;
+    runDue();
+  }
+
+  function onCoarse(): void {
+    coarse = undefined;
+    coarseDue = Number.POSITIVE_INFINITY;
+    runDue();
+  }
+
+  function arm(): void {
+    const top = heap.peek();
+    if (!top) {
+      if (coarse) clearTimeout(coarse);
+      coarse = undefined;
+      coarseDue = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const wait = top.due - now();
+    if (wait <= SPIN_WINDOW_MS) {
+      if (!polling) {
+        polling = true;
+        setImmediate(poll);
+      }
+      return;
+    }
+    const wakeAt = top.due - SPIN_WINDOW_MS;
+    if (coarse && coarseDue <= wakeAt) return;
+    if (coarse) clearTimeout(coarse);
+    coarseDue = wakeAt;
+    coarse = setTimeout(onCoarse, Math.max(0, Math.floor(wait - SPIN_WINDOW_MS)));
+  }
+
+  return {
+    now,
+    setTimeout(fn, delayMs) {
+      const id = nextId++;
+      heap.push({ id, due: now() + Math.max(0, delayMs), seq: seq++, fn });
+      arm();
+      return { id };
+    },
+    clearTimeout(timer) {
+      if (timer) heap.cancel(timer.id);
+    },
+  };
+}
+
+/** The process-wide precise clock the proxy uses unless given another. */
+export const systemClock: Clock = createSystemClock();
+
+/** A clock that moves only when told to: `advance(ms)` fires every timer due by then, in deadline order. */
+export interface FakeClock extends Clock {
+  /** Moves time forward by `ms`, firing due timers in order (timers they set that fall due also fire). */
+  advance(ms: number): void;
+  /** Fires timers until none is left (at most `limit` of them, to stop runaway loops). */
+  runAll(limit?: number): void;
+  /** How many timers are pending. */
+  pending(): number;
+}
+
+/** A {@link FakeClock} starting at `start` ms. */
+export function createFakeClock(start = 0): FakeClock {
+  const heap = new TimerHeap();
+  let t = start;
+  let nextId = 1;
+  let seq = 0;
+  const clock: FakeClock = {
+    now: () => t,
+    setTimeout(fn, delayMs) {
+      const id = nextId++;
+      heap.push({ id, due: t + Math.max(0, delayMs), seq: seq++, fn });
+      return { id };
+    },
+    clearTimeout(timer) {
+      if (timer) heap.cancel(timer.id);
+    },
+    advance(ms) {
+      const target = t + ms;
+      for (;;) {
+        const top = heap.peek();
+        if (!top || top.due > target) break;
+        heap.take();
+        t = Math.max(t, top.due);
+        top.fn();
+      }
+      t = target;
+    },
+    runAll(limit = 100_000) {
+      for (let i = 0; i < limit; i++) {
+        const top = heap.take();
+        if (!top) return;
+        t = Math.max(t, top.due);
+        top.fn();
+      }
+      throw new Error(`FakeClock.runAll: more than ${limit} timers fired; a toxic keeps re-arming`);
+    },
+    pending: () => heap.size,
+  };
+  return clock;
+}
