@@ -5,6 +5,7 @@
 export * from './chaos/index.js';
 export * from './core/index.js';
 export * from './failpoint/index.js';
+export * from './http/index.js';
 export * from './kpi/index.js';
 export * from './load/index.js';
 export * from './proxy/index.js';
