@@ -4,6 +4,7 @@
  * it is gone after the test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const FIXTURES = new URL('../fixtures/failpoint/', import.meta.url);
@@ -133,4 +134,37 @@ export async function jsonLine<T>(f: Fixture, key: string, timeoutMs?: number): 
     }
   }, timeoutMs);
   return JSON.parse(line) as T;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
+  json: any;
+}
+
+/** One plain node:http request (so tests control every header, Host included); the answer parsed as JSON. */
+export function http(
+  method: string,
+  url: string,
+  options: { body?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: options.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+      });
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) });
+        } catch (err) {
+          reject(new Error(`not JSON from ${method} ${url}: ${text}`, { cause: err }));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
