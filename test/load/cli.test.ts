@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult } from '../../src/load/http-runner.js';
+import { startTestServer, type TestServer } from './servers.js';
+
+const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let srv: TestServer;
+before(async () => {
+  srv = await startTestServer();
+});
+after(async () => {
+  await srv.close();
+});
+
+describe('faultline load', () => {
+  it('--json prints the result with its per-second series', async () => {
+    const r = await cli(['load', `${srv.url}/x`, '--rate', '50/s', '--duration', '1s', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as LoadResult;
+    assert.equal(result.model, 'open');
+    assert.equal(result.series.format, 'faultline.load-series/1');
+    assert.equal(result.summary.ok, 50);
+    assert.equal(result.series.buckets[0]?.sent, 50);
+  });
+
+  it('prints plain progress lines when stdout is not a terminal, then a summary table', async () => {
+    const r = await cli(['load', `${srv.url}/`, '--connections', '2', '--duration', '2.5s']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.ok(lines.filter((l) => /^\ds · sent \d+/.test(l)).length >= 2, r.stdout);
+    assert.ok(!r.stdout.includes('\r'));
+    assert.match(r.stdout, /^closed model, /m);
+    assert.match(r.stdout, /^latency ms +p50 /m);
+  });
+
+  it('runs a command as the load', async () => {
+    const r = await cli(['load', '--command', 'exit 0', '--once', '--connections', '2', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as LoadResult).summary.ok, 2);
+  });
+
+  it('exits 2 with one line naming the bad option', async () => {
+    const r = await cli(['load', `${srv.url}/`, '--rate', 'lots']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /--rate/);
+    const missing = await cli(['load']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /url/);
+  });
+});
