@@ -8,4 +8,5 @@ export {
   installChaos,
 } from './fetch.js';
 export { type ChaosInterceptor, chaosInterceptor, peerClosedError, peerResetError } from './interceptor.js';
+export { type HttpChaosInstallation, installHttpChaos, socketHangUpError } from './node-http.js';
 export { type HttpFaultRule, type HttpRequestInfo, httpFaults, type ResetMode } from './rules.js';
