@@ -133,6 +133,8 @@ export async function startFailpointServer(options: FailpointServerOptions = {})
   });
 
   const keepAlive = options.keepAlive === true;
+  // an idle keep-alive connection from a client must not hold a finished process open either
+  if (!keepAlive) server.on('connection', (socket) => socket.unref());
   const holdOpen = (): void => {
     if (keepAlive || pausedCallers() > 0) server.ref();
     else server.unref();

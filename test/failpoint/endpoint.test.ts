@@ -241,3 +241,16 @@ describe('the endpoint refuses to start where it would be unsafe', () => {
     }
   });
 });
+
+describe('the endpoint and the life of the process', () => {
+  test('it does not keep a finished process alive (callers held at a pause do: see ordering.test.ts)', async () => {
+    const child = startFixture('hits', {
+      FAULTLINE_FAILPOINTS_ADDR: '127.0.0.1:0',
+      FIXTURE_POINTS: 'a',
+      FIXTURE_HITS: '1',
+    });
+    await child.endpoint();
+    const { code } = await child.exited;
+    assert.equal(code, 0);
+  });
+});
