@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { startProxyServer } from './helpers.js';
 
 let redis: ChildProcess;
@@ -61,8 +61,8 @@ after(async () => {
   }
 });
 
-function client(options: ConstructorParameters<typeof Redis>[0] = {}): Redis {
-  const c = new Redis({ host: '127.0.0.1', port: proxyPort, lazyConnect: true, ...(options as object) });
+function client(options: RedisOptions = {}): Redis {
+  const c = new Redis({ host: '127.0.0.1', port: proxyPort, lazyConnect: true, ...options });
   c.on('error', () => {});
   clients.push(c);
   return c;

@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  createFakeClock,
   getToxicDefinition,
   ProxyApiError,
   parseAttributes,
   toxicDefinitions,
 } from '../../src/proxy/index.js';
 import { payload } from './helpers.js';
-import { harness } from './toxic-harness.js';
+import { type Harness, harness, makeContext, type Pushed } from './toxic-harness.js';
 
 /** Attributes under which each toxic acts but passes every byte (the no-loss rules apply). */
 const passing: Record<string, Record<string, unknown>> = {
@@ -330,4 +331,63 @@ describe('attribute validation', () => {
       });
     }
   }
+});
+
+describe('http (both stages on a fake clock)', () => {
+  function pair(attributes: Record<string, unknown>, stream: 'upstream' | 'downstream' = 'downstream') {
+    const def = getToxicDefinition('http')!;
+    const clock = createFakeClock(0);
+    const up: Pushed[] = [];
+    const down: Pushed[] = [];
+    const events: Harness['events'] = [];
+    const upCtx = makeContext(clock, up, events, 'upstream', 1);
+    const downCtx = {
+      ...makeContext(clock, down, events, 'downstream', 1),
+      detach: () => events.push({ what: 'detach-down', time: clock.now() }),
+    };
+    const stages = def.createPair!(
+      { upstream: upCtx, downstream: downCtx, stream },
+      parseAttributes(def.attributes, attributes),
+    );
+    return {
+      clock,
+      events,
+      req: (s: string) => stages.upstream.write(Buffer.from(s), clock.now()),
+      res: (s: string) => stages.downstream.write(Buffer.from(s), clock.now()),
+      stages,
+      upText: () => Buffer.concat(up.map((p) => p.chunk)).toString(),
+      downText: () => Buffer.concat(down.map((p) => p.chunk)).toString(),
+    };
+  }
+  const ok = (body: string) => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+
+  it('an answer owed after a forwarded request waits for that response, even across a removal', () => {
+    const h = pair({ path: '/x', status: 503, delay: 10 });
+    h.req('GET /a HTTP/1.1\r\n\r\nGET /x HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n');
+    assert.equal(h.upText(), 'GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n');
+    h.clock.advance(50);
+    assert.equal(h.downText(), '', 'nothing before the first response');
+    // Removed now: the response stage must still put the answer between the two responses, then leave.
+    assert.equal(h.stages.upstream.flush(), true);
+    assert.equal(h.stages.downstream.flush(), false);
+    h.res(ok('A'));
+    assert.match(
+      h.downText(),
+      /^HTTP\/1\.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP\/1\.1 503 Service Unavailable\r\n/,
+    );
+    assert.deepEqual(
+      h.events.map((e) => e.what),
+      ['detach-down'],
+    );
+    h.res(ok('B'));
+    assert.match(h.downText(), /\r\n\r\nB$/);
+  });
+
+  it('a request split across many chunks is still recognised and its body swallowed', () => {
+    const h = pair({ method: 'POST', status: 201 });
+    const wire = 'POST /p HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789GET /g HTTP/1.1\r\n\r\n';
+    for (const ch of wire) h.req(ch);
+    assert.equal(h.upText(), 'GET /g HTTP/1.1\r\n\r\n');
+    assert.match(h.downText(), /^HTTP\/1\.1 201 Created\r\n/);
+  });
 });

@@ -4,6 +4,7 @@
  */
 
 export { bandwidthToxic } from './bandwidth.js';
+export { httpToxic } from './http.js';
 export { latencyToxic } from './latency.js';
 export { limitDataToxic } from './limit-data.js';
 export { noopToxic } from './noop.js';
