@@ -309,7 +309,12 @@ export const httpToxic = registerToxic(
 
       const nextTarget = (): UpstreamEntry => {
         if (target && !target.done) return target;
-        for (const e of queue) if (e.kind === 'upstream' && !e.done) return (target = e);
+        for (const e of queue) {
+          if (e.kind === 'upstream' && !e.done) {
+            target = e;
+            return e;
+          }
+        }
         // A response to a request this toxic did not see (sent before it started acting).
         const unknown: UpstreamEntry = {
           kind: 'upstream',
@@ -320,7 +325,8 @@ export const httpToxic = registerToxic(
           done: false,
         };
         queue.push(unknown);
-        return (target = unknown);
+        target = unknown;
+        return unknown;
       };
 
       const append = (e: UpstreamEntry, chunk: Buffer, at: number) => {
