@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { registerFailpointCommand } from './failpoint.js';
 import { registerLoad } from './load.js';
+import { registerProxyCommand } from './proxy.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerFailpointCommand, registerLoad];
+export const commands: RegisterCommand[] = [registerFailpointCommand, registerLoad, registerProxyCommand];
