@@ -10,6 +10,7 @@ import { startFixture } from './helpers.js';
 
 interface HitsResult {
   outcomes: Record<string, string[]>;
+  ms: Record<string, number[]>;
   list: FailpointInfo[];
   seed: number;
   stderr: string;
@@ -37,10 +38,12 @@ describe('FAULTLINE_FAILPOINTS in a child process', () => {
     assert.deepEqual(r.outcomes, {
       'a.b': ['throw:boom', 'throw:boom', 'return:1', 'return:1', 'return:1'],
       c: ['return:"x"', 'return:"x"', 'return:"x"', '-', '-'],
-      d: ['sleep', 'sleep', '-', '-', '-'],
+      d: repeat(5, '-'),
       e: repeat(5, '-'),
       untouched: repeat(5, '-'),
     });
+    // the two sleeps took at least their 40 ms (only a lower bound: a loaded machine may be slower)
+    for (const took of r.ms.d!.slice(0, 2)) assert.ok(took >= 35, `slept only ${took} ms`);
     const byName = Object.fromEntries(r.list.map((f) => [f.name, f]));
     assert.deepEqual(
       ['a.b', 'c', 'd', 'e', 'untouched'].map((n) => [n, byName[n]?.term, byName[n]?.hits, byName[n]?.fires]),
