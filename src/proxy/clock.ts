@@ -102,7 +102,7 @@ function before(a: Entry, b: Entry): boolean {
 }
 
 /** How long before a deadline the coarse Node timer hands over to polling. */
-const SPIN_WINDOW_MS = 2;
+const SPIN_WINDOW_MS = 1;
 
 /**
  * A precise clock on the real monotonic time (`performance.now()`). See the module comment for how it keeps

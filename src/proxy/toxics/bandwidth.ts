@@ -16,6 +16,7 @@ const attributes = {
 } as const;
 
 const MAX_SLICE = 64 * 1024;
+const MAX_CATCH_UP_MS = 50;
 
 export const bandwidthToxic = registerToxic(
   defineToxic({
@@ -52,7 +53,10 @@ export const bandwidthToxic = registerToxic(
           }
         }
         const now = ctx.clock.now();
-        const start = Math.max(now, linkFreeAt);
+        // The link is busy from when it freed or the bytes arrived, whichever is later — not from when a
+        // (possibly late) timer ran — so timer lateness does not add up over a long transfer. Catching up is
+        // capped at MAX_CATCH_UP_MS of burst.
+        const start = Math.max(linkFreeAt, slice.at, now - MAX_CATCH_UP_MS);
         const doneAt = start + slice.chunk.length / rate;
         timer = ctx.clock.setTimeout(() => {
           timer = undefined;
