@@ -7,7 +7,7 @@
  * stream, the body is discarded chunk by chunk. Per request it costs one handler allocation, two histogram
  * records and a few counter increments.
  */
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { InvalidOptionError } from '../core/errors.js';
 import { type PhaseKpis, windowKpis } from '../kpi/phases.js';
 import { type ArrivalProfile, constantRate, createArrivalSchedule } from './arrivals.js';
@@ -188,6 +188,7 @@ class HttpRun implements LoadRun {
   readonly #options: LoadOptions;
   #scheduler: OpenScheduler | undefined;
   #index = 0;
+  #optsCache = new WeakMap<BuiltRequest, Dispatcher.DispatchOptions>();
   #inDispatch = false;
   #sending = true;
   #stopped = false;
@@ -350,18 +351,19 @@ class HttpRun implements LoadRun {
   }
 
   #dispatch(req: BuiltRequest, handler: RequestHandler): void {
-    this.#pool.dispatch(
-      {
+    // Static templates return the same BuiltRequest every time: reuse its dispatch options too.
+    let opts = this.#optsCache.get(req);
+    if (opts === undefined) {
+      opts = {
         origin: this.#factory.origin,
         method: req.method,
         path: req.path,
         headers: req.headers,
         body: req.body,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      },
-      handler,
-    );
+      };
+      if (req.reusable) this.#optsCache.set(req, opts);
+    }
+    this.#pool.dispatch(opts, handler);
   }
 
   /** @internal called by the handler. */

@@ -40,6 +40,8 @@ export interface BuiltRequest {
   body: string | undefined;
   /** Index of the template in the mix. */
   template: number;
+  /** True when the template has no placeholders: the same object is returned for every request. */
+  reusable: boolean;
 }
 
 /** Produces request i of a run. */
@@ -221,6 +223,7 @@ export function createRequestFactory(options: RequestFactoryOptions): RequestFac
               : undefined,
           body: c.bodyParts?.join(''),
           template: c.k,
+          reusable: true,
         } satisfies BuiltRequest)
       : null,
   );
@@ -244,6 +247,7 @@ export function createRequestFactory(options: RequestFactoryOptions): RequestFac
             : undefined,
         body: c.bodyParts === undefined ? undefined : render(c.bodyParts, values, i),
         template: k,
+        reusable: false,
       };
     },
   };

@@ -1,0 +1,252 @@
+/**
+ * Load generator benchmark: faultline's closed model vs autocannon vs wrk against the same node:http
+ * hello-world server (its own child process), then the open model's scheduling error at 500 and 5,000 req/s.
+ *
+ * Each generator runs in its own child process so its CPU time is its own: Node generators measure
+ * `process.cpuUsage()` around the run (start-up excluded), wrk is timed by the shell's `times` builtin. The
+ * server shares the machine's cores with the generator, so requests per CPU-second of the generator is the fair
+ * figure; req/s shows who saturates the server. Runs are a few seconds each: one sample per tool, medians of
+ * repeats would need minutes.
+ *
+ * Also runnable as a child: `node --import tsx bench/suites/load.ts --child <what> <url> [rate]`.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type BenchSection, markdownTable } from '../types.js';
+
+const RUN_SECONDS = 3;
+const CONNECTIONS = 50;
+const ROUNDS = 3;
+const self = fileURLToPath(import.meta.url);
+
+interface ChildReport {
+  requests: number;
+  seconds: number;
+  cpuUs: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  schedP50Us?: number;
+  schedP99Us?: number;
+  schedMaxUs?: number;
+  errors?: number;
+}
+
+const SERVER = `
+const http = require('node:http');
+const s = http.createServer((req, res) => res.end('hello world'));
+s.keepAliveTimeout = 60000;
+s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
+`;
+
+async function child(what: string, url: string, rate: number): Promise<ChildReport> {
+  if (what === 'autocannon') {
+    // @ts-expect-error autocannon ships no type declarations
+    const { default: autocannon } = (await import('autocannon')) as unknown as {
+      default: (
+        o: object,
+      ) => Promise<{ requests: { total: number }; latency: { p50: number; p99: number }; errors: number }>;
+    };
+    await autocannon({ url, connections: CONNECTIONS, duration: 0.5 });
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await autocannon({ url, connections: CONNECTIONS, duration: RUN_SECONDS });
+    const c = process.cpuUsage(c0);
+    return {
+      requests: r.requests.total,
+      seconds: (performance.now() - t0) / 1000,
+      cpuUs: c.user + c.system,
+      p50Ms: r.latency.p50,
+      p99Ms: r.latency.p99,
+      errors: r.errors,
+    };
+  }
+  const { runLoad } = await import('../../src/load/http-runner.js');
+  // Warm-up (JIT, lazily loaded modules), as for autocannon.
+  await runLoad(
+    what === 'open' ? { url, rate, durationMs: 500 } : { url, connections: CONNECTIONS, durationMs: 500 },
+  );
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r =
+    what === 'open'
+      ? await runLoad({ url, rate, durationMs: RUN_SECONDS * 1000, connections: CONNECTIONS })
+      : await runLoad({ url, connections: CONNECTIONS, durationMs: RUN_SECONDS * 1000 });
+  const c = process.cpuUsage(c0);
+  return {
+    requests: r.summary.completed,
+    seconds: (performance.now() - t0) / 1000,
+    cpuUs: c.user + c.system,
+    p50Ms: r.summary.latency.p50Ms,
+    p99Ms: r.summary.latency.p99Ms,
+    schedP50Us: r.scheduling?.p50Us,
+    schedP99Us: r.scheduling?.p99Us,
+    schedMaxUs: r.scheduling?.maxUs,
+    errors: r.summary.completed - r.summary.ok,
+  };
+}
+
+function collect(proc: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    proc.stdout?.on('data', (d) => {
+      out += d;
+    });
+    proc.stderr?.on('data', (d) => {
+      err += d;
+    });
+    proc.on('error', reject);
+    proc.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err.slice(0, 400)}`)),
+    );
+  });
+}
+
+async function runChild(what: string, url: string, rate = 0): Promise<ChildReport> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', self, '--child', what, url, String(rate)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = await collect(proc);
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as ChildReport;
+}
+
+function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (e) {
+    // wrk --version exits 1 after printing its version.
+    return (e as { status?: number }).status === 1;
+  }
+}
+
+async function runWrk(url: string): Promise<ChildReport> {
+  // `times` prints the shell's and then its children's user and system time: the second line is wrk's.
+  const proc = spawn('sh', ['-c', `wrk -t1 -c${CONNECTIONS} -d${RUN_SECONDS}s --latency '${url}'; times`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = await collect(proc);
+  const requests = Number(/(\d+) requests in ([\d.]+)s/.exec(out)?.[1]);
+  const seconds = Number(/(\d+) requests in ([\d.]+)s/.exec(out)?.[2]);
+  const timeLines = out.trim().split('\n').slice(-1)[0] ?? '';
+  const secs = [...timeLines.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  const toMs = (s: string | undefined) => {
+    const m = /([\d.]+)(us|ms|s)/.exec(s ?? '');
+    if (!m) return Number.NaN;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  return {
+    requests,
+    seconds,
+    cpuUs: ((secs[0] ?? 0) + (secs[1] ?? 0)) * 1e6,
+    p50Ms: toMs(/\s50%\s+(\S+)/.exec(out)?.[1]),
+    p99Ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1]),
+  };
+}
+
+async function startServer(): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    proc.stdout?.once('data', (d) => resolve(String(d).trim()));
+    proc.once('error', reject);
+  });
+  return { url: `http://127.0.0.1:${port}/`, proc };
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export default async function (): Promise<BenchSection> {
+  const { url, proc } = await startServer();
+  try {
+    const gens: [string, string, () => Promise<ChildReport>][] = [
+      ['faultline closed model', '1 µs', () => runChild('closed', url)],
+      ['autocannon', '1 ms', () => runChild('autocannon', url)],
+    ];
+    if (hasWrk()) gens.push(['wrk (-t1)', '1 µs', () => runWrk(url)]);
+    // Three rounds, generators interleaved so drifting background load hits all alike; medians by req/s.
+    const runs = new Map<string, ChildReport[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, , run] of gens) runs.set(name, [...(runs.get(name) ?? []), await run()]);
+    }
+    const median = (rs: ChildReport[]) => {
+      const sorted = [...rs].sort((a, b) => a.cpuUs / a.requests - b.cpuUs / b.requests);
+      return sorted[Math.floor(sorted.length / 2)] as ChildReport;
+    };
+    const results: [string, string, ChildReport][] = gens.map(([name, res]) => [
+      name,
+      res,
+      median(runs.get(name) as ChildReport[]),
+    ]);
+    const ac = results.find(([n]) => n === 'autocannon')?.[2];
+    const acEff = ac ? ac.requests / (ac.cpuUs / 1e6) : Number.NaN;
+    const rows = results.map(([name, res, r]) => {
+      const perCpuSec = r.requests / (r.cpuUs / 1e6);
+      return [
+        name,
+        f0(r.requests / r.seconds),
+        f1(r.cpuUs / r.requests),
+        f0(perCpuSec),
+        `${(perCpuSec / acEff).toFixed(2)}x`,
+        `${r.p50Ms} / ${r.p99Ms}`,
+        res,
+      ];
+    });
+    const table1 = markdownTable(
+      [
+        'generator',
+        'req/s',
+        'CPU µs/request',
+        'requests per CPU-second',
+        'vs autocannon',
+        'p50 / p99 ms',
+        'latency resolution',
+      ],
+      rows,
+    );
+
+    const sched: (string | number)[][] = [];
+    for (const rate of [500, 5000]) {
+      const r = await runChild('open', url, rate);
+      sched.push([
+        `${rate} req/s`,
+        f0(r.requests / RUN_SECONDS),
+        `${r.schedP50Us} / ${r.schedP99Us} / ${r.schedMaxUs}`,
+        `${f0((r.cpuUs / 1e6 / r.seconds) * 100)} %`,
+        `${r.p50Ms} / ${r.p99Ms}`,
+      ]);
+    }
+    const table2 = markdownTable(
+      [
+        'open model target',
+        'achieved req/s',
+        'send time error p50 / p99 / max µs',
+        'generator CPU (% of a core)',
+        'p50 / p99 ms',
+      ],
+      sched,
+    );
+    return {
+      title: 'Load generator: faultline vs autocannon vs wrk',
+      table: `${table1}\n\n${table2}`,
+      notes:
+        `${CONNECTIONS} keep-alive connections, ${RUN_SECONDS} s per run after a 0.5 s warm-up, ${ROUNDS} interleaved ` +
+        'rounds with the median by CPU µs/request shown (open model: one run per rate), against one ' +
+        'node:http hello-world server in its own process; the server and the generator share the cores, and other ' +
+        'work on the machine adds noise of several percent between runs. CPU is the generator process only (Node ' +
+        'tools: process.cpuUsage around the run; wrk: the shell `times` builtin, 10 ms ticks). faultline sends through ' +
+        'undici Pool.dispatch; latencies are recorded in microseconds (HDR, 3 significant digits), autocannon ' +
+        'reports whole milliseconds. Open-model send time error is actual − intended send time; its latency is ' +
+        'measured from the intended time.',
+    };
+  } finally {
+    proc.kill();
+  }
+}
+
+if (process.argv[2] === '--child') {
+  const report = await child(process.argv[3] as string, process.argv[4] as string, Number(process.argv[5]));
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  // undici may keep a timer or two alive briefly after close; the report is written, so leave now.
+  process.exit(0);
+}
