@@ -224,7 +224,8 @@ function resolve(
   const rule = decision.rule;
   const replay = decision.replay;
   const mark: InjectedMark = { site, index, rule: decision.ruleId, seed: injector.seed };
-  const detail: Record<string, unknown> = {};
+  // A replayed fault starts from its recorded detail, so the new trace equals the recorded one.
+  const detail: Record<string, unknown> = replay ? { ...replay.detail } : {};
   const outcome: HttpOutcome = {
     kind: 'delay',
     delayMs: decision.delayMs ?? 0,

@@ -307,26 +307,35 @@ class ChaosRequest implements Controller {
 
   #pending = 0;
 
-  /** Called by the body shaper: deliver one chunk (honouring the caller's pause). */
-  deliver(chunk: Buffer): Promise<void> {
-    if (this.#done) return Promise.resolve();
-    try {
-      this.#handler.onResponseData?.(this, chunk);
-    } catch (err) {
-      this.#fail(err as Error);
-      return Promise.resolve();
-    }
-    if (!this.#paused) return Promise.resolve();
+  /** Resolves once the caller is not pausing: like a real parser, nothing is delivered while paused. */
+  flowing(): Promise<void> {
+    if (!this.#paused || this.#done) return Promise.resolve();
     return new Promise((resolve) => {
       this.#onResume = resolve;
     });
   }
 
+  /** Called by the body shaper: deliver one chunk once the caller is not pausing. */
+  async deliver(chunk: Buffer): Promise<void> {
+    await this.flowing();
+    if (this.#done) return;
+    try {
+      this.#handler.onResponseData?.(this, chunk);
+    } catch (err) {
+      this.#fail(err as Error);
+    }
+  }
+
   finish(trailers: Record<string, string | string[] | undefined>): void {
     if (this.#done) return;
-    this.#done = true;
     this.#clearTimers();
-    this.#handler.onResponseEnd?.(this, trailers as never);
+    try {
+      this.#handler.onResponseEnd?.(this, trailers as never);
+      this.#done = true;
+    } catch (err) {
+      // undici turns a handler's throw into onResponseError (the retry interceptor relies on it).
+      this.#fail(err as Error);
+    }
   }
 
   /** The connection dies mid-body: the real request (if any) is torn down and the caller sees a peer close. */
@@ -447,7 +456,11 @@ class BodyShaper {
       this.#sent += part.length;
       if (part.length > 0) await req.deliver(part);
       if (req.bodyDelayMs) req.released();
-      if (limit !== undefined && this.#sent >= limit) req.cut();
+      if (limit !== undefined && this.#sent >= limit) {
+        // The close arrives after the data, as on a real socket, so a reader gets the bytes before the error.
+        await req.wait(0);
+        req.cut();
+      }
     });
   }
 
@@ -457,10 +470,15 @@ class BodyShaper {
   }
 
   end(trailers: Record<string, string | string[] | undefined>): void {
-    this.#then(() => {
+    this.#then(async () => {
       // A truncated body never completes, even when it was shorter than the cut.
-      if (this.#req.truncate !== undefined) this.#req.cut();
-      else this.#req.finish(trailers);
+      if (this.#req.truncate !== undefined) {
+        await this.#req.wait(0);
+        this.#req.cut();
+      } else {
+        await this.#req.flowing();
+        this.#req.finish(trailers);
+      }
     });
   }
 
