@@ -120,23 +120,13 @@ function shapeBody(
  */
 export function installHttpChaos(options: HttpChaosOptions = {}): HttpChaosInstallation {
   const engine = new HttpChaosEngine(options);
-  const interceptor = new ClientRequestInterceptor();
-  // Our own upstream for slowed/truncated real responses: undici does not go through node:http, so no loop.
-  let upstream: Agent | undefined;
-
-  interceptor.on('request', async ({ request, controller }) => {
-    const info = infoOf(request);
-    const outcome = engine.decide(info);
-    if (outcome === undefined) return; // pass through to the real server
-    const raw = getRawRequest(request) as ClientRequest | undefined;
-    if (outcome.delayMs > 0 && (await waitForCaller(raw, outcome.delayMs)) === 'closed') return;
-    await carryOut(outcome, info, request, controller, raw, () => {
-      upstream ??= new Agent();
-      return upstream;
-    });
-  });
-  interceptor.apply();
-
+  installed.add(engine);
+  if (!shared) {
+    shared = new ClientRequestInterceptor();
+    // apply() before on(): when another copy is already running, apply() rebinds on() to the running one.
+    shared.apply();
+    shared.on('request', onRequest);
+  }
   let done = false;
   const installation: HttpChaosInstallation = {
     control: engine.control,
@@ -147,12 +137,49 @@ export function installHttpChaos(options: HttpChaosOptions = {}): HttpChaosInsta
       if (done) return;
       done = true;
       engine.active = false;
-      interceptor.dispose();
-      await upstream?.close();
+      installed.delete(engine);
+      if (installed.size === 0 && shared) {
+        shared.dispose();
+        shared = undefined;
+        const agent = upstream;
+        upstream = undefined;
+        await agent?.close();
+      }
     },
   };
   engine.register(installation);
   return installation;
+}
+
+/**
+ * One interceptor for the process, however many installations: node:http is patched once, and each request is
+ * offered to the installations in the order they were made (the first that injects a fault wins).
+ */
+const installed = new Set<HttpChaosEngine>();
+let shared: ClientRequestInterceptor | undefined;
+/** Our own upstream for slowed/truncated real responses: undici does not go through node:http, so no loop. */
+let upstream: Agent | undefined;
+
+async function onRequest({
+  request,
+  controller,
+}: {
+  request: Request;
+  controller: Controller;
+}): Promise<void> {
+  const info = infoOf(request);
+  let outcome: HttpOutcome | undefined;
+  for (const engine of installed) {
+    outcome = engine.decide(info);
+    if (outcome) break;
+  }
+  if (outcome === undefined) return; // pass through to the real server
+  const raw = getRawRequest(request) as ClientRequest | undefined;
+  if (outcome.delayMs > 0 && (await waitForCaller(raw, outcome.delayMs)) === 'closed') return;
+  await carryOut(outcome, info, request, controller, raw, () => {
+    upstream ??= new Agent();
+    return upstream;
+  });
 }
 
 interface Controller {
