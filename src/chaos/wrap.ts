@@ -8,7 +8,7 @@
  * fields work. A call with no matching rule costs a counter increment and one array-length check.
  */
 import { InvalidOptionError } from '../core/errors.js';
-import { FaultInjector, type SiteState } from '../core/injector.js';
+import { type Decision, FaultInjector, type SiteState } from '../core/injector.js';
 import type { SeedInput } from '../core/random.js';
 import type { FaultRule } from '../core/rules.js';
 import type { Trace, TraceEntry, TraceJSON } from '../core/trace.js';
@@ -233,32 +233,65 @@ export function wrap<T extends object>(target: T, options: WrapOptions = {}): T 
   return makeProxy(driver, target, driver.rootName);
 }
 
+/**
+ * Builds the chaos object for `target`. For an object it is two layers: an outer object holding one accessor per
+ * method (so a call reaches its cached wrapper with no Proxy trap: the hot path), whose prototype is a Proxy of
+ * the target (so every other read, write, `in` and `instanceof` reaches the target, with `this` = the target).
+ * Own-key introspection (`Object.keys`, spread) sees the outer layer; read those from the target itself.
+ * A function target is a plain Proxy with an apply trap.
+ */
 function makeProxy<T extends object>(driver: Driver, target: T, name: string): T {
   const methods = new Map<PropertyKey, { fn: Function; wrapper: Function }>();
+  const wrapperFor = (prop: PropertyKey, value: Function): Function => {
+    const cached = methods.get(prop);
+    if (cached !== undefined && cached.fn === value) return cached.wrapper;
+    const wrapper =
+      typeof prop === 'symbol'
+        ? value.bind(target)
+        : methodWrapper(driver, target, name, String(prop), value);
+    methods.set(prop, { fn: value, wrapper });
+    return wrapper;
+  };
   const handler: ProxyHandler<T> = {
     get(t, prop) {
       const value = Reflect.get(t, prop, t);
       if (typeof value !== 'function' || prop === 'constructor') return value;
-      const cached = methods.get(prop);
-      if (cached !== undefined && cached.fn === value) return cached.wrapper;
-      const wrapper =
-        typeof prop === 'symbol'
-          ? value.bind(t)
-          : methodWrapper(driver, t, name, prop as string, value as Function);
-      methods.set(prop, { fn: value, wrapper });
-      return wrapper;
+      return wrapperFor(prop, value);
     },
     set(t, prop, value) {
       return Reflect.set(t, prop, value, t);
     },
   };
+  let chaos: T;
   if (typeof target === 'function') {
     const call = methodWrapper(driver, undefined, name, '', target as unknown as Function);
     handler.apply = (_t, _this, args) => call(...args);
+    chaos = new Proxy(target, handler);
+  } else {
+    chaos = Object.create(new Proxy(target, handler)) as T;
+    const record = target as Record<string, unknown>;
+    for (const method of methodNamesOf(target)) {
+      let fn: unknown;
+      let wrapper: unknown;
+      Object.defineProperty(chaos, method, {
+        configurable: true,
+        enumerable: false,
+        get() {
+          const value = record[method];
+          if (value === fn) return wrapper;
+          fn = value;
+          wrapper = typeof value === 'function' ? methodWrapper(driver, target, name, method, value) : value;
+          return wrapper;
+        },
+        set(value: unknown) {
+          record[method] = value;
+        },
+      });
+    }
   }
-  const proxy = new Proxy(target, handler);
-  registerControl(proxy, driver.control);
-  return proxy;
+  driver.children.set(target, chaos);
+  registerControl(chaos, driver.control);
+  return chaos;
 }
 
 function methodWrapper(
@@ -287,7 +320,10 @@ function methodWrapper(
         st = injector.site(site, method);
       }
     }
-    const decision = injector.begin(st, args);
+    // The pass-through path: a site with no rules only counts the call (the index must stay aligned).
+    let decision: Decision<ErrorSpec> | undefined;
+    if (st.passive && st.version === injector.version) st.calls += 1;
+    else decision = injector.begin(st, args);
     if (decision === undefined) {
       const result = fn.apply(target, args);
       if (observed === undefined) observed = isThenable(result) ? 'async' : 'sync';

@@ -44,6 +44,8 @@ export interface SiteState<E = unknown> {
   readonly firesByRule: Map<string, number>;
   rules: readonly CompiledRule<E>[];
   version: number;
+  /** No rule applies and nothing is replayed: a call here only needs counting (see {@link FaultInjector.begin}). */
+  passive: boolean;
 }
 
 export interface InjectorOptions<E = unknown> {
@@ -166,12 +168,14 @@ export class FaultInjector<E = unknown> {
         firesByRule: new Map(),
         rules: [],
         version: -1,
+        passive: false,
       };
       this.#sites.set(site, state);
     }
     if (state.version !== this.#version) {
       state.rules = this.#rules.filter((r) => r.matchesMethod(method) && r.matchesSite(site));
       state.version = this.#version;
+      state.passive = state.rules.length === 0 && this.#replay === undefined;
     }
     return state;
   }
@@ -188,12 +192,13 @@ export class FaultInjector<E = unknown> {
     const rules = state.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      if (!rule.enabled || !scheduleAllows(rule, index)) continue;
-      const fired = state.firesByRule.get(rule.id) ?? 0;
+      if (!rule.enabled || (rule.scheduled && !scheduleAllows(rule, index))) continue;
+      // Per-site fire counts matter only to rules with `times`; others skip the lookup.
+      const fired = rule.times === Number.POSITIVE_INFINITY ? 0 : (state.firesByRule.get(rule.id) ?? 0);
       if (fired >= rule.times) continue;
       if (rule.when !== undefined && !rule.when(args)) continue;
       if (rule.rate < 1 && !(state.random.at(index, rule.lanes.fire) < rule.rate)) continue;
-      state.firesByRule.set(rule.id, fired + 1);
+      if (rule.times !== Number.POSITIVE_INFINITY) state.firesByRule.set(rule.id, fired + 1);
       state.fires += 1;
       let delayMs: number | undefined;
       if (rule.delay) {

@@ -71,6 +71,8 @@ export interface CompiledRule<E = unknown> {
   readonly calls: ReadonlySet<number> | undefined;
   readonly after: number;
   readonly times: number;
+  /** False when no `after`, `calls` or `first` narrows the schedule (the hot path skips the check). */
+  readonly scheduled: boolean;
   enabled: boolean;
   readonly errors: readonly E[];
   readonly delay: readonly [number, number] | undefined;
@@ -310,6 +312,7 @@ export function compileRules<E>(
       calls,
       after,
       times,
+      scheduled: after > 0 || calls !== undefined || first !== undefined,
       enabled: rule.enabled ?? true,
       errors,
       delay,
