@@ -20,7 +20,9 @@ for (const file of files) {
   process.stderr.write(`bench: ${file} …\n`);
   const mod = (await import(new URL(file, dir).href)) as { default: () => Promise<BenchSection> };
   const section = await mod.default();
-  process.stdout.write(`\n## ${section.title}\n\n${section.table}\n${section.notes ? `\n${section.notes}\n` : ''}`);
+  process.stdout.write(
+    `\n## ${section.title}\n\n${section.table}\n${section.notes ? `\n${section.notes}\n` : ''}`,
+  );
   sections.push(section);
 }
 
@@ -33,7 +35,9 @@ const header = [
   '',
 ].join('\n');
 if (wanted.length === 0) {
-  const body = sections.map((s) => `## ${s.title}\n\n${s.table}\n${s.notes ? `\n${s.notes}\n` : ''}`).join('\n');
+  const body = sections
+    .map((s) => `## ${s.title}\n\n${s.table}\n${s.notes ? `\n${s.notes}\n` : ''}`)
+    .join('\n');
   writeFileSync(new URL('./RESULTS.md', import.meta.url), `${header}\n${body}`);
   process.stderr.write('bench: wrote bench/RESULTS.md\n');
 }
