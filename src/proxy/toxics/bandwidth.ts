@@ -16,7 +16,7 @@ const attributes = {
 } as const;
 
 const MAX_SLICE = 64 * 1024;
-const MAX_CATCH_UP_MS = 50;
+const MAX_CATCH_UP_MS = 200;
 
 export const bandwidthToxic = registerToxic(
   defineToxic({
