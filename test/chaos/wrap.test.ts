@@ -71,6 +71,17 @@ describe('wrap: a transparent pass-through', () => {
     assert.equal(w.f(), 2);
   });
 
+  test('a frozen object can be wrapped', () => {
+    const w = wrap(Object.freeze({ x: 1, f: () => 2 }), {
+      name: 'z',
+      seed: 1,
+      faults: [{ methods: 'f', calls: 2, error: 'EIO' }],
+    });
+    assert.equal(w.x, 1);
+    assert.equal(w.f(), 2);
+    assert.throws(() => w.f(), { code: 'EIO' }, 'learned from the first call that f is sync');
+  });
+
   test('a function can be wrapped too', async () => {
     const fetchUser = async (id: number) => ({ id });
     const flaky = wrap(fetchUser, {
