@@ -126,7 +126,7 @@ export class Trace {
   }
 }
 
-/** A one-line description of an entry, e.g. `db.put #3 error ETIMEDOUT (rule flaky-writes)`. */
+/** A one-line description of an entry, e.g. `db.put #3 rejected with ETIMEDOUT (rule flaky-writes)`. */
 export function describeEntry(e: TraceEntry): string {
   const d = e.detail;
   let what: string = e.action;
@@ -136,5 +136,12 @@ export function describeEntry(e: TraceEntry): string {
   } else if (e.action === 'delay') what = `delayed ${String(d.ms)} ms`;
   else if (e.action === 'hang') what = 'hung';
   else if (e.action === 'return') what = `returned ${JSON.stringify(d.value)}`;
+  // Actions of the HTTP and network layers.
+  else if (e.action === 'status') {
+    what = `status ${String(d.status)}${d.truncate !== undefined ? ` truncated at ${String(d.truncate)} bytes` : ''}`;
+  } else if (e.action === 'reset') what = d.mode === 'rst' ? 'reset (RST)' : 'reset';
+  else if (e.action === 'truncate') what = `truncated at ${String(d.truncate)} bytes`;
+  else if (e.action === 'slow-body') what = `body slowed ${String(d.chunkMs)} ms per chunk`;
+  if (e.action !== 'delay' && typeof d.ms === 'number' && d.ms > 0) what += ` after ${d.ms} ms`;
   return `${e.site} #${e.index} ${what}${e.rule ? ` (rule ${e.rule})` : ''}`;
 }

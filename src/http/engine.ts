@@ -20,7 +20,7 @@ import { type ChaosControl, registerControl } from '../chaos/wrap.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { type Decision, FaultInjector, type SiteState } from '../core/injector.js';
 import { laneOf, type SeedInput } from '../core/random.js';
-import type { Trace, TraceEntry, TraceJSON } from '../core/trace.js';
+import { describeEntry, type Trace, type TraceEntry, type TraceJSON } from '../core/trace.js';
 import {
   actionOf,
   compileHttpRules,
@@ -375,18 +375,7 @@ function actionFromEntry(entry: TraceEntry): HttpAction | 'hang' | 'delay' {
   }
 }
 
-/** One line per fault, e.g. `http POST /pay #1 reset (rule flaky)` or `http GET /a #2 status 503 (rule r)`. */
+/** One line per fault (the core's {@link describeEntry}, kept under this name for HTTP users). */
 export function describeHttpEntry(e: TraceEntry): string {
-  const d = e.detail;
-  let what: string = e.action;
-  if (e.action === 'status')
-    what = `status ${String(d.status)}${d.truncate !== undefined ? ` truncated at ${String(d.truncate)} bytes` : ''}`;
-  else if (e.action === 'reset') what = d.mode === 'rst' ? 'reset (RST)' : 'reset';
-  else if (e.action === 'error') what = `failed with ${String(d.code ?? d.name ?? 'an error')}`;
-  else if (e.action === 'truncate') what = `truncated at ${String(d.truncate)} bytes`;
-  else if (e.action === 'slow-body') what = `body slowed ${String(d.chunkMs)} ms per chunk`;
-  else if (e.action === 'delay') what = `delayed ${String(d.ms)} ms`;
-  else if (e.action === 'hang') what = 'hung';
-  if (e.action !== 'delay' && typeof d.ms === 'number' && d.ms > 0) what += ` after ${d.ms} ms`;
-  return `${e.site} #${e.index} ${what}${e.rule ? ` (rule ${e.rule})` : ''}`;
+  return describeEntry(e);
 }
