@@ -51,8 +51,8 @@ export interface WrapOptions {
   enabled?: boolean;
 }
 
-/** Run-time control of a chaos driver (or of a scope). */
-export interface ChaosControl {
+/** Run-time control of a chaos driver (or of a scope); `R` is the rule type `setRules` takes. */
+export interface ChaosControl<R = ChaosRule> {
   readonly seed: number;
   /** The faults injected so far, with call counts per site. */
   readonly trace: Trace;
@@ -61,7 +61,8 @@ export interface ChaosControl {
   readonly enabled: boolean;
   setRate(ruleId: string, rate: number): void;
   setRuleEnabled(ruleId: string, enabled: boolean): void;
-  setRules(rules: readonly ChaosRule[]): void;
+  /** Replaces the rules (validated whole first: a bad set changes nothing). */
+  setRules(rules: readonly R[]): void;
   /** Calls and fires per site. */
   counters(): Record<string, { calls: number; fires: number }>;
 }
@@ -95,8 +96,11 @@ export function registerControl(obj: object, control: ChaosControl): void {
   controls.set(obj, control);
 }
 
-/** A {@link ChaosControl} over an injector. */
-export function controlFor(injector: FaultInjector<ErrorSpec>): ChaosControl {
+/** A {@link ChaosControl} over an injector; `toRules` maps a layer's own rule type onto the core's. */
+export function controlFor<R = ChaosRule>(
+  injector: FaultInjector<ErrorSpec>,
+  toRules: (rules: readonly R[]) => readonly ChaosRule[] = (rules) => rules as readonly ChaosRule[],
+): ChaosControl<R> {
   return {
     seed: injector.seed,
     get trace() {
@@ -109,7 +113,7 @@ export function controlFor(injector: FaultInjector<ErrorSpec>): ChaosControl {
     },
     setRate: (id, rate) => injector.setRate(id, rate),
     setRuleEnabled: (id, enabled) => injector.setRuleEnabled(id, enabled),
-    setRules: (rules) => injector.setRules(rules),
+    setRules: (rules) => injector.setRules(toRules(rules)),
     counters: () => injector.counters(),
   };
 }

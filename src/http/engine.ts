@@ -16,7 +16,7 @@ import {
 } from '../chaos/errors.js';
 import type { InjectedMark } from '../chaos/outcome.js';
 import { activeScope, scopesInUse } from '../chaos/scope.js';
-import { type ChaosControl, registerControl } from '../chaos/wrap.js';
+import { type ChaosControl, controlFor, registerControl } from '../chaos/wrap.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { type Decision, FaultInjector, type SiteState } from '../core/injector.js';
 import { laneOf, type SeedInput } from '../core/random.js';
@@ -49,11 +49,9 @@ export interface HttpChaosOptions {
 }
 
 /** Run-time control of a chaos HTTP client: the same controls as a chaos driver, with HTTP rules. */
-export interface HttpChaosControl extends Omit<ChaosControl, 'setRules'> {
+export interface HttpChaosControl extends ChaosControl<HttpFaultRule> {
   /** The client name sites start with. */
   readonly name: string;
-  /** Replaces the rules (validated whole first: a bad set changes nothing). */
-  setRules(rules: readonly HttpFaultRule[]): void;
 }
 
 /** A fault ready to carry out on one request. */
@@ -160,22 +158,10 @@ export class HttpChaosEngine {
     if (options.enabled === false) this.injector.setEnabled(false);
     const injector = this.injector;
     const name = this.name;
-    this.control = {
-      name,
-      seed: injector.seed,
-      get trace() {
-        return injector.syncCalls();
-      },
-      enable: () => injector.setEnabled(true),
-      disable: () => injector.setEnabled(false),
-      get enabled() {
-        return injector.enabled;
-      },
-      setRate: (id, rate) => injector.setRate(id, rate),
-      setRuleEnabled: (id, enabled) => injector.setRuleEnabled(id, enabled),
-      setRules: (rules) => injector.setRules(compileHttpRules(rules, name)),
-      counters: () => injector.counters(),
-    };
+    this.control = Object.assign(
+      controlFor<HttpFaultRule>(injector, (rules) => compileHttpRules(rules, name)),
+      { name },
+    );
   }
 
   /** Makes `traceOf(obj)` / `controlOf(obj)` work on a chaos HTTP client, as on a chaos driver. */
