@@ -16,6 +16,7 @@ export {
   globToRegExp,
   type HangSpec,
   type MethodMatcher,
+  type RuleSchedule,
   scheduleAllows,
 } from './rules.js';
 export {

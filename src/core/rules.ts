@@ -14,22 +14,10 @@ export interface HangSpec {
   timeoutMs?: number;
 }
 
-/**
- * One fault rule. Selectors (`methods`, `site`, `when`) say which calls it considers; the schedule (`rate`,
- * `first`/`every`, `calls`, `after`, `times`, `enabled`) says on which of them it fires; the action (`error`,
- * `delay`, `hang`, `returns`, `emit`) says what happens. `delay` may combine with `error` or `returns` (slow,
- * then fail or answer). A call gets at most one fault: rules are tried in order and the first that fires wins.
- */
-export interface FaultRule<E = unknown> {
+/** A rule's name and schedule: the part every layer's rules share (drivers, HTTP, …). */
+export interface RuleSchedule {
   /** A stable name for traces and run-time control. Defaults to `rule-<index>`. */
   id?: string;
-  /** Which methods (by name). Defaults to every method. */
-  methods?: MethodMatcher;
-  /** Which sites (`driver.method`, e.g. `db.collection.find`): a glob with `*`, or a RegExp. */
-  site?: string | RegExp;
-  /** A predicate on the call's arguments. */
-  when?: (args: readonly unknown[]) => boolean;
-
   /** Probability in [0, 1] that an otherwise eligible call fires, drawn from the seed. Defaults to 1. */
   rate?: number;
   /** Fire on the first N calls of every `every` calls (the first N calls overall when `every` is absent). */
@@ -44,6 +32,21 @@ export interface FaultRule<E = unknown> {
   times?: number;
   /** A rule can be switched off and on while running. Defaults to true. */
   enabled?: boolean;
+}
+
+/**
+ * One fault rule. Selectors (`methods`, `site`, `when`) say which calls it considers; the schedule (`rate`,
+ * `first`/`every`, `calls`, `after`, `times`, `enabled`) says on which of them it fires; the action (`error`,
+ * `delay`, `hang`, `returns`, `emit`) says what happens. `delay` may combine with `error` or `returns` (slow,
+ * then fail or answer). A call gets at most one fault: rules are tried in order and the first that fires wins.
+ */
+export interface FaultRule<E = unknown> extends RuleSchedule {
+  /** Which methods (by name). Defaults to every method. */
+  methods?: MethodMatcher;
+  /** Which sites (`driver.method`, e.g. `db.collection.find`): a glob with `*`, or a RegExp. */
+  site?: string | RegExp;
+  /** A predicate on the call's arguments. */
+  when?: (args: readonly unknown[]) => boolean;
 
   /** Raise an error (for async methods: reject). A list means one of them, chosen by the seed. */
   error?: E | readonly E[];

@@ -11,7 +11,7 @@
 import { STATUS_CODES } from 'node:http';
 import { type ErrorSpec, validateErrorSpec } from '../chaos/errors.js';
 import { InvalidOptionError } from '../core/errors.js';
-import type { FaultRule } from '../core/rules.js';
+import type { FaultRule, RuleSchedule } from '../core/rules.js';
 
 /** What a `when` predicate (and `onFault` consumers) learn about a request. */
 export interface HttpRequestInfo {
@@ -36,9 +36,7 @@ export type ResetMode = 'close' | 'rst';
  * action is one of `status`, `reset`, `hang`, `error`, optionally with `delay` before it, or a pass-through that
  * is changed on the way back (`delay`, `bodyDelay`, `truncate`).
  */
-export interface HttpFaultRule {
-  /** A stable name for traces and run-time control. Defaults to `rule-<index>`. */
-  id?: string;
+export interface HttpFaultRule extends RuleSchedule {
   /** HTTP method(s), case-insensitive; `'*'` (default) for all. */
   method?: string | readonly string[];
   /** The request's origin: a glob (`http://127.0.0.1:*`) or a RegExp. Defaults to every origin. */
@@ -47,19 +45,6 @@ export interface HttpFaultRule {
   path?: string | RegExp;
   /** A predicate on the request. */
   when?: (request: HttpRequestInfo) => boolean;
-
-  /** Probability in [0, 1] that an eligible request fires, drawn from the seed. Defaults to 1. */
-  rate?: number;
-  /** Fire on the first N requests of every `every` (per site). */
-  first?: number;
-  every?: number;
-  /** Fire exactly on these request indexes at the site (from 1). */
-  calls?: number | readonly number[];
-  /** Requests 1..after never fire. */
-  after?: number;
-  /** Fire at most this many times per site. */
-  times?: number;
-  enabled?: boolean;
 
   /** Answer with this status instead of reaching the server; a list means one of them, chosen by the seed. */
   status?: number | readonly number[];
