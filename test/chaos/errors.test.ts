@@ -3,19 +3,15 @@ import { once } from 'node:events';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { buildError, HttpStatusError, isSystemErrorCode, systemError } from '../../src/index.js';
+import { freePort } from '../helpers/redis.js';
 
 function keysOf(err: object): string[] {
   return Object.keys(err).sort();
 }
 
 async function realConnectError(): Promise<NodeJS.ErrnoException> {
-  // A port that was just free: listen on 0, note the port, close, then connect.
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
+  // A port that was just free: nothing listens there.
+  const port = await freePort();
   const socket = connect(port, '127.0.0.1');
   const [err] = (await once(socket, 'error').catch((e: unknown) => [e])) as [NodeJS.ErrnoException];
   return err;
