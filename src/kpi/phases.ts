@@ -9,6 +9,7 @@
  */
 import {
   emptyOutcomes,
+  type LatencySummary,
   type LoadBucket,
   type LoadSeries,
   mergeLatency,
@@ -19,16 +20,7 @@ import {
 } from '../load/samples.js';
 
 /** Latency percentiles over a set of buckets, in milliseconds (0 when nothing was answered). */
-export interface LatencyKpis {
-  count: number;
-  minMs: number;
-  meanMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  maxMs: number;
-}
+export type LatencyKpis = Omit<LatencySummary, 'hdr'>;
 
 /** Failure classes: every outcome class but `ok`. */
 export type FailureClass = Exclude<OutcomeClass, 'ok'>;
