@@ -15,3 +15,4 @@ export {
 } from './explore.js';
 export { decodeReproduction, encodeReproduction } from './reproduction.js';
 export { type ShrinkOptions, type ShrinkResult, shrinkSchedule } from './shrink.js';
+export { type ChaosTestOptions, defineChaosTest, type TestFunction } from './test-runner.js';

@@ -68,15 +68,17 @@ export async function shrinkSchedule(
     }
   }
 
-  // One by one, until no single fault can be removed.
+  // One by one, until no single fault can be removed. A removed fault often removes a call too (the retry it
+  // caused), which shifts every later call at its site by one: so each removal is also tried with that shift.
   for (let changed = true; changed && replays < options.maxRuns; ) {
     changed = false;
-    for (let i = 0; i < current.length; i++) {
-      const without = current.filter((_, j) => j !== i);
-      if (await test(without)) {
-        current = without;
-        changed = true;
-        break;
+    for (let i = 0; i < current.length && !changed; i++) {
+      for (const candidate of [without(current, i, false), without(current, i, true)]) {
+        if (candidate && (await test(candidate))) {
+          current = candidate;
+          changed = true;
+          break;
+        }
       }
     }
   }
@@ -93,4 +95,19 @@ export async function shrinkSchedule(
     }
   }
   return { entries: current, replays };
+}
+
+/** `entries` without entry `i`; with `shift`, later entries at its site move one call earlier (null if none do). */
+function without(entries: readonly TraceEntry[], i: number, shift: boolean): TraceEntry[] | null {
+  const removed = entries[i]!;
+  let moved = false;
+  const out = entries.flatMap((e, j) => {
+    if (j === i) return [];
+    if (shift && e.site === removed.site && e.index > removed.index) {
+      moved = true;
+      return [{ ...e, index: e.index - 1 }];
+    }
+    return [e];
+  });
+  return shift && !moved ? null : out;
 }
