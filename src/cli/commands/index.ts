@@ -1,9 +1,15 @@
 /** Every sub-command, one file each; add a command by adding its registrar here. */
 import type { Command } from 'commander';
+import { registerExploreCommand } from './explore.js';
 import { registerFailpointCommand } from './failpoint.js';
 import { registerLoad } from './load.js';
 import { registerProxyCommand } from './proxy.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerFailpointCommand, registerLoad, registerProxyCommand];
+export const commands: RegisterCommand[] = [
+  registerExploreCommand,
+  registerFailpointCommand,
+  registerLoad,
+  registerProxyCommand,
+];
