@@ -13,7 +13,7 @@ it('docs/proxy.md documents every registered toxic and each of its attributes', 
     const next = doc.indexOf('\n### ', start + 1);
     const section = doc.slice(start, next < 0 ? undefined : next);
     for (const name of Object.keys(def.attributes)) {
-      assert.match(section, new RegExp(`\\| \`${name}\` \\|`), `${def.type}.${name} not in its table`);
+      assert.match(section, new RegExp(`\\|\\s*\`${name}\`\\s*\\|`), `${def.type}.${name} not in its table`);
     }
   }
 });
