@@ -4,6 +4,8 @@ import { registerExploreCommand } from './explore.js';
 import { registerFailpointCommand } from './failpoint.js';
 import { registerLoad } from './load.js';
 import { registerProxyCommand } from './proxy.js';
+import { registerRunCommand } from './run.js';
+import { registerValidateCommand } from './validate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -12,4 +14,6 @@ export const commands: RegisterCommand[] = [
   registerFailpointCommand,
   registerLoad,
   registerProxyCommand,
+  registerRunCommand,
+  registerValidateCommand,
 ];

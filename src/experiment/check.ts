@@ -1,0 +1,208 @@
+/**
+ * Checks across fields and sections that the schema alone cannot express: references (a fault's target, a
+ * condition's monitor), exclusive options (count or percent), times inside the method, thresholds of the
+ * right kind for their KPI, and each plug-in definition's own `check`. Pure: takes the parsed spec, returns
+ * issues with paths; the validator maps paths to file positions.
+ */
+import { parseDuration, parseRate } from '../load/parse.js';
+import { disruptors } from './disruptors/index.js';
+import { fraction } from './duration.js';
+import { monitors } from './monitors/index.js';
+import type { DefinitionIssue, PluginDefinition, Registry } from './registry.js';
+import { runners } from './runners/index.js';
+import type { ConditionSpec, ExperimentSpec, TargetSpec } from './schema.js';
+
+/** A problem found in a parsed experiment, at a path in the document. */
+export interface SpecIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Most occurrences one `every:` fault may plan; more is almost surely a unit typo (`every: 1` = 1 ms). */
+export const MAX_OCCURRENCES = 10_000;
+
+/** Instances in a target group. */
+export function instanceCount(target: TargetSpec): number {
+  return target.type === 'process' ? target.count : target.pid_files.length;
+}
+
+/** The name a fault is known by: its `name`, else `<disruptor>#<index>`. */
+export function faultName(fault: { name?: string | undefined; disruptor: string }, index: number): string {
+  return fault.name ?? `${fault.disruptor}#${index}`;
+}
+
+/** The name a load runner is known by: its `name`, else `<type>#<index>`. */
+export function runnerName(runner: { name?: string | undefined; type: string }, index: number): string {
+  return runner.name ?? `${runner.type}#${index}`;
+}
+
+function known(names: string[]): string {
+  return names.length === 0 ? 'none are defined' : `defined: ${names.join(', ')}`;
+}
+
+type ThresholdKind = 'fraction' | 'duration' | 'rate' | 'number';
+
+const KPI_KIND: Record<string, ThresholdKind> = {
+  error_rate: 'fraction',
+  p50: 'duration',
+  p95: 'duration',
+  p99: 'duration',
+  throughput: 'rate',
+  time_to_recover: 'duration',
+  max_downtime: 'duration',
+};
+
+function thresholdProblem(kind: ThresholdKind, v: number | string): string | undefined {
+  try {
+    if (kind === 'fraction') {
+      const f = fraction(v);
+      if (!Number.isFinite(f) || f < 0 || f > 1)
+        return `expected a percentage such as 1% or 0.01, got '${v}'`;
+    } else if (kind === 'duration') parseDuration(v);
+    else if (kind === 'rate') parseRate(v);
+    else if (typeof v !== 'number') return `expected a number, got '${v}'`;
+  } catch (err) {
+    return (err as Error).message.replace(/^\w+: /, '');
+  }
+  return undefined;
+}
+
+function pluginIssues<D extends PluginDefinition>(
+  registry: Registry<D>,
+  type: string,
+  options: Record<string, unknown>,
+  path: (string | number)[],
+): SpecIssue[] {
+  const d = registry.get(type);
+  if (!d?.check) return [];
+  return d.check(options).map((i: DefinitionIssue) => ({ path: [...path, ...i.path], message: i.message }));
+}
+
+/** All cross-field problems of a parsed experiment (empty when it is consistent). */
+export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const add = (path: (string | number)[], message: string) => issues.push({ path, message });
+  const targetNames = Object.keys(spec.targets);
+  const monitorNames = Object.keys(spec.monitors);
+  const runnerNames = spec.load.map(runnerName);
+  const methodMs = parseDuration(spec.duration);
+
+  const unique = (names: string[], section: string) => {
+    const seen = new Set<string>();
+    names.forEach((n, i) => {
+      if (seen.has(n)) add([section, i, 'name'], `duplicate name '${n}'`);
+      seen.add(n);
+    });
+  };
+  unique(spec.faults.map(faultName), 'faults');
+  unique(runnerNames, 'load');
+
+  for (const [name, t] of Object.entries(spec.targets)) {
+    if (t.ready) issues.push(...pluginIssues(monitors, t.ready.type, t.ready, ['targets', name, 'ready']));
+    if (typeof t.max_unavailable === 'number' && t.max_unavailable > instanceCount(t))
+      add(
+        ['targets', name, 'max_unavailable'],
+        `is ${t.max_unavailable} but the group has only ${instanceCount(t)} instance(s)`,
+      );
+  }
+  for (const [name, m] of Object.entries(spec.monitors))
+    issues.push(...pluginIssues(monitors, m.type, m, ['monitors', name]));
+  spec.load.forEach((r, i) => {
+    issues.push(...pluginIssues(runners, r.type, r, ['load', i]));
+  });
+
+  const checkCondition = (c: ConditionSpec, path: (string | number)[]) => {
+    if ((c.monitor === undefined) === (c.kpi === undefined)) {
+      add(path, 'give exactly one of monitor or kpi');
+      return;
+    }
+    if (c.monitor !== undefined && !monitorNames.includes(c.monitor))
+      add([...path, 'monitor'], `unknown monitor '${c.monitor}'; ${known(monitorNames)}`);
+    if (c.load !== undefined) {
+      if (c.kpi === undefined) add([...path, 'load'], 'only applies with kpi');
+      else if (!runnerNames.includes(c.load))
+        add([...path, 'load'], `unknown load runner '${c.load}'; ${known(runnerNames)}`);
+    }
+    if (c.down !== undefined && c.monitor === undefined) add([...path, 'down'], 'only applies with monitor');
+    if (c.above === undefined && c.below === undefined && c.down === undefined)
+      add(path, c.monitor !== undefined ? 'give above, below or down' : 'give above or below');
+    const kind: ThresholdKind = c.kpi ? (KPI_KIND[c.kpi] as ThresholdKind) : 'number';
+    for (const f of ['above', 'below'] as const) {
+      const v = c[f];
+      if (v === undefined) continue;
+      const problem = thresholdProblem(kind, v);
+      if (problem) add([...path, f], problem);
+    }
+  };
+
+  spec.faults.forEach((f, i) => {
+    const path = ['faults', i];
+    const target = spec.targets[f.target];
+    if (!target) add([...path, 'target'], `unknown target '${f.target}'; ${known(targetNames)}`);
+    if (f.count !== undefined && f.percent !== undefined)
+      add([...path, 'percent'], 'give count or percent, not both');
+    if (target && f.count !== undefined && f.count > instanceCount(target))
+      add(
+        [...path, 'count'],
+        `is ${f.count} but target '${f.target}' has ${instanceCount(target)} instance(s)`,
+      );
+    const triggers = [f.at !== undefined || f.every !== undefined, f.when !== undefined].filter(
+      Boolean,
+    ).length;
+    if (triggers === 0) add(path, 'give when the fault happens: at, every or when');
+    if (f.when !== undefined && (f.at !== undefined || f.every !== undefined))
+      add([...path, 'when'], 'a when: fault cannot also have at or every');
+    if (f.times !== undefined && f.every === undefined && f.when === undefined)
+      add([...path, 'times'], 'only applies with every or when');
+    if (f.at !== undefined && parseDuration(f.at) >= methodMs)
+      add([...path, 'at'], `${f.at} is not before the end of the method (duration ${spec.duration})`);
+    if (f.every !== undefined) {
+      const n = Math.ceil(
+        (methodMs - (f.at === undefined ? 0 : parseDuration(f.at))) / parseDuration(f.every),
+      );
+      if (n > MAX_OCCURRENCES && (f.times === undefined || f.times > MAX_OCCURRENCES))
+        add(
+          [...path, 'every'],
+          `${f.every} repeats ${n} times in ${spec.duration}; at most ${MAX_OCCURRENCES}`,
+        );
+    }
+    if (f.when) checkCondition(f.when, [...path, 'when']);
+    issues.push(...pluginIssues(disruptors, f.disruptor, f.with, [...path, 'with']));
+  });
+
+  spec.abort_when.forEach((c, i) => {
+    checkCondition(c, ['abort_when', i]);
+  });
+
+  spec.steady_state?.probes.forEach((p, i) => {
+    const path = ['steady_state', 'probes', i];
+    if ((p.monitor === undefined) === (p.probe === undefined))
+      add(path, 'give exactly one of monitor or probe');
+    if (p.monitor !== undefined && !monitorNames.includes(p.monitor))
+      add([...path, 'monitor'], `unknown monitor '${p.monitor}'; ${known(monitorNames)}`);
+    if (p.probe) issues.push(...pluginIssues(monitors, p.probe.type, p.probe, [...path, 'probe']));
+  });
+
+  spec.hypothesis.forEach((a, i) => {
+    const path = ['hypothesis', i];
+    if (a.above === undefined && a.below === undefined) add(path, 'give below or above');
+    const live = a.kpi !== 'time_to_recover' && a.kpi !== 'max_downtime';
+    if (live && a.phase === undefined)
+      add([...path, 'phase'], `required for ${a.kpi}: before, during or after`);
+    if (a.kpi === 'max_downtime') {
+      if (a.monitor === undefined) add([...path, 'monitor'], 'required for max_downtime');
+    } else if (a.monitor !== undefined) add([...path, 'monitor'], 'only applies to max_downtime');
+    if (a.monitor !== undefined && !monitorNames.includes(a.monitor))
+      add([...path, 'monitor'], `unknown monitor '${a.monitor}'; ${known(monitorNames)}`);
+    if (a.load !== undefined && !runnerNames.includes(a.load))
+      add([...path, 'load'], `unknown load runner '${a.load}'; ${known(runnerNames)}`);
+    const kind = KPI_KIND[a.kpi] as ThresholdKind;
+    for (const f of ['above', 'below'] as const) {
+      const v = a[f];
+      if (v === undefined) continue;
+      const problem = thresholdProblem(kind, v);
+      if (problem) add([...path, f], problem);
+    }
+  });
+  return issues;
+}

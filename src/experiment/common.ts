@@ -1,0 +1,33 @@
+/**
+ * Small schemas several definitions share: commands (a shell line or an argv list), HTTP requests, signals.
+ */
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+
+/** A shell command line (run with /bin/sh -c) or an argv list (run directly). */
+export const commandSchema = z
+  .union([z.string().min(1), z.array(z.string()).min(1)])
+  .meta({ description: 'A shell command line, or an argv list run without a shell.' });
+
+/** Signals a disruptor may send. */
+export const signalSchema = z.enum([
+  'SIGKILL',
+  'SIGTERM',
+  'SIGINT',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+]);
+
+/** An HTTP call made by a disruptor or a monitor. */
+export const httpCallSchema = z.strictObject({
+  url: z
+    .string()
+    .min(1)
+    .describe('The URL; {{instance}}, {{pid}} and {{ports.NAME}} are replaced per instance.'),
+  method: z.string().default('POST').describe('HTTP method (default POST).'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  timeout: durationSchema.default('5s').describe('Give up after this long (default 5s).'),
+});

@@ -1,0 +1,44 @@
+/** Experiments: the file format, its validator, the registries of plug-in types and the dry-run planner. */
+export { checkExperiment, faultName, instanceCount, runnerName, type SpecIssue } from './check.js';
+export { disruptors } from './disruptors/index.js';
+export { type Duration, durationSchema, ms } from './duration.js';
+export { formatPlan } from './format.js';
+export { monitors } from './monitors/index.js';
+export {
+  describeCondition,
+  type ExperimentPlan,
+  maxUnavailableOf,
+  type PlanStep,
+  peakUnavailable,
+  planExperiment,
+  wantedInstances,
+} from './plan.js';
+export {
+  type DefinitionIssue,
+  type DisruptorDefinition,
+  defineDisruptor,
+  defineMonitor,
+  defineRunner,
+  type MonitorDefinition,
+  type PluginDefinition,
+  Registry,
+  type RunnerDefinition,
+} from './registry.js';
+export { runners } from './runners/index.js';
+export {
+  type ConditionSpec,
+  type ExperimentSpec,
+  experimentJsonSchema,
+  experimentSchema,
+  type FaultSpec,
+  type TargetSpec,
+} from './schema.js';
+export {
+  type ExperimentError,
+  formatExperimentError,
+  formatPath,
+  type ValidateOptions,
+  type ValidationResult,
+  validateExperiment,
+  validateExperimentFile,
+} from './validate.js';

@@ -1,0 +1,235 @@
+/**
+ * The dry-run schedule: which instance gets which fault when, as a pure function of (spec, seed). The engine
+ * executes this plan for `at:`/`every:` faults; `--dry-run` prints it. Nothing here reads a clock or touches a
+ * process.
+ *
+ * Instance picks read `randomStream(seed).fork('experiment/fault/<name>')` at the occurrence's counter, so one
+ * fault's picks never depend on another fault being added or removed. The blast radius is enforced here, in
+ * time order: an occurrence that would take a group past `max_unavailable` gets only the room left, and the
+ * excess is delayed until an instance comes back (or dropped, per the group's `excess`), and the plan says so.
+ */
+import { normalizeSeed, randomStream, type SeedInput } from '../core/random.js';
+import { parseDuration } from '../load/parse.js';
+import { faultName, instanceCount } from './check.js';
+import type { ConditionSpec, ExperimentSpec, FaultSpec, TargetSpec } from './schema.js';
+
+/** One line of the schedule. Times are milliseconds from the start of the method (after warm-up). */
+export interface PlanStep {
+  /** The fault's name (its `name`, else `<disruptor>#<index>`). */
+  fault: string;
+  disruptor: string;
+  target: string;
+  /** Which occurrence of the fault (0 for `at:`; 0, 1, 2… for `every:`). */
+  occurrence: number;
+  /**
+   * `apply`: the instance gets the fault from `startMs` to `endMs`. `dropped`: the blast radius left no room.
+   * `on-condition`: a `when:` fault; instances are picked (with the same seed and limits) when it fires.
+   */
+  status: 'apply' | 'dropped' | 'on-condition';
+  /** The instance index in the target group; null when not picked (dropped, on-condition). */
+  instance: number | null;
+  /** When the file asked for it. */
+  requestedMs: number | null;
+  startMs: number | null;
+  endMs: number | null;
+  /** Why a step was delayed or dropped, or what a condition waits for. */
+  note?: string;
+}
+
+/** The resolved schedule of an experiment. */
+export interface ExperimentPlan {
+  seed: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Per target group: instances and the most that may be unavailable at once. */
+  targets: Record<string, { instances: number; maxUnavailable: number }>;
+  /** Ordered by start time (conditions last), then by fault order. */
+  steps: PlanStep[];
+}
+
+/** The most instances of `target` that may be unavailable at once. */
+export function maxUnavailableOf(target: TargetSpec): number {
+  const n = instanceCount(target);
+  const m = target.max_unavailable;
+  if (m === undefined) return n;
+  if (typeof m === 'number') return Math.min(m, n);
+  return Math.min(n, Math.floor((Number.parseFloat(m) / 100) * n));
+}
+
+/** How many instances one occurrence of `fault` asks for. */
+export function wantedInstances(fault: FaultSpec, n: number): number {
+  if (fault.percent !== undefined) return Math.min(n, Math.max(1, Math.floor((fault.percent / 100) * n)));
+  return Math.min(n, fault.count ?? 1);
+}
+
+/** A seeded permutation of 0..n-1 for one occurrence: Fisher–Yates reading lane j at counter `occurrence`. */
+function seededOrder(stream: ReturnType<typeof randomStream>, occurrence: number, n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let j = n - 1; j > 0; j--) {
+    const r = stream.intAt(occurrence, 0, j, j);
+    [order[j], order[r]] = [order[r] as number, order[j] as number];
+  }
+  return order;
+}
+
+/** `queue_depth above 100 for 2s`. */
+export function describeCondition(c: ConditionSpec): string {
+  const subject =
+    c.monitor !== undefined ? `monitor ${c.monitor}` : `${c.kpi}${c.load ? ` of ${c.load}` : ''}`;
+  const parts: string[] = [];
+  if (c.down) parts.push('is down');
+  if (c.above !== undefined) parts.push(`above ${c.above}`);
+  if (c.below !== undefined) parts.push(`below ${c.below}`);
+  const held = parseDuration(c.for) > 0 ? ` for ${c.for}` : '';
+  return `${subject} ${parts.join(' and ')}${held}`;
+}
+
+interface Request {
+  faultIndex: number;
+  occurrence: number;
+  atMs: number;
+  requestedMs: number;
+  want: number;
+}
+
+/** The schedule of `spec` under `seed`. Same (spec, seed) ⇒ same plan. The spec must have passed validation. */
+export function planExperiment(spec: ExperimentSpec, seed: SeedInput): ExperimentPlan {
+  const s = normalizeSeed(seed);
+  const root = randomStream(s);
+  const durationMs = parseDuration(spec.duration);
+  const targets: ExperimentPlan['targets'] = {};
+  for (const [name, t] of Object.entries(spec.targets))
+    targets[name] = { instances: instanceCount(t), maxUnavailable: maxUnavailableOf(t) };
+
+  const steps: PlanStep[] = [];
+  const queue: Request[] = [];
+  spec.faults.forEach((f, faultIndex) => {
+    const t = targets[f.target];
+    if (!t) return;
+    const want = wantedInstances(f, t.instances);
+    if (f.when) {
+      steps.push({
+        fault: faultName(f, faultIndex),
+        disruptor: f.disruptor,
+        target: f.target,
+        occurrence: 0,
+        status: 'on-condition',
+        instance: null,
+        requestedMs: null,
+        startMs: null,
+        endMs: null,
+        note: `${want} of ${t.instances} when ${describeCondition(f.when)}${f.times ? `, at most ${f.times} times` : ''}`,
+      });
+      return;
+    }
+    const first = f.at === undefined ? 0 : parseDuration(f.at);
+    const period = f.every === undefined ? 0 : parseDuration(f.every);
+    const times = f.every === undefined ? 1 : (f.times ?? Number.POSITIVE_INFINITY);
+    for (let k = 0; k < times; k++) {
+      const atMs = first + k * period;
+      if (atMs >= durationMs) break;
+      queue.push({ faultIndex, occurrence: k, atMs, requestedMs: atMs, want });
+    }
+  });
+
+  // Applied intervals per target, to know who is down at a given time.
+  const applied = new Map<string, Array<{ instance: number; startMs: number; endMs: number }>>();
+  const byTime = (a: Request, b: Request) =>
+    a.atMs - b.atMs || a.faultIndex - b.faultIndex || a.occurrence - b.occurrence;
+
+  while (queue.length > 0) {
+    queue.sort(byTime);
+    const req = queue.shift() as Request;
+    const f = spec.faults[req.faultIndex] as FaultSpec;
+    const name = faultName(f, req.faultIndex);
+    const group = targets[f.target] as { instances: number; maxUnavailable: number };
+    const target = spec.targets[f.target] as TargetSpec;
+    const intervals = applied.get(f.target) ?? [];
+    applied.set(f.target, intervals);
+    const down = new Set(
+      intervals.filter((i) => i.startMs <= req.atMs && req.atMs < i.endMs).map((i) => i.instance),
+    );
+    const order = seededOrder(root.fork(`experiment/fault/${name}`), req.occurrence, group.instances);
+    const candidates = order.filter((i) => !down.has(i));
+    const room = Math.max(0, group.maxUnavailable - down.size);
+    const take = Math.min(req.want, room, candidates.length);
+    const endMs = Math.min(
+      durationMs,
+      req.atMs + (f.duration === undefined ? durationMs : parseDuration(f.duration)),
+    );
+    const delayed = req.atMs > req.requestedMs;
+    const base = { fault: name, disruptor: f.disruptor, target: f.target, occurrence: req.occurrence };
+    for (const instance of candidates.slice(0, take)) {
+      intervals.push({ instance, startMs: req.atMs, endMs });
+      const step: PlanStep = {
+        ...base,
+        status: 'apply',
+        instance,
+        requestedMs: req.requestedMs,
+        startMs: req.atMs,
+        endMs,
+      };
+      if (delayed)
+        step.note = `delayed ${req.atMs - req.requestedMs} ms by max_unavailable ${group.maxUnavailable}`;
+      steps.push(step);
+    }
+    const excess = req.want - take;
+    if (excess === 0) continue;
+    const why =
+      room < req.want
+        ? `max_unavailable ${group.maxUnavailable} of ${group.instances}: ${down.size} already unavailable`
+        : `only ${candidates.length} of ${group.instances} instances available`;
+    const next = Math.min(...intervals.map((i) => i.endMs).filter((e) => e > req.atMs));
+    if (target.excess === 'delay' && Number.isFinite(next) && next < durationMs) {
+      queue.push({ ...req, atMs: next, want: excess });
+      continue;
+    }
+    const reason = target.excess === 'delay' ? `${why}, and no room before the end` : why;
+    for (let i = 0; i < excess; i++)
+      steps.push({
+        ...base,
+        status: 'dropped',
+        instance: null,
+        requestedMs: req.requestedMs,
+        startMs: null,
+        endMs: null,
+        note: reason,
+      });
+  }
+
+  const rank = (st: PlanStep) =>
+    st.status === 'on-condition' ? Number.POSITIVE_INFINITY : (st.startMs ?? st.requestedMs ?? 0);
+  const faultOrder = new Map(spec.faults.map((f, i) => [faultName(f, i), i]));
+  steps.sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      (faultOrder.get(a.fault) ?? 0) - (faultOrder.get(b.fault) ?? 0) ||
+      a.occurrence - b.occurrence ||
+      (a.instance ?? -1) - (b.instance ?? -1),
+  );
+  return {
+    seed: s,
+    warmupMs: parseDuration(spec.warmup),
+    durationMs,
+    targets,
+    steps,
+  };
+}
+
+/** The most instances of each group unavailable at any moment under `plan` (for checks and reports). */
+export function peakUnavailable(plan: ExperimentPlan): Record<string, number> {
+  const peaks: Record<string, number> = {};
+  for (const name of Object.keys(plan.targets)) {
+    const applied = plan.steps.filter((s) => s.target === name && s.status === 'apply' && s.startMs !== null);
+    let peak = 0;
+    for (const s of applied) {
+      const t = s.startMs as number;
+      const down = new Set(
+        applied.filter((o) => (o.startMs as number) <= t && t < (o.endMs as number)).map((o) => o.instance),
+      );
+      peak = Math.max(peak, down.size);
+    }
+    peaks[name] = peak;
+  }
+  return peaks;
+}

@@ -1,0 +1,99 @@
+/**
+ * Registries of the experiment file's plug-in types: disruptors, monitors and load runners. Each type is one
+ * definition (a name and a zod schema of its options) in its own file, registered here by name, so the file
+ * format, the validator and the published JSON Schema grow by adding a file — never by editing a switch on type
+ * names. Definitions are schema-only for now; the engine attaches implementations to the same names.
+ */
+import type { z } from 'zod';
+import { FaultlineError } from '../core/errors.js';
+
+/** A problem a definition's own cross-field check found: `path` is relative to the options object. */
+export interface DefinitionIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** What every plug-in definition has. */
+export interface PluginDefinition<Options extends z.ZodObject = z.ZodObject> {
+  /** The type name used in experiment files, e.g. `process.kill`. */
+  readonly name: string;
+  /** One line for docs and the JSON Schema. */
+  readonly description: string;
+  /** The options this type accepts (strict: unknown keys are errors). */
+  readonly options: Options;
+  /** Checks across fields the schema cannot express (e.g. "one of a or b"). */
+  readonly check?: (options: z.output<Options>) => DefinitionIssue[];
+}
+
+/** A disruptor type: what a fault does to a target instance. */
+export interface DisruptorDefinition<Options extends z.ZodObject = z.ZodObject>
+  extends PluginDefinition<Options> {
+  readonly kind: 'disruptor';
+}
+
+/** A monitor (or probe) type: what is sampled, and when a sample counts as up. */
+export interface MonitorDefinition<Options extends z.ZodObject = z.ZodObject>
+  extends PluginDefinition<Options> {
+  readonly kind: 'monitor';
+}
+
+/** A load runner type. */
+export interface RunnerDefinition<Options extends z.ZodObject = z.ZodObject>
+  extends PluginDefinition<Options> {
+  readonly kind: 'runner';
+}
+
+/** Declares a disruptor type. */
+export function defineDisruptor<O extends z.ZodObject>(
+  d: Omit<DisruptorDefinition<O>, 'kind'>,
+): DisruptorDefinition<O> {
+  return { ...d, kind: 'disruptor' };
+}
+
+/** Declares a monitor type. */
+export function defineMonitor<O extends z.ZodObject>(
+  d: Omit<MonitorDefinition<O>, 'kind'>,
+): MonitorDefinition<O> {
+  return { ...d, kind: 'monitor' };
+}
+
+/** Declares a load runner type. */
+export function defineRunner<O extends z.ZodObject>(
+  d: Omit<RunnerDefinition<O>, 'kind'>,
+): RunnerDefinition<O> {
+  return { ...d, kind: 'runner' };
+}
+
+/** A set of definitions of one kind, keyed by name; registering a name twice is an error. */
+export class Registry<D extends PluginDefinition> {
+  readonly #byName = new Map<string, D>();
+  readonly label: string;
+
+  constructor(label: string, definitions: readonly D[] = []) {
+    this.label = label;
+    for (const d of definitions) this.register(d);
+  }
+
+  /** Adds a definition. @throws FaultlineError when the name is taken. */
+  register(definition: D): void {
+    if (this.#byName.has(definition.name)) {
+      throw new FaultlineError(
+        'FAULTLINE_DUPLICATE_TYPE',
+        `${this.label} type '${definition.name}' is registered twice`,
+      );
+    }
+    this.#byName.set(definition.name, definition);
+  }
+
+  get(name: string): D | undefined {
+    return this.#byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.#byName.keys()];
+  }
+
+  all(): D[] {
+    return [...this.#byName.values()];
+  }
+}

@@ -1,0 +1,32 @@
+/** `http` load runner: the options of the load area's HTTP runner (open model with rate, closed with connections). */
+import { z } from 'zod';
+import { durationSchema } from '../duration.js';
+import { defineRunner } from '../registry.js';
+
+const RATE_RE = /^\s*\d+(\.\d+)?\s*(\/\s*(ms|s|m|h))?\s*$/;
+
+export const httpRunner = defineRunner({
+  name: 'http',
+  description: 'HTTP load: open model (rate) or closed model (connections virtual users).',
+  options: z.strictObject({
+    url: z.string().min(1).describe('The origin and default path, e.g. http://127.0.0.1:8080/items.'),
+    rate: z
+      .union([z.number().positive(), z.string().regex(RATE_RE, 'expected a rate such as 200/s or 3000/m')])
+      .optional()
+      .describe('Open model: requests per second, e.g. 200/s.'),
+    ramp: durationSchema.optional().describe('Open model: ramp from 0 to rate over this long.'),
+    connections: z.int().min(1).optional().describe('Closed model: virtual users; open model: pool size.'),
+    think_time: durationSchema
+      .optional()
+      .describe('Closed model: pause between a response and the next request.'),
+    method: z.string().default('GET'),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.string().optional(),
+    timeout: durationSchema.default('10s').describe('Per-request timeout (default 10s).'),
+    max_in_flight: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('Open model: drop arrivals beyond this many outstanding.'),
+  }),
+});

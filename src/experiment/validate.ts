@@ -1,0 +1,238 @@
+/**
+ * The validator: experiment text in, a typed spec or a list of errors out — each naming file, line, column
+ * and field. It never throws for bad input (a fuzz test holds it to that): YAML syntax errors, unresolved
+ * `${…}`, schema errors and cross-field errors all come back as {@link ExperimentError}s.
+ *
+ * Positions come from the YAML tree: `parseDocument` with a `LineCounter`, and each error path is looked up
+ * with `doc.getIn(path, true)`; a path that does not exist in the file (a missing field) points at the
+ * nearest ancestor that does.
+ */
+import { readFileSync } from 'node:fs';
+import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { checkExperiment, type SpecIssue } from './check.js';
+import { type ExperimentSpec, experimentSchema } from './schema.js';
+import { type ParamValue, scalarFromText, substituteString, substituteTree } from './substitute.js';
+
+/** One problem in an experiment file. `line`/`column` are 1-based; absent for problems not in the file. */
+export interface ExperimentError {
+  file: string;
+  line?: number;
+  column?: number;
+  /** The field path, e.g. `faults[2].at`; empty for the document as a whole. */
+  field: string;
+  message: string;
+}
+
+/** Options for {@link validateExperiment}. */
+export interface ValidateOptions {
+  /** Shown in errors (default `experiment.yaml`). */
+  file?: string;
+  /** `--set name=value` overrides of parameter defaults; values are read as YAML scalars. */
+  set?: Record<string, string>;
+  /** Environment for `${NAME}` (default: none — pass `process.env` explicitly). */
+  env?: Record<string, string | undefined>;
+}
+
+/** What validation gives: the spec (with defaults and substitutions applied) or errors. */
+export type ValidationResult =
+  | { ok: true; spec: ExperimentSpec; parameters: Record<string, ParamValue> }
+  | { ok: false; errors: ExperimentError[] };
+
+type Path = (string | number)[];
+
+const MAX_SYNTAX_ERRORS = 3;
+
+/** `faults[2].with.signal` from `['faults', 2, 'with', 'signal']`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+/** `file:line:col: field: message`, the CLI's one-line form. */
+export function formatExperimentError(e: ExperimentError): string {
+  const where = e.line === undefined ? e.file : `${e.file}:${e.line}:${e.column ?? 1}`;
+  return e.field === '' ? `${where}: ${e.message}` : `${where}: ${e.field}: ${e.message}`;
+}
+
+function rangeOf(node: unknown): [number, number, number] | undefined {
+  const r = (node as Node | null | undefined)?.range;
+  return Array.isArray(r) && typeof r[0] === 'number' ? r : undefined;
+}
+
+/** The offset the error at `path` should point at; `key` points at a map key (for unknown fields). */
+function offsetOf(doc: Document, path: Path, key?: string): number {
+  if (key !== undefined) {
+    const map = path.length === 0 ? doc.contents : doc.getIn(path, true);
+    if (isMap(map)) {
+      const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+      const r = rangeOf(pair?.key);
+      if (r) return r[0];
+    }
+  }
+  for (let n = path.length; n >= 0; n--) {
+    const sub = path.slice(0, n);
+    const node = n === 0 ? doc.contents : doc.getIn(sub, true);
+    const r = rangeOf(node);
+    // An empty value (`at:` with nothing after it) has an empty range at the end of the line; point at its key.
+    if (r && !(isScalar(node) && node.value === null && n > 0)) return r[0];
+    if (n > 0) {
+      const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+      if (isMap(parent)) {
+        const last = path[n - 1];
+        const pair = parent.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last),
+        );
+        const kr = rangeOf(pair?.key);
+        if (kr) return kr[0];
+      }
+    }
+  }
+  return 0;
+}
+
+function describeUnion(issue: z.core.$ZodIssue): { path: Path; message: string } {
+  const path = issue.path as Path;
+  if (issue.code !== 'invalid_union' || !('errors' in issue) || issue.errors.length === 0)
+    return { path, message: issue.message };
+  const branches = issue.errors as z.core.$ZodIssue[][];
+  const types = branches.every(
+    (b) => b.length === 1 && b[0]?.code === 'invalid_type' && b[0].path.length === 0,
+  );
+  if (types) {
+    const expected = [...new Set(branches.map((b) => (b[0] as { expected: string }).expected))];
+    return { path, message: `expected ${expected.join(' or ')}` };
+  }
+  // Report the branch that got furthest into the value: its first issue is the likely intent.
+  let best: z.core.$ZodIssue[] = branches[0] ?? [];
+  for (const b of branches) {
+    const depth = (x: z.core.$ZodIssue[]) => Math.max(0, ...x.map((i) => i.path.length));
+    if (depth(b) > depth(best)) best = b;
+  }
+  const first = best[0];
+  if (!first) return { path, message: issue.message };
+  const inner = describeUnion(first);
+  return { path: [...path, ...inner.path], message: inner.message };
+}
+
+function zodIssues(error: z.ZodError): Array<{ path: Path; key?: string; message: string }> {
+  const out: Array<{ path: Path; key?: string; message: string }> = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys)
+        out.push({ path: [...(issue.path as Path), key], key, message: `unknown field '${key}'` });
+      continue;
+    }
+    if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
+      out.push({ path: issue.path as Path, message: `is required (${issue.expected})` });
+      continue;
+    }
+    out.push(describeUnion(issue));
+  }
+  return out;
+}
+
+/** Validates experiment text. Never throws for bad input. */
+export function validateExperiment(text: string, options: ValidateOptions = {}): ValidationResult {
+  const file = options.file ?? 'experiment.yaml';
+  const env = options.env ?? {};
+  const lineCounter = new LineCounter();
+  const errors: ExperimentError[] = [];
+  const at = (offset: number, field: string, message: string) => {
+    const { line, col } = lineCounter.linePos(offset);
+    errors.push({ file, line, column: col, field, message });
+  };
+
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // One syntax error often cascades into dozens; the first few are the useful ones.
+  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS))
+    at(e.pos[0], '', e.message.split('\n')[0] ?? e.message);
+  if (doc.errors.length > MAX_SYNTAX_ERRORS)
+    errors.push({
+      file,
+      field: '',
+      message: `${doc.errors.length - MAX_SYNTAX_ERRORS} more YAML errors not shown`,
+    });
+  if (errors.length > 0) return { ok: false, errors };
+  if (!isMap(doc.contents)) {
+    at(
+      rangeOf(doc.contents)?.[0] ?? 0,
+      '',
+      'an experiment file is a mapping (title:, duration:, targets:, …)',
+    );
+    return { ok: false, errors };
+  }
+
+  // Parameters: defaults (which may use ${ENV}), then --set overrides; unknown --set names are errors.
+  const parameters: Record<string, ParamValue> = {};
+  const envLookup = (name: string) => env[name];
+  const paramsNode = doc.get('parameters', true);
+  if (isMap(paramsNode)) {
+    for (const pair of paramsNode.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      let node: unknown = pair.value;
+      if (isMap(node)) node = node.get('default', true);
+      if (!isScalar(node)) continue;
+      const v = node.value;
+      if (typeof v === 'string') {
+        const r = substituteString(v, envLookup);
+        for (const m of r.missing)
+          at(node.range?.[0] ?? 0, `parameters.${name}`, `\${${m}} is not an environment variable`);
+        parameters[name] = r.value;
+      } else if (typeof v === 'number' || typeof v === 'boolean') parameters[name] = v;
+    }
+  }
+  for (const [name, raw] of Object.entries(options.set ?? {})) {
+    if (!(name in parameters)) {
+      const declared = Object.keys(parameters);
+      errors.push({
+        file,
+        field: `--set ${name}`,
+        message: `unknown parameter '${name}'; ${declared.length ? `declared: ${declared.join(', ')}` : 'the file declares none'}`,
+      });
+      continue;
+    }
+    parameters[name] = scalarFromText(raw);
+  }
+
+  const lookup = (name: string) => (name in parameters ? parameters[name] : env[name]);
+  const subIssues = substituteTree(doc.contents, lookup, (p) => p.length === 1 && p[0] === 'parameters');
+  for (const s of subIssues) at(rangeOf(s.node)?.[0] ?? 0, formatPath(s.path), s.message);
+  if (errors.length > 0) return { ok: false, errors };
+
+  const parsed = experimentSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  if (!parsed.success) {
+    for (const i of zodIssues(parsed.error)) at(offsetOf(doc, i.path, i.key), formatPath(i.path), i.message);
+    return { ok: false, errors: sortErrors(errors) };
+  }
+  const semantic: SpecIssue[] = checkExperiment(parsed.data);
+  for (const i of semantic) at(offsetOf(doc, i.path), formatPath(i.path), i.message);
+  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
+  return { ok: true, spec: parsed.data, parameters };
+}
+
+function sortErrors(errors: ExperimentError[]): ExperimentError[] {
+  return errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+/** Reads and validates a file; an unreadable file is one error, not an exception. */
+export function validateExperimentFile(
+  path: string,
+  options: Omit<ValidateOptions, 'file'> = {},
+): ValidationResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return {
+      ok: false,
+      errors: [{ file: path, field: '', message: `cannot read: ${(err as Error).message}` }],
+    };
+  }
+  return validateExperiment(text, { ...options, file: path });
+}
