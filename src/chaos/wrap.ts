@@ -8,7 +8,7 @@
  * fields work. A call with no matching rule costs a counter increment and one array-length check.
  */
 import { InvalidOptionError } from '../core/errors.js';
-import { type Decision, FaultInjector, type SiteState } from '../core/injector.js';
+import { FaultInjector, type SiteState } from '../core/injector.js';
 import type { SeedInput } from '../core/random.js';
 import type { FaultRule } from '../core/rules.js';
 import type { Trace, TraceEntry, TraceJSON } from '../core/trace.js';
@@ -314,7 +314,12 @@ function methodWrapper(
   let observed: CallShape | undefined = fixedShape;
   const state: SiteState<ErrorSpec> = own.site(site, method);
 
-  const wrapped = function chaosMethod(...args: unknown[]): unknown {
+  const passed = (result: unknown): unknown => {
+    if (observed === undefined) observed = isThenable(result) ? 'async' : 'sync';
+    return deep ? wrapResult(driver, site, method, result) : result;
+  };
+  // `arguments` rather than a rest parameter: on the pass-through path V8 then never builds an array.
+  const wrapped = function chaosMethod(): unknown {
     let injector = own;
     let st = state;
     if (scopesInUse.value) {
@@ -325,14 +330,17 @@ function methodWrapper(
       }
     }
     // The pass-through path: a site with no rules only counts the call (the index must stay aligned).
-    let decision: Decision<ErrorSpec> | undefined;
-    if (st.passive && st.version === injector.version) st.calls += 1;
-    else decision = injector.begin(st, args);
-    if (decision === undefined) {
-      const result = fn.apply(target, args);
-      if (observed === undefined) observed = isThenable(result) ? 'async' : 'sync';
-      return deep ? wrapResult(driver, site, method, result) : result;
+    if (st.passive && st.version === injector.version) {
+      st.calls += 1;
+      // biome-ignore lint/complexity/noArguments: no array on the hot path
+      return passed(fn.apply(target, arguments));
     }
+    // biome-ignore lint/complexity/noArguments: copied once, off the hot path
+    const args: unknown[] = new Array(arguments.length);
+    // biome-ignore lint/complexity/noArguments: as above
+    for (let i = 0; i < args.length; i++) args[i] = arguments[i];
+    const decision = injector.begin(st, args);
+    if (decision === undefined) return passed(fn.apply(target, args));
     const scopeErrors = injector === own ? undefined : activeScope()?.errors;
     const scopeDeclared = scopeErrors ? { ...declared, ...scopeErrors } : declared;
     const outcome = resolveOutcome(injector, st, decision, args, scopeDeclared);
