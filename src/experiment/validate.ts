@@ -144,7 +144,9 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
   const errors: ExperimentError[] = [];
   const at = (offset: number, field: string, message: string) => {
     const { line, col } = lineCounter.linePos(offset);
-    errors.push({ file, line, column: col, field, message });
+    const same = (e: ExperimentError) =>
+      e.line === line && e.column === col && e.field === field && e.message === message;
+    if (!errors.some(same)) errors.push({ file, line, column: col, field, message });
   };
 
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
