@@ -142,6 +142,7 @@ export function describeEntry(e: TraceEntry): string {
   } else if (e.action === 'reset') what = d.mode === 'rst' ? 'reset (RST)' : 'reset';
   else if (e.action === 'truncate') what = `truncated at ${String(d.truncate)} bytes`;
   else if (e.action === 'slow-body') what = `body slowed ${String(d.chunkMs)} ms per chunk`;
+  else if (e.action === 'failpoint') what = `fired ${String(d.term)}`;
   if (e.action !== 'delay' && typeof d.ms === 'number' && d.ms > 0) what += ` after ${d.ms} ms`;
   return `${e.site} #${e.index} ${what}${e.rule ? ` (rule ${e.rule})` : ''}`;
 }

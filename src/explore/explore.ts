@@ -14,6 +14,7 @@ import { InvalidOptionError } from '../core/errors.js';
 import { randomStream, type SeedInput } from '../core/random.js';
 import { describeEntry, Trace, type TraceEntry, type TraceJSON } from '../core/trace.js';
 import { type ChaosFetch, type ChaosFetchOptions, chaosFetch } from '../http/fetch.js';
+import { RunFailpoints } from './failpoints.js';
 import { decodeReproduction, encodeReproduction } from './reproduction.js';
 import { shrinkSchedule } from './shrink.js';
 
@@ -28,6 +29,12 @@ export interface ScenarioContext {
   wrap<T extends object>(target: T, options: WrapOptions & { name: string }): T;
   /** A chaos fetch on the run's seed (its name defaults to `http`; unique within the run). */
   fetch(options?: ChaosFetchOptions): ChaosFetch;
+  /**
+   * Sets a failpoint for this run, e.g. `ctx.failpoint('save.between-steps', '20%throw("crash")')`: its `P%` draws
+   * use the run's seed, its fires join the trace, and it is unset when the run ends. Failpoints are process-wide:
+   * runs that set them cannot run in parallel. (`exit` would end the explorer too: use `throw` in scenarios.)
+   */
+  failpoint(name: string, term: string): void;
 }
 
 /** A scenario: runs the code under test and throws (or returns false) when an invariant is broken. */
@@ -62,6 +69,7 @@ export async function runScenario(
   const traced: object[] = [];
   const closers: (() => Promise<void>)[] = [];
   const controller = new AbortController();
+  const runFailpoints = new RunFailpoints(seed, replay);
   const claim = (name: string, field: string) => {
     if (names.has(name))
       throw new InvalidOptionError(field, `${JSON.stringify(name)} is already used in this run`);
@@ -90,10 +98,14 @@ export async function runScenario(
       closers.push(() => f.close());
       return f;
     },
+    failpoint(name, term) {
+      runFailpoints.set(name, term);
+    },
   };
   let failed = false;
   let error: unknown;
   let timer: NodeJS.Timeout | undefined;
+  let fires: TraceEntry[] = [];
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -112,9 +124,10 @@ export async function runScenario(
     error = err;
   } finally {
     clearTimeout(timer);
+    fires = runFailpoints.finish();
     await Promise.allSettled(closers.map((close) => close()));
   }
-  return { seed, failed, error, trace: mergeTraces(seed, traced) };
+  return { seed, failed, error, trace: mergeTraces(seed, traced, fires) };
 }
 
 class ExploreTimeout extends Error {
@@ -124,8 +137,12 @@ class ExploreTimeout extends Error {
   }
 }
 
-function mergeTraces(seed: number, chaos: object[]): TraceJSON {
+function mergeTraces(seed: number, chaos: object[], fires: readonly TraceEntry[]): TraceJSON {
   const merged = new Trace(seed);
+  for (const e of fires) {
+    merged.record(e);
+    merged.noteCall(e.site, e.index);
+  }
   for (const c of chaos) {
     const t = traceOf(c).toJSON();
     for (const e of t.entries) merged.record(e);

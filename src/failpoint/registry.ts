@@ -61,6 +61,8 @@ export interface FailpointFiredMessage {
   action: FailpointTerm['action'];
   /** 1-based hit number since the term was set. */
   hit: number;
+  /** The term of the chain that fired (so a recorder can replay exactly this fire). */
+  fired: FailpointTerm;
   ctx: unknown;
 }
 
@@ -232,6 +234,7 @@ function evaluate(name: string, ctx: unknown): Fired | undefined {
         term: activation.spec.text,
         action: t.term.action,
         hit: index + 1,
+        fired: t.term,
         ctx,
       };
       firedChannel.publish(message);

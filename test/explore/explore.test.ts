@@ -221,3 +221,41 @@ describe('explore: a two-step write through the real node:fs/promises', () => {
     assert.equal(again.failed, true);
   });
 });
+
+describe('explore: failpoints in scenarios', () => {
+  /** Planted bug 3, failpoint flavour: old file removed, then a crash between journal and rename. */
+  const store = new Map<string, string>();
+  const crashBetweenSteps: Scenario = async (ctx) => {
+    const { failpoint } = await import('../../src/index.js');
+    store.clear();
+    store.set('state', 'old');
+    ctx.failpoint('save.between-steps', '10%throw("crash")');
+    for (let i = 0; i < 10; i++) {
+      const before = store.get('state');
+      try {
+        store.set('journal', `new ${i}`);
+        store.delete('state');
+        await failpoint('save.between-steps');
+        store.set('state', store.get('journal')!);
+      } catch {
+        // the save crashed: what is on disk must still be the old or the new state
+      }
+      const now = store.get('state');
+      if (now !== before && now !== `new ${i}`) throw new Error(`data lost after save ${i}`);
+    }
+  };
+
+  test('a crash between two steps, injected by a failpoint, is found, shrunk to one fire and replayed', async () => {
+    const { failpoints } = await import('../../src/index.js');
+    const result = await explore(crashBetweenSteps, { runs: 100, seed: 6 });
+    const f = result.failure;
+    assert.ok(f, 'found');
+    assert.equal(f.minimal.entries.length, 1);
+    assert.equal(
+      f.schedule[0],
+      `failpoint:save.between-steps #${f.minimal.entries[0]!.index} fired throw("crash") (rule save.between-steps)`,
+    );
+    for (let i = 0; i < 20; i++) assert.equal((await replay(crashBetweenSteps, f.reproduction)).failed, true);
+    assert.equal(failpoints.get('save.between-steps')?.term ?? null, null, 'the run unset its failpoint');
+  });
+});
