@@ -145,7 +145,16 @@ describe('failpoint(): terms fire as written', () => {
     } finally {
       unsubscribe('faultline:failpoint', listener);
     }
-    assert.deepEqual(seen, [{ name: 't.dc', term: '1*return(5)->off', action: 'return', hit: 1, ctx: 'a' }]);
+    assert.deepEqual(seen, [
+      {
+        name: 't.dc',
+        term: '1*return(5)->off',
+        action: 'return',
+        hit: 1,
+        fired: { count: 1, action: 'return', arg: 5 },
+        ctx: 'a',
+      },
+    ]);
   });
 });
 
