@@ -259,3 +259,32 @@ describe('explore: failpoints in scenarios', () => {
     assert.equal(failpoints.get('save.between-steps')?.term ?? null, null, 'the run unset its failpoint');
   });
 });
+
+describe('explore: chaos HTTP in scenarios', () => {
+  let server: import('node:http').Server;
+  let base = '';
+  before(async () => {
+    const { createServer } = await import('node:http');
+    server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  test('a client that does not retry a 503 is found; the schedule names the request', async () => {
+    const payments: Scenario = async (ctx) => {
+      const fetch = ctx.fetch({ faults: [{ method: 'POST', path: '/pay', rate: 0.1, status: 503 }] });
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${base}/pay`, { method: 'POST', body: String(i) });
+        await res.text();
+        if (!res.ok) throw new Error(`payment ${i} failed with ${res.status}`);
+      }
+    };
+    const result = await explore(payments, { runs: 100, seed: 8 });
+    const f = result.failure;
+    assert.ok(f, 'found');
+    assert.equal(f.minimal.entries.length, 1);
+    assert.match(f.schedule[0]!, /^http POST \/pay #\d+ status 503 \(rule rule-0\)$/);
+    assert.equal((await replay(payments, f.reproduction)).failed, true);
+  });
+});
