@@ -11,3 +11,4 @@ export * from './http/index.js';
 export * from './kpi/index.js';
 export * from './load/index.js';
 export * from './proxy/index.js';
+export * from './report/index.js';

@@ -4,6 +4,7 @@ import { registerExploreCommand } from './explore.js';
 import { registerFailpointCommand } from './failpoint.js';
 import { registerLoad } from './load.js';
 import { registerProxyCommand } from './proxy.js';
+import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 import { registerValidateCommand } from './validate.js';
 
@@ -14,6 +15,7 @@ export const commands: RegisterCommand[] = [
   registerFailpointCommand,
   registerLoad,
   registerProxyCommand,
+  registerReportCommand,
   registerRunCommand,
   registerValidateCommand,
 ];

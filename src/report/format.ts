@@ -1,0 +1,62 @@
+/**
+ * Number and time formatting shared by the HTML report and the terminal summary, so both say the same thing
+ * with the same precision. Pure string functions.
+ */
+import type { PhaseKpis } from '../kpi/phases.js';
+import type { ReportAssertion, ReportData, ReportVerdict } from './types.js';
+
+/** Milliseconds with precision that fits their size: `0.412`, `12.3`, `312`. */
+export function formatMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(3);
+}
+
+/** A fraction as a percentage: `0.25 %`, `12.5 %`. */
+export function formatRate(fraction: number): string {
+  const pct = fraction * 100;
+  return `${pct >= 10 ? pct.toFixed(1) : pct.toFixed(2)} %`;
+}
+
+/** Seconds relative to the run start: `+12.0 s`. */
+export function formatOffset(ms: number, startedMs: number): string {
+  return `+${((ms - startedMs) / 1000).toFixed(1)} s`;
+}
+
+/** A duration: `850 ms`, `12.5 s`, `3 min 20 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** The verdict in capitals for people. */
+export function verdictLabel(v: ReportVerdict): string {
+  return v === 'not-ready' ? 'NOT READY' : v.toUpperCase();
+}
+
+/** An assertion's measured value with its unit, or `not measured`. */
+export function formatMeasured(a: ReportAssertion): string {
+  if (a.measured === null) return 'not measured';
+  const v = a.measured;
+  const n = a.unit === 'ms' ? formatMs(v) : Number.isInteger(v) ? String(v) : v.toPrecision(3);
+  return a.unit === '' ? n : `${n} ${a.unit}`;
+}
+
+/** The rows of the KPI table: label and a formatter over one phase's KPIs. */
+export const KPI_ROWS: readonly { label: string; value: (k: PhaseKpis) => string }[] = [
+  { label: 'duration', value: (k) => `${k.durationSec} s` },
+  { label: 'requests', value: (k) => String(k.completed) },
+  { label: 'throughput', value: (k) => `${k.throughput.toFixed(1)} req/s` },
+  { label: 'error rate', value: (k) => formatRate(k.errorRate) },
+  { label: 'p50', value: (k) => (k.latency.count > 0 ? `${formatMs(k.latency.p50Ms)} ms` : '–') },
+  { label: 'p90', value: (k) => (k.latency.count > 0 ? `${formatMs(k.latency.p90Ms)} ms` : '–') },
+  { label: 'p99', value: (k) => (k.latency.count > 0 ? `${formatMs(k.latency.p99Ms)} ms` : '–') },
+  { label: 'max', value: (k) => (k.latency.count > 0 ? `${formatMs(k.latency.maxMs)} ms` : '–') },
+];
+
+/** Phases that have buckets in at least one load runner, in order. */
+export function phasesWithData(data: ReportData): ('before' | 'during' | 'after')[] {
+  return (['before', 'during', 'after'] as const).filter(
+    (p) => data.phases[p] !== undefined || data.load.some((l) => l.kpis[p].buckets > 0),
+  );
+}
