@@ -42,7 +42,7 @@ describe('chaosTest with node:test', () => {
   });
 });
 
-describe('chaosTest with vitest (defineChaosTest(test))', () => {
+describe('chaosTest with vitest (faultline/vitest)', () => {
   test('the same failure, schedule and reproduction line; the line replays it', () => {
     const first = runVitest();
     assert.equal(first.code, 1, first.out);
