@@ -146,7 +146,7 @@ export const CLIENT_SCRIPT = `
       title: title,
       width: width(),
       height: height,
-      cursor: { sync: { key: 'faultline' }, drag: { x: true, y: false } },
+      cursor: { sync: { key: 'faultline' }, drag: { x: false, y: false } },
       scales: {
         x: {
           time: false,

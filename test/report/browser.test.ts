@@ -114,4 +114,32 @@ describe('report.html in headless Chromium', () => {
       await page.close();
     }
   });
+
+  it('runs no script smuggled in through the data', async () => {
+    const evil = '</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
+    const d = makeReportData({ title: evil });
+    d.events.push({ tMs: d.startedMs, kind: 'note', message: evil });
+    d.monitors[0] = { ...(d.monitors[0] as (typeof d.monitors)[0]), name: evil };
+    const file = join(dir, 'evil.html');
+    writeFileSync(file, renderReport(d));
+    assert.ok(browser);
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    const requests: string[] = [];
+    page.on('dialog', (dlg) => {
+      dialogs.push(dlg.message());
+      void dlg.dismiss();
+    });
+    page.on('request', (r) => requests.push(r.url()));
+    try {
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      await page.waitForSelector('html[data-charts]', { state: 'attached', timeout: 10_000 });
+      assert.equal(await page.evaluate('typeof window.pwned'), 'undefined');
+      assert.deepEqual(dialogs, []);
+      assert.equal(requests.length, 1, requests.join(', '));
+      assert.equal(await page.textContent('h1 span:last-child'), evil);
+    } finally {
+      await page.close();
+    }
+  });
 });
