@@ -16,6 +16,7 @@ export {
   globToRegExp,
   type HangSpec,
   type MethodMatcher,
+  RULE_SCHEDULE_KEYS,
   type RuleSchedule,
   scheduleAllows,
 } from './rules.js';

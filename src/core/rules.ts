@@ -91,11 +91,9 @@ export interface CompiledRule<E = unknown> {
 /** Checks an `error` value; throws an {@link InvalidOptionError} naming `field` when it is unusable. */
 export type ErrorValidator<E> = (value: unknown, field: string) => asserts value is E;
 
-const RULE_KEYS = new Set([
+/** The option names of {@link RuleSchedule}: every layer's rules accept them and the core validates them. */
+export const RULE_SCHEDULE_KEYS = [
   'id',
-  'methods',
-  'site',
-  'when',
   'rate',
   'first',
   'every',
@@ -103,6 +101,13 @@ const RULE_KEYS = new Set([
   'after',
   'times',
   'enabled',
+] as const;
+
+const RULE_KEYS = new Set<string>([
+  ...RULE_SCHEDULE_KEYS,
+  'methods',
+  'site',
+  'when',
   'error',
   'delay',
   'hang',

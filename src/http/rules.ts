@@ -11,7 +11,7 @@
 import { STATUS_CODES } from 'node:http';
 import { type ErrorSpec, validateErrorSpec } from '../chaos/errors.js';
 import { InvalidOptionError } from '../core/errors.js';
-import type { FaultRule, RuleSchedule } from '../core/rules.js';
+import { type FaultRule, RULE_SCHEDULE_KEYS, type RuleSchedule } from '../core/rules.js';
 
 /** What a `when` predicate (and `onFault` consumers) learn about a request. */
 export interface HttpRequestInfo {
@@ -103,20 +103,13 @@ export function actionOf(spec: unknown): HttpAction | undefined {
   return typeof spec === 'function' ? (spec as { [ACTION]?: HttpAction })[ACTION] : undefined;
 }
 
-const RULE_KEYS = new Set([
-  'id',
+const RULE_KEYS = new Set<string>([
+  ...RULE_SCHEDULE_KEYS,
   'method',
   'origin',
   'path',
   'site',
   'when',
-  'rate',
-  'first',
-  'every',
-  'calls',
-  'after',
-  'times',
-  'enabled',
   'status',
   'headers',
   'body',
@@ -130,17 +123,7 @@ const RULE_KEYS = new Set([
 ]);
 
 /** Passed through to the core unchanged: the core validates them and names the same fields. */
-const SCHEDULE_KEYS = [
-  'id',
-  'rate',
-  'first',
-  'every',
-  'calls',
-  'after',
-  'times',
-  'enabled',
-  'delay',
-] as const;
+const SCHEDULE_KEYS = [...RULE_SCHEDULE_KEYS, 'delay'] as const;
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
