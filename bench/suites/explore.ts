@@ -3,20 +3,8 @@
  * replays spent shrinking each planted bug to its minimal schedule (goal ≤ 100).
  */
 import { type ExploreFailure, explore, type Scenario } from '../../src/explore/explore.js';
+import { Store } from '../../test/helpers/store.js';
 import { type BenchSection, markdownTable } from '../types.js';
-
-class Store {
-  #m = new Map<string, unknown>();
-  async get(k: string) {
-    return this.#m.get(k);
-  }
-  async set(k: string, v: unknown) {
-    this.#m.set(k, v);
-  }
-  async del(k: string) {
-    this.#m.delete(k);
-  }
-}
 
 const retry: Scenario = async (ctx) => {
   const db = ctx.wrap(new Store(), {

@@ -4,19 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeReproduction, explore, formatFailure, replay, type Scenario } from '../../src/index.js';
-
-class Store {
-  #m = new Map<string, unknown>();
-  async get(k: string) {
-    return this.#m.get(k);
-  }
-  async set(k: string, v: unknown) {
-    this.#m.set(k, v);
-  }
-  async del(k: string) {
-    this.#m.delete(k);
-  }
-}
+import { Store } from '../helpers/store.js';
 
 /** Planted bug 1: three attempts, then it gives up — three failures in a row lose the read. */
 async function getWithRetry(db: Store, key: string, attempts = 3) {
