@@ -1,35 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../../src/core/errors.js';
 import { chartModel, escapeHtml, renderReport } from '../../src/report/html.js';
 import { parseReportData } from '../../src/report/schema.js';
 import { renderTextSummary } from '../../src/report/text.js';
 import { makeReportData } from '../fixtures/report/generate.js';
-
-const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cli } from '../helpers/cli.js';
 
 /** The page without uPlot's own inlined code, which is not ours to inspect line by line. */
 function ownMarkup(html: string): string {
