@@ -4,6 +4,7 @@
 
 export * from './chaos/index.js';
 export * from './core/index.js';
+export * from './disruptors/index.js';
 export * from './experiment/index.js';
 export * from './explore/index.js';
 export * from './failpoint/index.js';

@@ -4,6 +4,7 @@ import { registerExploreCommand } from './explore.js';
 import { registerFailpointCommand } from './failpoint.js';
 import { registerLoad } from './load.js';
 import { registerProxyCommand } from './proxy.js';
+import { registerRecoverCommand } from './recover.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 import { registerValidateCommand } from './validate.js';
@@ -15,6 +16,7 @@ export const commands: RegisterCommand[] = [
   registerFailpointCommand,
   registerLoad,
   registerProxyCommand,
+  registerRecoverCommand,
   registerReportCommand,
   registerRunCommand,
   registerValidateCommand,

@@ -1,0 +1,52 @@
+/**
+ * `process.restart`: stop the process (its stop signal, SIGKILL after the grace period) and start it again
+ * through the engine's `restart` callback. Only the engine knows how to start an owned instance, so nothing is
+ * left for a revert to do: the record only names what was restarted.
+ */
+
+import { InvalidOptionError } from '../core/errors.js';
+import { processRestart } from '../experiment/disruptors/process-restart.js';
+import { ms } from '../experiment/duration.js';
+import { isSameProcess, processStartTime, requirePid, signalIfAlive } from './proc.js';
+import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from './types.js';
+
+// a process we did not spawn has no exit event to wait on; polling its /proc entry is the only way to see it go
+const EXIT_POLL_MS = 20;
+
+async function waitForExit(pid: number, startTime: number | undefined, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (isSameProcess(pid, startTime)) {
+    if (performance.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, EXIT_POLL_MS));
+  }
+  return true;
+}
+
+function revertFor(instance: DisruptorInstance): RevertRecord {
+  return { type: 'process.restart', pid: requirePid(instance.pid, instance.id) };
+}
+
+export const processRestartRuntime = defineDisruptorRuntime(processRestart, {
+  revertFor,
+  async inject(instance, options, ctx) {
+    if (ctx.restart === undefined) {
+      throw new InvalidOptionError(
+        'restart',
+        `process.restart needs a way to start instance ${instance.id} again (only owned processes can be restarted)`,
+      );
+    }
+    const pid = requirePid(instance.pid, instance.id);
+    const startTime = processStartTime(pid);
+    signalIfAlive(pid, options.signal, startTime);
+    let forced = false;
+    if (!(await waitForExit(pid, startTime, ms(options.grace, 'grace')))) {
+      forced = signalIfAlive(pid, 'SIGKILL', startTime);
+      await waitForExit(pid, startTime, 10_000);
+    }
+    const started = await ctx.restart(instance);
+    return { revert: revertFor(instance), detail: { pid, forced, newPid: started.pid } };
+  },
+  async revert() {
+    // the restart is complete once inject resolves
+  },
+});

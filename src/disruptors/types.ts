@@ -1,0 +1,70 @@
+/**
+ * The disruptor runtime contract. A disruptor injects a fault into one target instance and describes how to undo
+ * it as a plain JSON record; undoing works from that record alone, so a different process (`faultline recover`)
+ * can finish a rollback after the runner that injected the fault has died.
+ */
+import type { z } from 'zod';
+import type { DisruptorDefinition } from '../experiment/registry.js';
+
+/** A JSON value, the only thing a revert record may hold. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** How to undo one fault: `type` names the disruptor whose `revert` understands the rest. JSON only. */
+export interface RevertRecord {
+  readonly type: string;
+  readonly [field: string]: Json;
+}
+
+/** The instance a fault acts on. */
+export interface DisruptorInstance {
+  /** Stable name, e.g. `api-2`; `{{instance}}` in templates. */
+  readonly id: string;
+  /** The instance's process, when it has one; `{{pid}}` in templates. */
+  readonly pid?: number;
+  /** Named ports; `{{ports.NAME}}` in templates. */
+  readonly ports?: Readonly<Record<string, number>>;
+}
+
+/** What the engine hands every injection. */
+export interface InjectContext {
+  /** Unique within a run; disruptors use it to name what they create (e.g. a toxic) so the revert can find it. */
+  readonly faultId: string;
+  /** Starts an owned instance again (`process.restart`); resolves to its new pid. */
+  readonly restart?: (instance: DisruptorInstance) => Promise<{ pid: number }>;
+  /** Aborts a slow injection (a command or a request). */
+  readonly signal?: AbortSignal;
+}
+
+/** An injected fault. */
+export interface AppliedFault {
+  /** How to undo it; journaled. */
+  readonly revert: RevertRecord;
+  /** What the injection learned (a new pid, a command's output), for the timeline. */
+  readonly detail?: Record<string, Json>;
+}
+
+/** A disruptor type's runtime: the same name as its schema definition, options already validated by it. */
+export interface Disruptor<O extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly definition: DisruptorDefinition<O>;
+  /**
+   * The revert record, computed before anything happens so the journal holds it before the fault takes effect.
+   * Pure: no I/O.
+   */
+  revertFor(instance: DisruptorInstance, options: z.output<O>, ctx: InjectContext): RevertRecord;
+  /** Injects the fault. Rejects when it did not apply. */
+  inject(instance: DisruptorInstance, options: z.output<O>, ctx: InjectContext): Promise<AppliedFault>;
+  /**
+   * Undoes a fault from its record alone. Idempotent: undoing twice, or undoing something already gone (the
+   * process exited, the toxic or failpoint is not there), resolves. Rejects only when the fault may still be active.
+   */
+  revert(record: RevertRecord): Promise<void>;
+}
+
+/** Declares a disruptor runtime for a schema definition; its name is the definition's. */
+export function defineDisruptorRuntime<O extends z.ZodObject>(
+  definition: DisruptorDefinition<O>,
+  impl: Pick<Disruptor<O>, 'revertFor' | 'inject' | 'revert'>,
+): Disruptor<O> {
+  return { name: definition.name, definition, ...impl };
+}

@@ -1,0 +1,147 @@
+/**
+ * The run journal: an append-only NDJSON file, one event a line, each line fsync'd before the call returns.
+ * A fault is journaled as `fault.applying` (with its revert record) before it takes effect and `fault.applied`
+ * after, so whatever instant the runner dies at, `faultline recover` finds every fault that may be active and
+ * knows how to undo it from the file alone.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { FaultlineError } from '../core/errors.js';
+import type { Json, RevertRecord } from '../disruptors/types.js';
+
+/** Every journal event; `at` is an ISO timestamp. */
+export type JournalEvent = { at: string } & (
+  | { event: 'phase'; phase: string }
+  | {
+      event: 'fault.applying';
+      id: string;
+      disruptor: string;
+      instance: string;
+      fault?: string;
+      revert: RevertRecord;
+    }
+  | { event: 'fault.applied'; id: string; revert: RevertRecord; detail?: Record<string, Json> }
+  | { event: 'fault.failed'; id: string; error: string }
+  | { event: 'fault.reverted'; id: string; attempts: number }
+  | { event: 'revert.failed'; id: string; error: string; attempts: number }
+  | { event: 'monitor.breach'; monitor: string; value?: number | null; message?: string }
+  | { event: 'abort'; reason: string }
+);
+
+/** An event as passed to {@link Journal.append}: the journal stamps `at`. */
+export type JournalInput = JournalEvent extends infer E
+  ? E extends JournalEvent
+    ? Omit<E, 'at'>
+    : never
+  : never;
+
+/** A fault that may still be active: journaled as applying or applied, and not reverted. */
+export interface PendingRevert {
+  id: string;
+  disruptor: string;
+  instance: string;
+  fault?: string;
+  revert: RevertRecord;
+  /** False when the runner died between `applying` and `applied` (or the injection failed). */
+  applied: boolean;
+}
+
+/** An open journal file. Create it with {@link openJournal}. */
+export class Journal {
+  readonly path: string;
+  readonly #fd: number;
+  readonly #now: () => Date;
+  #closed = false;
+
+  constructor(path: string, fd: number, now: () => Date) {
+    this.path = path;
+    this.#fd = fd;
+    this.#now = now;
+  }
+
+  /**
+   * Appends one event and fsyncs it. Synchronous on purpose: the fault must not take effect until its line
+   * is on disk, and a single write of a whole line keeps lines whole if another process appends too.
+   */
+  append(event: JournalInput): JournalEvent {
+    if (this.#closed) throw new FaultlineError('FAULTLINE_JOURNAL_CLOSED', `journal ${this.path} is closed`);
+    const full = { at: this.#now().toISOString(), ...event } as JournalEvent;
+    writeSync(this.#fd, `${JSON.stringify(full)}\n`);
+    fsyncSync(this.#fd);
+    return full;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.#fd);
+  }
+}
+
+/** Opens (creating it and its directory if needed) a journal for appending. Mode 0600: it names endpoints. */
+export function openJournal(path: string, options: { now?: () => Date } = {}): Journal {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a', 0o600);
+  return new Journal(path, fd, options.now ?? (() => new Date()));
+}
+
+/**
+ * Reads a journal's events. A last line cut short (the writer died mid-write) is ignored; a bad line anywhere
+ * else is an error naming the file and line.
+ */
+export function readJournal(path: string): JournalEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new FaultlineError(
+      'FAULTLINE_JOURNAL_UNREADABLE',
+      `cannot read journal ${path}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const lines = text.split('\n');
+  const events: JournalEvent[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      const e = JSON.parse(line) as JournalEvent;
+      if (typeof e !== 'object' || e === null || typeof e.event !== 'string') throw new Error('not an event');
+      events.push(e);
+    } catch {
+      if (i === lines.length - 1) break; // no newline yet: the write never finished, so the event never happened
+      throw new FaultlineError('FAULTLINE_JOURNAL_CORRUPT', `${path}:${i + 1}: not a journal event`);
+    }
+  }
+  return events;
+}
+
+/** Faults journaled as applying or applied and not reverted, last applied first (the order to undo them). */
+export function pendingReverts(events: readonly JournalEvent[]): PendingRevert[] {
+  const open = new Map<string, PendingRevert>();
+  for (const e of events) {
+    if (e.event === 'fault.applying') {
+      const p: PendingRevert = {
+        id: e.id,
+        disruptor: e.disruptor,
+        instance: e.instance,
+        revert: e.revert,
+        applied: false,
+      };
+      if (e.fault !== undefined) p.fault = e.fault;
+      open.delete(e.id);
+      open.set(e.id, p);
+    } else if (e.event === 'fault.applied') {
+      const p = open.get(e.id);
+      if (p !== undefined) {
+        p.applied = true;
+        p.revert = e.revert;
+      }
+    } else if (e.event === 'fault.reverted') {
+      open.delete(e.id);
+    }
+  }
+  return [...open.values()].reverse();
+}

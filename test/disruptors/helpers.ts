@@ -1,0 +1,124 @@
+/**
+ * Helpers for disruptor tests: real child processes whose stdout lines can be awaited, a free loopback port,
+ * and a bounded wait on process state (a stopped/continued state is visible only in /proc, no event exists).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { processState } from '../../src/disruptors/proc.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../fixtures/disruptors/', import.meta.url));
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  line(pred: (l: string) => boolean, timeoutMs?: number): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): void;
+}
+
+const children = new Set<Child>();
+
+/** Spawns `node [--import tsx] argv…` from the repository root. */
+export function startChild(argv: string[], options: { tsx?: boolean; env?: NodeJS.ProcessEnv } = {}): Child {
+  const args = options.tsx ? ['--import', 'tsx', ...argv] : argv;
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let partial = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    const parts = (partial + d).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+    for (const w of [...waiters]) w();
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    for (const w of [...waiters]) w();
+  });
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.on('close', (code, signal) => {
+      done = true;
+      for (const w of [...waiters]) w();
+      resolve({ code, signal });
+    });
+  });
+  const child: Child = {
+    proc,
+    pid: proc.pid!,
+    exited,
+    line: (pred, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.find(pred);
+          if (found !== undefined || done) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            if (found !== undefined) resolve(found);
+            else reject(new Error(`child exited before the line; stderr: ${stderr}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for a line; stdout: ${lines.join('\n')}; stderr: ${stderr}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    stop: () => {
+      if (!done) {
+        proc.kill('SIGKILL');
+      }
+    },
+  };
+  children.add(child);
+  void exited.then(() => children.delete(child));
+  return child;
+}
+
+/** SIGKILLs every child still running and waits for them to exit. */
+export async function stopAll(): Promise<void> {
+  const all = [...children];
+  for (const c of all) c.stop();
+  await Promise.all(all.map((c) => c.exited));
+}
+
+/** A sleeper process (test/fixtures/disruptors/sleeper.mjs), resolved once it has printed "ready". */
+export async function startSleeper(...flags: string[]): Promise<Child> {
+  const c = startChild([`${FIXTURES}sleeper.mjs`, ...flags]);
+  await c.line((l) => l === 'ready');
+  return c;
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits (polling /proc, at most `timeoutMs`) until `pid`'s state satisfies `pred`; returns the last state. */
+export async function waitForState(
+  pid: number,
+  pred: (state: string | undefined) => boolean,
+  timeoutMs = 5_000,
+): Promise<string | undefined> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const s = processState(pid);
+    if (pred(s) || performance.now() > deadline) return s;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
