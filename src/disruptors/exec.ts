@@ -26,6 +26,8 @@ export function runCommand(
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
       signal: options.signal,
+      // its own process group, so a timeout kills what a shell started too (a grandchild would hold the pipes)
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
@@ -38,7 +40,11 @@ export function runCommand(
     });
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, options.timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);

@@ -13,7 +13,10 @@ export const FIXTURES = fileURLToPath(new URL('../fixtures/disruptors/', import.
 export interface Child {
   proc: ChildProcess;
   pid: number;
+  /** The first stdout line matching `pred` (already written or still to come). */
   line(pred: (l: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** The first match of `re` in stderr. */
+  stderrMatch(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): void;
 }
@@ -26,7 +29,7 @@ export function startChild(argv: string[], options: { tsx?: boolean; env?: NodeJ
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
   let partial = '';
@@ -50,28 +53,31 @@ export function startChild(argv: string[], options: { tsx?: boolean; env?: NodeJ
       resolve({ code, signal });
     });
   });
+  function waitFor<T>(find: () => T | undefined, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found !== undefined || done) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          if (found !== undefined) resolve(found);
+          else reject(new Error(`child exited first; stdout: ${lines.join('\n')}; stderr: ${stderr}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out; stdout: ${lines.join('\n')}; stderr: ${stderr}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  }
   const child: Child = {
     proc,
     pid: proc.pid!,
     exited,
-    line: (pred, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = lines.find(pred);
-          if (found !== undefined || done) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            if (found !== undefined) resolve(found);
-            else reject(new Error(`child exited before the line; stderr: ${stderr}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for a line; stdout: ${lines.join('\n')}; stderr: ${stderr}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
+    line: (pred, timeoutMs = 15_000) => waitFor(() => lines.find(pred), timeoutMs),
+    stderrMatch: (re, timeoutMs = 15_000) => waitFor(() => stderr.match(re) ?? undefined, timeoutMs),
     stop: () => {
       if (!done) {
         proc.kill('SIGKILL');
