@@ -1,6 +1,13 @@
 /** Monitor runtimes: the sampling loop, one implementation per monitor type, and condition evaluation. */
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export { commandMonitorImpl } from './command.js';
+export {
+  type ConditionInputs,
+  type ConditionSample,
+  type ConditionState,
+  evaluateCondition,
+  firstHolding,
+} from './condition.js';
 export { httpMonitorImpl } from './http.js';
 export {
   type PromExposition,

@@ -3,7 +3,7 @@
  * builds a monitor from a validated spec by looking its type up here; adding a type is adding a file.
  */
 import { FaultlineError, InvalidOptionError } from '../core/errors.js';
-import { ms } from '../experiment/duration.js';
+import { type Duration, ms } from '../experiment/duration.js';
 import type { ExperimentSpec } from '../experiment/schema.js';
 import { commandMonitorImpl } from './command.js';
 import { httpMonitorImpl } from './http.js';
@@ -67,9 +67,11 @@ export class MonitorImplementations {
   }
 
   /** A sampler entry for a validated spec: its monitor, interval (`every`) and timeout. */
-  entry(spec: MonitorSpec): MonitorEntry {
+  entry(
+    spec: MonitorSpec | ({ type: string; every: Duration; timeout: Duration } & Record<string, unknown>),
+  ): MonitorEntry {
     return {
-      monitor: this.create(spec as MonitorSpec & Record<string, unknown>),
+      monitor: this.create(spec as { type: string } & Record<string, unknown>),
       intervalMs: ms(spec.every, 'every'),
       timeoutMs: ms(spec.timeout, 'timeout'),
     };
