@@ -11,5 +11,6 @@ export * from './failpoint/index.js';
 export * from './http/index.js';
 export * from './kpi/index.js';
 export * from './load/index.js';
+export * from './monitors/index.js';
 export * from './proxy/index.js';
 export * from './report/index.js';

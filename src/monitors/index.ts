@@ -1,5 +1,4 @@
 /** Monitor runtimes: the sampling loop, one implementation per monitor type, and condition evaluation. */
-export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export { commandMonitorImpl } from './command.js';
 export {
   type ConditionInputs,

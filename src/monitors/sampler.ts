@@ -4,7 +4,8 @@
  * down at the timeout — the monitor is still asked to stop, and the next sample waits until it has.
  */
 import { InvalidOptionError } from '../core/errors.js';
-import { type Clock, systemClock } from './clock.js';
+// One clock for the whole engine: the load generator's (monotonic time, an epoch anchor, timers).
+import { type Clock, systemClock } from '../load/clock.js';
 import type { Monitor, MonitorSample, SampleResult } from './types.js';
 
 /** One monitor to sample, with its own interval and timeout. */
@@ -64,12 +65,12 @@ async function loop(
 ): Promise<void> {
   const { signal } = options;
   while (!signal.aborted) {
-    const start = clock.now();
+    const start = clock.epochMs();
     const { sample, settled } = await sampleOnce(monitor, timeoutMs, clock, signal);
     if (sample !== undefined && !signal.aborted) options.onSample(name, sample);
     await settled;
     if (signal.aborted) break;
-    await sleep(clock, start + intervalMs - clock.now(), signal);
+    await sleep(clock, start + intervalMs - clock.epochMs(), signal);
   }
 }
 
@@ -91,7 +92,7 @@ export async function sampleOnce(
   clock: Clock,
   stop: AbortSignal,
 ): Promise<TimedSample> {
-  const tMs = clock.now();
+  const tMs = clock.epochMs();
   const controller = new AbortController();
   const onStop = () => controller.abort(new Error('monitors stopped'));
   stop.addEventListener('abort', onStop, { once: true });
@@ -110,13 +111,13 @@ export async function sampleOnce(
   clock.clearTimeout(timer);
   const settled = running.then(() => stop.removeEventListener('abort', onStop));
   if (first === 'timeout') {
-    const latencyMs = clock.now() - tMs;
+    const latencyMs = clock.epochMs() - tMs;
     controller.abort(new Error(`timed out after ${timeoutMs} ms`));
     if (stop.aborted) return { sample: undefined, settled };
     return { sample: { tMs, ok: false, latencyMs, error: `timed out after ${timeoutMs} ms` }, settled };
   }
   if (stop.aborted) return { sample: undefined, settled };
-  return { sample: { ...first, tMs, latencyMs: first.latencyMs ?? clock.now() - tMs }, settled };
+  return { sample: { ...first, tMs, latencyMs: first.latencyMs ?? clock.epochMs() - tMs }, settled };
 }
 
 function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
 /** A manual clock for sampler tests: time moves only when a test calls advance(). */
-import type { Clock } from '../../src/monitors/clock.js';
+import type { Clock } from '../../src/load/clock.js';
 
 interface Timer {
   at: number;
@@ -16,7 +16,15 @@ export class FakeClock implements Clock {
     this.#now = start;
   }
 
-  now(): number {
+  nowMs(): number {
+    return this.#now;
+  }
+
+  nowNs(): bigint {
+    return BigInt(Math.round(this.#now * 1e6));
+  }
+
+  epochMs(): number {
     return this.#now;
   }
 

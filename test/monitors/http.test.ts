@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { systemClock } from '../../src/monitors/clock.js';
+import { systemClock } from '../../src/load/clock.js';
 import { monitorImplementations } from '../../src/monitors/registry.js';
 import { sampleOnce } from '../../src/monitors/sampler.js';
 import { ctx, listen } from './helpers.js';
