@@ -117,12 +117,13 @@ const RULE_KEYS = new Set<string>([
 
 function nonNegativeInteger(value: unknown, field: string, min = 0): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidOptionError(field, `must be an integer >= ${min}; got ${describe(value)}`);
+    throw new InvalidOptionError(field, `must be an integer >= ${min}; got ${describeValue(value)}`);
   }
   return value;
 }
 
-function describe(value: unknown): string {
+/** How a bad option value is named in an error message: `"x"`, `a function`, `an array`, `null`, `42`. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
@@ -156,7 +157,7 @@ function compileMethods(
   if (Array.isArray(m)) {
     m.forEach((name, i) => {
       if (typeof name !== 'string' || name.length === 0) {
-        throw new InvalidOptionError(`${field}[${i}]`, `must be a method name; got ${describe(name)}`);
+        throw new InvalidOptionError(`${field}[${i}]`, `must be a method name; got ${describeValue(name)}`);
       }
     });
     const set = new Set<string>(m);
@@ -166,7 +167,7 @@ function compileMethods(
   if (typeof m === 'function') return [m as (method: string) => boolean, undefined];
   throw new InvalidOptionError(
     field,
-    `must be a method name, a list of names, a RegExp, '*' or a predicate; got ${describe(m)}`,
+    `must be a method name, a list of names, a RegExp, '*' or a predicate; got ${describeValue(m)}`,
   );
 }
 
@@ -177,7 +178,7 @@ function compileSite(s: string | RegExp | undefined, field: string): (site: stri
     return (site) => re.test(site);
   }
   if (s instanceof RegExp) return (site) => s.test(site);
-  throw new InvalidOptionError(field, `must be a glob string or a RegExp; got ${describe(s)}`);
+  throw new InvalidOptionError(field, `must be a glob string or a RegExp; got ${describeValue(s)}`);
 }
 
 /**
@@ -196,12 +197,12 @@ export function compileRules<E>(
   const base = options.field ?? 'faults';
   if (rules === undefined) return [];
   if (!Array.isArray(rules))
-    throw new InvalidOptionError(base, `must be an array of rules; got ${describe(rules)}`);
+    throw new InvalidOptionError(base, `must be an array of rules; got ${describeValue(rules)}`);
   const ids = new Set<string>();
   return rules.map((rule, index) => {
     const at = `${base}[${index}]`;
     if (!rule || typeof rule !== 'object' || Array.isArray(rule)) {
-      throw new InvalidOptionError(at, `must be a rule object; got ${describe(rule)}`);
+      throw new InvalidOptionError(at, `must be a rule object; got ${describeValue(rule)}`);
     }
     for (const key of Object.keys(rule)) {
       if (!RULE_KEYS.has(key)) {
@@ -220,13 +221,16 @@ export function compileRules<E>(
     const [matchesMethod, methodNames] = compileMethods(rule.methods, `${at}.methods`);
     const matchesSite = compileSite(rule.site, `${at}.site`);
     if (rule.when !== undefined && typeof rule.when !== 'function') {
-      throw new InvalidOptionError(`${at}.when`, `must be a predicate function; got ${describe(rule.when)}`);
+      throw new InvalidOptionError(
+        `${at}.when`,
+        `must be a predicate function; got ${describeValue(rule.when)}`,
+      );
     }
     const rate = rule.rate ?? 1;
     if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
       throw new InvalidOptionError(
         `${at}.rate`,
-        `must be a number between 0 and 1; got ${describe(rule.rate)}`,
+        `must be a number between 0 and 1; got ${describeValue(rule.rate)}`,
       );
     }
     const first = rule.first === undefined ? undefined : nonNegativeInteger(rule.first, `${at}.first`);
@@ -274,7 +278,7 @@ export function compileRules<E>(
       } else {
         throw new InvalidOptionError(
           `${at}.delay`,
-          `must be ms >= 0 or a [min, max] range; got ${describe(d)}`,
+          `must be ms >= 0 or a [min, max] range; got ${describeValue(d)}`,
         );
       }
     }

@@ -11,7 +11,7 @@
 import { STATUS_CODES } from 'node:http';
 import { type ErrorSpec, validateErrorSpec } from '../chaos/errors.js';
 import { InvalidOptionError } from '../core/errors.js';
-import { type FaultRule, RULE_SCHEDULE_KEYS, type RuleSchedule } from '../core/rules.js';
+import { describeValue, type FaultRule, RULE_SCHEDULE_KEYS, type RuleSchedule } from '../core/rules.js';
 
 /** What a `when` predicate (and `onFault` consumers) learn about a request. */
 export interface HttpRequestInfo {
@@ -125,15 +125,6 @@ const RULE_KEYS = new Set<string>([
 /** Passed through to the core unchanged: the core validates them and names the same fields. */
 const SCHEDULE_KEYS = [...RULE_SCHEDULE_KEYS, 'delay'] as const;
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -145,7 +136,10 @@ function globBody(glob: string): string {
 /** Checks a driver/client name: it starts every site, so it must be one word. */
 export function validateName(name: unknown, field = 'name'): string {
   if (typeof name !== 'string' || !/^\S+$/.test(name)) {
-    throw new InvalidOptionError(field, `must be a non-empty string without spaces; got ${describe(name)}`);
+    throw new InvalidOptionError(
+      field,
+      `must be a non-empty string without spaces; got ${describeValue(name)}`,
+    );
   }
   return name;
 }
@@ -161,12 +155,12 @@ function range(value: unknown, field: string): readonly [number, number] {
       throw new InvalidOptionError(field, `range [min, max] has min > max: [${value.join(', ')}]`);
     return [value[0], value[1]];
   }
-  throw new InvalidOptionError(field, `must be ms >= 0 or a [min, max] range; got ${describe(value)}`);
+  throw new InvalidOptionError(field, `must be ms >= 0 or a [min, max] range; got ${describeValue(value)}`);
 }
 
 function checkStatus(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 200 || value > 599) {
-    throw new InvalidOptionError(field, `must be an HTTP status 200–599; got ${describe(value)}`);
+    throw new InvalidOptionError(field, `must be an HTTP status 200–599; got ${describeValue(value)}`);
   }
   return value;
 }
@@ -177,13 +171,13 @@ function methodMatcher(value: unknown, field: string): FaultRule['methods'] {
   if (!Array.isArray(list) || list.length === 0) {
     throw new InvalidOptionError(
       field,
-      `must be a method name, a list of them or '*'; got ${describe(value)}`,
+      `must be a method name, a list of them or '*'; got ${describeValue(value)}`,
     );
   }
   return list.map((m, i) => {
     const at = typeof value === 'string' ? field : `${field}[${i}]`;
     if (typeof m !== 'string' || !/^[A-Za-z]+$/.test(m))
-      throw new InvalidOptionError(at, `must be an HTTP method such as 'GET'; got ${describe(m)}`);
+      throw new InvalidOptionError(at, `must be an HTTP method such as 'GET'; got ${describeValue(m)}`);
     return m.toUpperCase();
   });
 }
@@ -195,7 +189,7 @@ function stringMatcher(value: unknown, field: string): ((text: string) => boolea
     const re = new RegExp(`^${globBody(value)}$`);
     return (text) => re.test(text);
   }
-  throw new InvalidOptionError(field, `must be a glob string or a RegExp; got ${describe(value)}`);
+  throw new InvalidOptionError(field, `must be a glob string or a RegExp; got ${describeValue(value)}`);
 }
 
 /**
@@ -209,12 +203,12 @@ export function compileHttpRules(
 ): FaultRule<ErrorSpec>[] {
   if (rules === undefined) return [];
   if (!Array.isArray(rules))
-    throw new InvalidOptionError(field, `must be an array of rules; got ${describe(rules)}`);
+    throw new InvalidOptionError(field, `must be an array of rules; got ${describeValue(rules)}`);
   const prefix = `^${escapeRegExp(name)} \\S+ `;
   return rules.map((rule: HttpFaultRule, index) => {
     const at = `${field}[${index}]`;
     if (!rule || typeof rule !== 'object' || Array.isArray(rule))
-      throw new InvalidOptionError(at, `must be a rule object; got ${describe(rule)}`);
+      throw new InvalidOptionError(at, `must be a rule object; got ${describeValue(rule)}`);
     for (const key of Object.keys(rule)) {
       if (!RULE_KEYS.has(key))
         throw new InvalidOptionError(
@@ -238,19 +232,25 @@ export function compileHttpRules(
     } else if (rule.path !== undefined) {
       throw new InvalidOptionError(
         `${at}.path`,
-        `must be a glob string or a RegExp; got ${describe(rule.path)}`,
+        `must be a glob string or a RegExp; got ${describeValue(rule.path)}`,
       );
     } else if (typeof site === 'string' || site instanceof RegExp) {
       core.site = site;
     } else if (site !== undefined) {
-      throw new InvalidOptionError(`${at}.site`, `must be a glob string or a RegExp; got ${describe(site)}`);
+      throw new InvalidOptionError(
+        `${at}.site`,
+        `must be a glob string or a RegExp; got ${describeValue(site)}`,
+      );
     } else {
       // Every HTTP rule is confined to this client's sites, so in a scope it never touches chaos drivers.
       core.site = new RegExp(prefix);
     }
     const origin = stringMatcher(rule.origin, `${at}.origin`);
     if (rule.when !== undefined && typeof rule.when !== 'function')
-      throw new InvalidOptionError(`${at}.when`, `must be a predicate function; got ${describe(rule.when)}`);
+      throw new InvalidOptionError(
+        `${at}.when`,
+        `must be a predicate function; got ${describeValue(rule.when)}`,
+      );
     const pathRe = rule.path instanceof RegExp ? rule.path : undefined;
     const pathTest = pathRe ? (p: string) => pathRe.test(p) : undefined;
     if (origin || rule.when || pathTest) core.when = combineWhen(origin, pathTest, rule.when);
@@ -269,7 +269,7 @@ export function compileHttpRules(
       if (typeof rule.truncate !== 'number' || !Number.isInteger(rule.truncate) || rule.truncate < 0)
         throw new InvalidOptionError(
           `${at}.truncate`,
-          `must be a byte count (an integer >= 0); got ${describe(rule.truncate)}`,
+          `must be a byte count (an integer >= 0); got ${describeValue(rule.truncate)}`,
         );
       truncate = rule.truncate;
     }
@@ -295,7 +295,7 @@ export function compileHttpRules(
           throw new InvalidOptionError(`${at}.headers`, 'must be an object of header names to string values');
         for (const [k, v] of Object.entries(rule.headers))
           if (typeof v !== 'string')
-            throw new InvalidOptionError(`${at}.headers.${k}`, `must be a string; got ${describe(v)}`);
+            throw new InvalidOptionError(`${at}.headers.${k}`, `must be a string; got ${describeValue(v)}`);
       }
       if (
         rule.body !== undefined &&
@@ -305,7 +305,7 @@ export function compileHttpRules(
       )
         throw new InvalidOptionError(
           `${at}.body`,
-          `must be a string, bytes or a JSON object; got ${describe(rule.body)}`,
+          `must be a string, bytes or a JSON object; got ${describeValue(rule.body)}`,
         );
       if (
         rule.retryAfter !== undefined &&
@@ -313,7 +313,7 @@ export function compileHttpRules(
       )
         throw new InvalidOptionError(
           `${at}.retryAfter`,
-          `must be whole seconds >= 0; got ${describe(rule.retryAfter)}`,
+          `must be whole seconds >= 0; got ${describeValue(rule.retryAfter)}`,
         );
       core.error = statuses.map((status) =>
         tagged({
@@ -331,14 +331,14 @@ export function compileHttpRules(
       if (mode !== 'close' && mode !== 'rst')
         throw new InvalidOptionError(
           `${at}.reset`,
-          `must be true, 'close' or 'rst'; got ${describe(rule.reset)}`,
+          `must be true, 'close' or 'rst'; got ${describeValue(rule.reset)}`,
         );
       core.error = tagged({ kind: 'reset', mode });
     } else if (outcome === 'hang') {
       if (rule.hang !== true && (typeof rule.hang !== 'object' || rule.hang === null))
         throw new InvalidOptionError(
           `${at}.hang`,
-          `must be true or { timeoutMs }; got ${describe(rule.hang)}`,
+          `must be true or { timeoutMs }; got ${describeValue(rule.hang)}`,
         );
       core.hang = rule.hang;
     } else if (outcome === 'error') {
