@@ -1,22 +1,23 @@
 /**
- * The HTTP load runner: request templates sent over an undici Pool of keep-alive connections, in the open model
- * (arrivals on a schedule, latency from the intended send time) or the closed model (N virtual users each
- * waiting for its response, then an optional think time, before the next request).
+ * The HTTP load runner: request templates sent in the open model (arrivals on a schedule, latency from the
+ * intended send time) or the closed model (N virtual users each waiting for its response, then an optional think
+ * time, before the next request).
  *
- * The hot path uses `Pool.dispatch` with a small handler object rather than `request()`: no promise, no body
- * stream, the body is discarded chunk by chunk. Per request it costs one handler allocation, two histogram
- * records and a few counter increments.
+ * The runner owns everything but the transport: what to send and when, and what to record. An engine
+ * (`src/load/engines`, picked by `engine`) only carries requests and reports how each ended, so both engines give
+ * the same outcome classes, timeouts and recorder calls. Per request the runner builds (or reuses) the request,
+ * takes a pooled tag, and on completion makes one recorder call.
  */
-import { type Dispatcher, Pool } from 'undici';
 import { InvalidOptionError } from '../core/errors.js';
 import { type PhaseKpis, windowKpis } from '../kpi/phases.js';
 import { type ArrivalProfile, constantRate, createArrivalSchedule } from './arrivals.js';
 import { classifyError, defaultOk, statusClass } from './classify.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { type EngineChoice, type EngineName, type HttpEngine, selectEngine } from './engines/index.js';
 import { type LoadProgress, type SchedulingError, SeriesRecorder } from './recorder.js';
 import type { LoadSeries } from './samples.js';
 import { type OpenScheduler, startOpenScheduler } from './scheduler.js';
-import { type BuiltRequest, createRequestFactory, type RequestFactoryOptions } from './template.js';
+import { createRequestFactory, type RequestFactoryOptions } from './template.js';
 
 /** Options for {@link startLoad} / {@link runLoad}. */
 export interface LoadOptions extends RequestFactoryOptions {
@@ -38,6 +39,11 @@ export interface LoadOptions extends RequestFactoryOptions {
   connections?: number;
   /** HTTP/1.1 pipelining depth per connection (default 1). */
   pipelining?: number;
+  /**
+   * The transport: `raw` (a lean HTTP/1.1 client on `node:net`, `http:` only), `undici` (an undici Pool,
+   * `http:` and `https:`), or `auto` (default): raw for `http:`, undici for `https:`.
+   */
+  engine?: EngineChoice;
   /** Closed model: pause between a response and the user's next request (default 0). */
   thinkTimeMs?: number;
   /** Timeout for response headers and for body inactivity, each (default 10 000 ms). */
@@ -58,6 +64,8 @@ export interface LoadOptions extends RequestFactoryOptions {
 /** What a run produced. */
 export interface LoadResult {
   model: 'open' | 'closed' | 'command';
+  /** HTTP runs: the engine that carried the requests. */
+  engine?: EngineName;
   /** The per-second series (JSON-serialisable). */
   series: LoadSeries;
   /** KPIs over the whole run. */
@@ -148,37 +156,25 @@ function validate(o: LoadOptions): Validated {
   };
 }
 
-/** The per-request handler undici calls back; one object per request. */
-class RequestHandler {
-  status = 0;
-  constructor(
-    readonly owner: HttpRun,
-    readonly bucket: number,
-    /** Monotonic ms latency is measured from: intended send time (open) or actual send time (closed). */
-    readonly fromMs: number,
-    readonly user: number,
-  ) {}
-  onConnect(): void {}
-  onHeaders(status: number): boolean {
-    this.status = status;
-    return true;
-  }
-  onData(): boolean {
-    return true;
-  }
-  onComplete(): void {
-    this.owner.complete(this, null);
-  }
-  onError(err: Error): void {
-    this.owner.complete(this, err);
-  }
+/**
+ * What the runner needs back when a request ends. Tags are pooled: a run allocates one per request it ever had in
+ * flight at once, not one per request.
+ */
+interface RequestTag {
+  bucket: number;
+  /** Monotonic ms latency is measured from: intended send time (open) or actual send time (closed). */
+  fromMs: number;
+  /** Closed model: the virtual user; open model: -1. */
+  user: number;
+  next: RequestTag | null;
 }
 
 class HttpRun implements LoadRun {
   readonly done: Promise<LoadResult>;
   readonly #v: Validated;
   readonly #clock: Clock;
-  readonly #pool: Pool;
+  readonly #engine: HttpEngine<RequestTag>;
+  readonly #engineName: EngineName;
   readonly #recorder: SeriesRecorder;
   readonly #factory: ReturnType<typeof createRequestFactory>;
   readonly #ok: (status: number) => boolean;
@@ -188,8 +184,7 @@ class HttpRun implements LoadRun {
   readonly #options: LoadOptions;
   #scheduler: OpenScheduler | undefined;
   #index = 0;
-  #optsCache = new WeakMap<BuiltRequest, Dispatcher.DispatchOptions>();
-  #inDispatch = false;
+  #freeTags: RequestTag | null = null;
   #sending = true;
   #stopped = false;
   #progressTimer: TimerHandle | undefined;
@@ -206,12 +201,14 @@ class HttpRun implements LoadRun {
     this.#clock = options.clock ?? systemClock;
     this.#ok = options.ok ?? defaultOk;
     this.#timeoutMs = this.#v.timeoutMs;
-    this.#pool = new Pool(this.#factory.origin, {
+    const engine = selectEngine(options.engine, new URL(this.#factory.origin));
+    this.#engineName = engine.name;
+    this.#engine = engine.create<RequestTag>({
+      url: new URL(this.#factory.origin),
       connections: this.#v.connections,
       pipelining: this.#v.pipelining,
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-      connectTimeout: this.#timeoutMs,
+      timeoutMs: this.#timeoutMs,
+      onComplete: (tag, status, error) => this.#complete(tag, status, error),
     });
     this.#startMs = this.#clock.nowMs();
     this.#lastCompletionMs = this.#startMs;
@@ -273,11 +270,12 @@ class HttpRun implements LoadRun {
     } finally {
       if (this.#progressTimer !== undefined) this.#clock.clearTimeout(this.#progressTimer);
       if (signal && this.#onAbort) signal.removeEventListener('abort', this.#onAbort);
-      await this.#pool.close();
+      await this.#engine.close();
     }
     const series = this.#recorder.series();
     const result: LoadResult = {
       model: this.#v.model,
+      engine: this.#engineName,
       series,
       summary: windowKpis(series),
       elapsedMs: this.#lastCompletionMs - this.#startMs,
@@ -339,60 +337,42 @@ class HttpRun implements LoadRun {
   }
 
   #send(i: number, bucket: number, fromMs: number, user: number): void {
-    const req: BuiltRequest = this.#factory.build(i);
+    const req = this.#factory.build(i);
     this.#recorder.sent(bucket);
-    const handler = new RequestHandler(this, bucket, fromMs, user);
-    this.#inDispatch = true;
-    try {
-      this.#dispatch(req, handler);
-    } finally {
-      this.#inDispatch = false;
+    let tag = this.#freeTags;
+    if (tag === null) tag = { bucket, fromMs, user, next: null };
+    else {
+      this.#freeTags = tag.next;
+      tag.bucket = bucket;
+      tag.fromMs = fromMs;
+      tag.user = user;
+      tag.next = null;
     }
+    this.#engine.send(req, tag);
   }
 
-  #dispatch(req: BuiltRequest, handler: RequestHandler): void {
-    // Static templates return the same BuiltRequest every time: reuse its dispatch options too.
-    let opts = this.#optsCache.get(req);
-    if (opts === undefined) {
-      opts = {
-        origin: this.#factory.origin,
-        method: req.method,
-        path: req.path,
-        headers: req.headers,
-        body: req.body,
-      };
-      if (req.reusable) this.#optsCache.set(req, opts);
-    }
-    this.#pool.dispatch(opts, handler);
-  }
-
-  /** @internal called by the handler. */
-  complete(h: RequestHandler, err: Error | null): void {
+  #complete(tag: RequestTag, status: number, err: unknown): void {
     const now = this.#clock.nowMs();
     this.#lastCompletionMs = now;
     if (err === null) {
-      const cls = this.#ok(h.status) ? 'ok' : statusClass(h.status);
-      this.#recorder.completed(h.bucket, cls, (now - h.fromMs) * 1000);
+      const cls = this.#ok(status) ? 'ok' : statusClass(status);
+      this.#recorder.completed(tag.bucket, cls, (now - tag.fromMs) * 1000);
     } else {
-      this.#recorder.completed(h.bucket, classifyError(err), -1);
+      this.#recorder.completed(tag.bucket, classifyError(err), -1);
     }
-    if (h.user >= 0 && this.#sending) {
+    const user = tag.user;
+    tag.next = this.#freeTags;
+    this.#freeTags = tag;
+    if (user >= 0 && this.#sending) {
       const think = this.#v.thinkTimeMs;
       if (think > 0) {
         const timer = this.#clock.setTimeout(() => {
           this.#thinkTimers.delete(timer);
-          this.#sendClosed(h.user);
+          this.#sendClosed(user);
         }, think);
         this.#thinkTimers.add(timer);
-      } else if (this.#inDispatch) {
-        // dispatch failed synchronously: retrying at once would recurse without bound.
-        const timer = this.#clock.setTimeout(() => {
-          this.#thinkTimers.delete(timer);
-          this.#sendClosed(h.user);
-        }, 0);
-        this.#thinkTimers.add(timer);
       } else {
-        this.#sendClosed(h.user);
+        this.#sendClosed(user);
       }
     }
     this.#checkDrained();
