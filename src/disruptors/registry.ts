@@ -7,6 +7,7 @@ import { FaultlineError } from '../core/errors.js';
 import { commandRuntime } from './command.js';
 import { failpointRuntime } from './failpoint.js';
 import { httpRuntime } from './http.js';
+import { revertOwnedStop } from './owned-process.js';
 import { processKillRuntime } from './process-kill.js';
 import { processPauseRuntime } from './process-pause.js';
 import { processRestartRuntime } from './process-restart.js';
@@ -14,6 +15,16 @@ import { proxyToxicRuntime } from './proxy-toxic.js';
 import type { Disruptor, RevertRecord } from './types.js';
 
 const byName = new Map<string, Disruptor>();
+/** Revert handlers for records that no disruptor owns (e.g. stopping an owned process). */
+const reverters = new Map<string, (record: RevertRecord) => Promise<void>>();
+
+/** Adds a revert handler for records of `type` that are not a disruptor's (a type registered twice is an error). */
+export function registerReverter(type: string, revert: (record: RevertRecord) => Promise<void>): void {
+  if (byName.has(type) || reverters.has(type)) {
+    throw new FaultlineError('FAULTLINE_DUPLICATE_TYPE', `revert type '${type}' is registered twice`);
+  }
+  reverters.set(type, revert);
+}
 
 /** Adds a disruptor runtime; a name registered twice is an error. */
 export function registerDisruptor(d: Disruptor): void {
@@ -34,6 +45,7 @@ for (const d of [
 ] as Disruptor[]) {
   registerDisruptor(d);
 }
+registerReverter('owned.stop', revertOwnedStop);
 
 /** The runtime registered as `name`. */
 export function getDisruptor(name: string): Disruptor | undefined {
@@ -48,6 +60,8 @@ export function disruptorNames(): string[] {
 /** Undoes a fault from its journaled record alone. @throws FaultlineError for a record of an unknown type. */
 export function revertRecord(record: RevertRecord): Promise<void> {
   const d = byName.get(record.type);
+  const other = reverters.get(record.type);
+  if (d === undefined && other !== undefined) return other(record);
   if (d === undefined) {
     return Promise.reject(
       new FaultlineError(

@@ -25,7 +25,21 @@ export type JournalEvent = { at: string } & (
   | { event: 'fault.reverted'; id: string; attempts: number }
   | { event: 'revert.failed'; id: string; error: string; attempts: number }
   | { event: 'monitor.breach'; monitor: string; value?: number | null; message?: string }
+  | { event: 'monitor.recovered'; monitor: string }
   | { event: 'abort'; reason: string }
+  | { event: 'run.started'; title: string; seed: number; pid: number; file?: string }
+  | { event: 'run.ended'; verdict: string; reason?: string }
+  | {
+      event: 'target.started';
+      id: string;
+      target: string;
+      instance: string;
+      pid: number;
+      /** How to stop it, for `recover` after the runner died: an `owned.stop` record. */
+      revert: RevertRecord;
+    }
+  | { event: 'target.stopped'; id: string; instance: string }
+  | { event: 'note'; message: string }
 );
 
 /** An event as passed to {@link Journal.append}: the journal stamps `at`. */
@@ -118,11 +132,26 @@ export function readJournal(path: string): JournalEvent[] {
   return events;
 }
 
-/** Faults journaled as applying or applied and not reverted, last applied first (the order to undo them). */
+/**
+ * Faults journaled as applying or applied and not reverted, last applied first (the order to undo them). Owned
+ * processes the runner started and did not stop count too (`target.started` / `target.stopped`): they come
+ * after the faults applied to them in this order, so a paused process is resumed before it is stopped.
+ */
 export function pendingReverts(events: readonly JournalEvent[]): PendingRevert[] {
   const open = new Map<string, PendingRevert>();
   for (const e of events) {
-    if (e.event === 'fault.applying') {
+    if (e.event === 'target.started') {
+      open.delete(e.id);
+      open.set(e.id, {
+        id: e.id,
+        disruptor: 'owned.process',
+        instance: e.instance,
+        revert: e.revert,
+        applied: true,
+      });
+    } else if (e.event === 'target.stopped') {
+      open.delete(e.id);
+    } else if (e.event === 'fault.applying') {
       const p: PendingRevert = {
         id: e.id,
         disruptor: e.disruptor,

@@ -63,7 +63,11 @@ export function wantedInstances(fault: FaultSpec, n: number): number {
 }
 
 /** A seeded permutation of 0..n-1 for one occurrence: Fisher–Yates reading lane j at counter `occurrence`. */
-function seededOrder(stream: ReturnType<typeof randomStream>, occurrence: number, n: number): number[] {
+export function seededOrder(
+  stream: ReturnType<typeof randomStream>,
+  occurrence: number,
+  n: number,
+): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
   for (let j = n - 1; j > 0; j--) {
     const r = stream.intAt(occurrence, 0, j, j);

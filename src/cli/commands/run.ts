@@ -1,15 +1,21 @@
 /**
- * `faultline run FILE [--dry-run] [--seed N] [--set name=value]`. With `--dry-run` it validates the file and
- * prints the resolved schedule — which instance gets which fault when — without touching anything; the same
- * seed prints the same schedule. Running for real comes with the experiment engine.
+ * `faultline run FILE [--seed N] [--set name=value]… [--out DIR] [--no-report] [--dry-run [--json]]`.
+ * Runs an experiment with live progress (a redrawn status line on a terminal, plain lines otherwise), then
+ * prints the summary and where the results are. Exit codes: 0 pass, 1 hypothesis failed, 2 invalid input,
+ * 3 aborted (a condition, a signal, `faultline halt`), 4 not ready. The first SIGINT/SIGTERM aborts and rolls
+ * back; a second one skips the waits (load drain, steady state after) but still reverts every fault.
  */
 import { randomInt } from 'node:crypto';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { FaultlineError, InvalidOptionError } from '../../core/errors.js';
+import { InvalidOptionError } from '../../core/errors.js';
 import { normalizeSeed } from '../../core/random.js';
+import { runExperiment } from '../../experiment/engine.js';
 import { formatPlan } from '../../experiment/format.js';
 import { planExperiment } from '../../experiment/plan.js';
+import { formatRunEvent, formatRunProgress } from '../../experiment/progress.js';
 import { formatExperimentError, validateExperimentFile } from '../../experiment/validate.js';
+import { renderTextSummary } from '../../report/text.js';
 import { collect, parseSets } from './validate.js';
 
 interface RunCliOptions {
@@ -17,6 +23,12 @@ interface RunCliOptions {
   seed?: string;
   set: string[];
   json?: boolean;
+  out?: string;
+  report: boolean;
+}
+
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Registers `faultline run`. */
@@ -29,7 +41,9 @@ export function registerRunCommand(program: Command): void {
     .option('--seed <seed>', "seed for every random choice (overrides the file's seed)")
     .option('--set <name=value>', 'override a parameter default (repeatable)', collect, [])
     .option('--json', 'with --dry-run: print the plan as JSON')
-    .action((file: string, o: RunCliOptions) => {
+    .option('--out <dir>', 'where results go (default faultline-results/<timestamp>)')
+    .option('--no-report', 'do not write report.html')
+    .action(async (file: string, o: RunCliOptions) => {
       const result = validateExperimentFile(file, { set: parseSets(o.set), env: process.env });
       if (!result.ok) {
         for (const e of result.errors) process.stderr.write(`${formatExperimentError(e)}\n`);
@@ -48,19 +62,87 @@ export function registerRunCommand(program: Command): void {
       } catch (err) {
         throw new InvalidOptionError('--seed', (err as Error).message);
       }
-      if (!o.dryRun) {
-        throw new FaultlineError(
-          'FAULTLINE_NOT_IMPLEMENTED',
-          'run: executing experiments is not implemented yet; use --dry-run to print the schedule',
-          { exitCode: 1 },
-        );
-      }
-      const plan = planExperiment(result.spec, seed);
-      if (o.json) {
-        process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      if (o.dryRun) {
+        const plan = planExperiment(result.spec, seed);
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(`${formatPlan(plan, result.spec.title)}\n`);
+        if (chosen)
+          process.stdout.write(`(seed chosen at random: replay this schedule with --seed ${seed})\n`);
         return;
       }
-      process.stdout.write(`${formatPlan(plan, result.spec.title)}\n`);
-      if (chosen) process.stdout.write(`(seed chosen at random: replay this schedule with --seed ${seed})\n`);
+      await runForReal(file, seed, result.spec, o);
     });
+}
+
+async function runForReal(
+  file: string,
+  seed: number,
+  spec: Parameters<typeof runExperiment>[0],
+  o: RunCliOptions,
+): Promise<void> {
+  const tty = process.stdout.isTTY === true;
+  const stop = new AbortController();
+  const hurry = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      process.stderr.write(`\n${sig}: stopping — rolling back every fault (again to skip the waits)\n`);
+      stop.abort(`${sig} received`);
+    } else {
+      process.stderr.write(`\n${sig}: skipping the waits; still reverting\n`);
+      hurry.abort(`${sig} received twice`);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const sets = o.set.map((s) => ` --set ${quote(s)}`).join('');
+  const command = `faultline run ${quote(file)} --seed ${seed}${sets}`;
+  let status = '';
+  const clearStatus = () => {
+    if (tty && status !== '') process.stdout.write('\r\x1b[K');
+  };
+  let startedMs = Date.now();
+  let lastPlain = 0;
+  process.stdout.write(`faultline run ${file} (seed ${seed})\n`);
+  try {
+    const run = await runExperiment(spec, {
+      seed,
+      file,
+      command,
+      report: o.report,
+      signal: stop.signal,
+      hurry: hurry.signal,
+      ...(o.out === undefined ? {} : { outDir: o.out }),
+      onEvent: (e) => {
+        if (e.kind === 'run.started') startedMs = e.tMs;
+        clearStatus();
+        process.stdout.write(`${formatRunEvent(e, startedMs)}\n`);
+        if (tty && status !== '') process.stdout.write(status);
+      },
+      onProgress: (p) => {
+        status = formatRunProgress(p);
+        if (tty) process.stdout.write(`\r\x1b[K${status}`);
+        else if (p.elapsedMs - lastPlain >= 5000) {
+          lastPlain = p.elapsedMs;
+          process.stdout.write(`${status}\n`);
+        }
+      },
+    });
+    clearStatus();
+    process.stdout.write(`\n${renderTextSummary(run.result)}\n\n`);
+    const rel = (p: string) => {
+      const r = relative(process.cwd(), p);
+      return r === '' || r.startsWith('..') ? p : r;
+    };
+    process.stdout.write(`results: ${rel(run.outDir)}/ (result.json, junit.xml, journal.ndjson)\n`);
+    if (run.reportPath) process.stdout.write(`report:  ${rel(run.reportPath)}\n`);
+    process.exitCode = run.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -3,6 +3,33 @@ import { z } from 'zod';
 import { durationSchema } from '../duration.js';
 import { defineRunner } from '../registry.js';
 
+/** One request of a mix; `{{name}}` placeholders draw from `vars`. */
+const requestSchema = z.strictObject({
+  name: z.string().optional(),
+  method: z.string().default('GET'),
+  path: z.string().min(1).describe('Path and query, e.g. /kv/{{key}}.'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  weight: z.number().min(0).default(1).describe('Relative weight in the mix (default 1).'),
+});
+
+/** A value source for `{{name}}`: uniform or Zipf integers, one of a list, or the request index. */
+const variableSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('uniform'), min: z.int(), max: z.int() }),
+  z.strictObject({
+    kind: z.literal('zipf'),
+    n: z.int().min(1),
+    s: z.number().positive().optional(),
+    offset: z.int().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('oneOf'),
+    values: z.array(z.string()).min(1),
+    weights: z.array(z.number().min(0)).optional(),
+  }),
+  z.strictObject({ kind: z.literal('sequence'), start: z.int().optional() }),
+]);
+
 const RATE_RE = /^\s*\d+(\.\d+)?\s*(\/\s*(ms|s|m|h))?\s*$/;
 
 export const httpRunner = defineRunner({
@@ -28,5 +55,14 @@ export const httpRunner = defineRunner({
       .min(1)
       .optional()
       .describe('Open model: drop arrivals beyond this many outstanding.'),
+    requests: z
+      .array(requestSchema)
+      .min(1)
+      .optional()
+      .describe('A weighted mix of requests (default: one request of method/url/headers/body).'),
+    vars: z
+      .record(z.string().regex(/^[A-Za-z_][\w-]*$/), variableSchema)
+      .optional()
+      .describe('Seeded values for {{name}} in request paths, headers and bodies.'),
   }),
 });

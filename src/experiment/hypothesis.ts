@@ -1,0 +1,307 @@
+/**
+ * The hypothesis, judged: each assertion of the experiment file measured over the recorded load series and
+ * monitor samples, with the faults that were active when it broke. Pure: the engine passes what it recorded.
+ *
+ * Load KPIs are measured per phase (see src/kpi/phases.ts: `during` is every second that overlaps a fault). With
+ * several load runners and no `load:` named, their series are combined second by second — counts add up and
+ * percentiles come from the merged histograms — before any KPI is computed.
+ */
+import { availability, type MonitorSample } from '../kpi/availability.js';
+import { bucketOverlaps, type FaultWindow, type PhasesKpis, phaseKpis, phaseOf } from '../kpi/phases.js';
+import { timesToRecover } from '../kpi/recovery.js';
+import { parseDuration, parseRate } from '../load/parse.js';
+import {
+  emptyOutcomes,
+  type LoadBucket,
+  type LoadSeries,
+  mergeLatency,
+  OUTCOME_CLASSES,
+  summarizeLatency,
+  totalOutcomes,
+} from '../load/samples.js';
+import type { ReportAssertion, ReportPhase } from '../report/types.js';
+import { fraction } from './duration.js';
+import type { ExperimentSpec } from './schema.js';
+
+/** A hypothesis assertion as written. */
+export type AssertionSpec = ExperimentSpec['hypothesis'][number];
+
+/** A fault window with the fault's name (epoch ms). */
+export interface NamedFaultWindow extends FaultWindow {
+  name: string;
+}
+
+/** What the hypothesis is judged over. */
+export interface HypothesisInputs {
+  /** Load series per runner name, trimmed to the method. */
+  load: Readonly<Record<string, LoadSeries>>;
+  /** Windows of the faults that took effect. */
+  faults: readonly NamedFaultWindow[];
+  /** Monitor samples per name. */
+  monitors: Readonly<Record<string, readonly MonitorSample[]>>;
+  /** The method's window (epoch ms), for monitor KPIs. */
+  method: { startMs: number; endMs: number };
+}
+
+/** A judged assertion: the report's fields plus a note when something could not be measured. */
+export interface AssertionResult extends ReportAssertion {
+  note?: string;
+}
+
+/** Combines series bucket by bucket (aligned on their start times) into one. One series is returned as is. */
+export function combineSeries(series: readonly LoadSeries[]): LoadSeries | undefined {
+  if (series.length <= 1) return series[0];
+  const first = series[0] as LoadSeries;
+  const startMs = Math.min(...series.map((s) => s.startMs));
+  const width = first.bucketMs;
+  const parts: LoadBucket[][] = [];
+  for (const s of series) {
+    const offset = Math.round((s.startMs - startMs) / width);
+    for (const b of s.buckets) {
+      const slot = parts[b.t + offset];
+      if (slot === undefined) parts[b.t + offset] = [b];
+      else slot.push(b);
+    }
+  }
+  const buckets: LoadBucket[] = [];
+  for (let t = 0; t < parts.length; t++) {
+    const group = parts[t] ?? [];
+    const outcomes = emptyOutcomes();
+    for (const b of group) for (const c of OUTCOME_CLASSES) outcomes[c] += b.outcomes[c];
+    buckets.push({
+      t,
+      sent: group.reduce((n, b) => n + b.sent, 0),
+      dropped: group.reduce((n, b) => n + b.dropped, 0),
+      outcomes,
+      latency: summarizeLatency(mergeLatency(group.map((b) => b.latency))),
+    });
+  }
+  return { ...first, startMs, target: series.map((s) => s.target).join(' + '), buckets };
+}
+
+/** Keeps the buckets that lie mostly inside `[fromMs, toMs)`; bucket indexes restart at 0. */
+export function trimSeries(series: LoadSeries, fromMs: number, toMs: number): LoadSeries {
+  const half = series.bucketMs / 2;
+  const kept = series.buckets.filter((b) => {
+    const start = series.startMs + b.t * series.bucketMs;
+    return start + half >= fromMs && start + half < toMs;
+  });
+  const t0 = kept[0]?.t ?? 0;
+  return {
+    ...series,
+    startMs: series.startMs + t0 * series.bucketMs,
+    buckets: kept.map((b) => ({ ...b, t: b.t - t0 })),
+  };
+}
+
+const UNITS: Record<string, string> = {
+  error_rate: '%',
+  p50: 'ms',
+  p95: 'ms',
+  p99: 'ms',
+  throughput: 'req/s',
+  time_to_recover: 'ms',
+  max_downtime: 'ms',
+};
+
+function bound(kpi: string, v: number | string): number {
+  if (kpi === 'error_rate') return fraction(v);
+  if (kpi === 'throughput') return parseRate(v);
+  return parseDuration(v);
+}
+
+function show(kpi: string, v: number | string): string {
+  if (typeof v === 'string') return v.replace(/\s+/g, '');
+  if (kpi === 'error_rate') return `${v * 100}%`;
+  if (kpi === 'throughput') return `${v} req/s`;
+  return `${v} ms`;
+}
+
+/** `< 1%`, `> 100 req/s`, `> 10 req/s and < 50 req/s`. */
+export function expectedText(a: AssertionSpec): string {
+  const parts: string[] = [];
+  if (a.above !== undefined) parts.push(`> ${show(a.kpi, a.above)}`);
+  if (a.below !== undefined) parts.push(`< ${show(a.kpi, a.below)}`);
+  return parts.join(' and ');
+}
+
+function withinBounds(a: AssertionSpec, value: number): boolean {
+  if (a.above !== undefined && !(value > bound(a.kpi, a.above))) return false;
+  if (a.below !== undefined && !(value < bound(a.kpi, a.below))) return false;
+  return true;
+}
+
+/** `error_rate during < 1%`. */
+export function assertionName(a: AssertionSpec): string {
+  if (a.name !== undefined) return a.name;
+  const subject = [a.kpi, a.monitor, a.load === undefined ? undefined : `of ${a.load}`, a.phase]
+    .filter((x) => x !== undefined)
+    .join(' ');
+  return `${subject} ${expectedText(a)}`;
+}
+
+const PERCENTILES: Record<string, number> = { p50: 50, p95: 95, p99: 99 };
+
+/** A load KPI over some buckets, in the assertion's unit (error rate as a fraction). */
+function bucketValue(kpi: string, series: LoadSeries, buckets: readonly LoadBucket[]): number | null {
+  const completed = buckets.reduce((n, b) => n + totalOutcomes(b.outcomes), 0);
+  if (kpi === 'throughput')
+    return buckets.length === 0 ? null : completed / ((buckets.length * series.bucketMs) / 1000);
+  if (completed === 0) return null;
+  if (kpi === 'error_rate') return (completed - buckets.reduce((n, b) => n + b.outcomes.ok, 0)) / completed;
+  const h = mergeLatency(buckets.map((b) => b.latency));
+  return h.totalCount === 0 ? null : h.getValueAtPercentile(PERCENTILES[kpi] ?? 99) / 1000;
+}
+
+function bucketWindow(series: LoadSeries, b: LoadBucket): { startMs: number; endMs: number } {
+  const startMs = series.startMs + b.t * series.bucketMs;
+  return { startMs, endMs: startMs + series.bucketMs };
+}
+
+/** Faults active in a window, or — when none was — the last one that ended before it. */
+function blame(faults: readonly NamedFaultWindow[], w: { startMs: number; endMs: number }): string[] {
+  const active = faults.filter((f) =>
+    f.endMs <= f.startMs
+      ? f.startMs >= w.startMs && f.startMs < w.endMs
+      : f.startMs < w.endMs && f.endMs > w.startMs,
+  );
+  if (active.length > 0) return active.map((f) => f.name);
+  const before = faults.filter((f) => f.endMs <= w.startMs).sort((a, b) => b.endMs - a.endMs)[0];
+  return before === undefined ? [] : [before.name];
+}
+
+function unique(names: string[]): string[] {
+  return [...new Set(names)];
+}
+
+function loadAssertion(a: AssertionSpec, inputs: HypothesisInputs, base: AssertionResult): AssertionResult {
+  const phase = a.phase as ReportPhase;
+  const chosen =
+    a.load === undefined ? Object.values(inputs.load) : [inputs.load[a.load]].filter((s) => s !== undefined);
+  const series = combineSeries(chosen as LoadSeries[]);
+  if (series === undefined) return { ...base, note: 'no load was recorded' };
+  const faults = inputs.faults;
+  const inPhase = series.buckets.filter(
+    (b) => (faults.length === 0 ? 'before' : phaseOf(series, b, faults)) === phase,
+  );
+  const measuredRaw = bucketValue(a.kpi, series, inPhase);
+  const phaseFaults = unique(
+    inPhase.flatMap((b) => faults.filter((f) => bucketOverlaps(series, b, f)).map((f) => f.name)),
+  );
+  if (measuredRaw === null) {
+    const why =
+      inPhase.length === 0 ? `no load samples in phase ${phase}` : `nothing completed in phase ${phase}`;
+    return { ...base, faultsActive: phaseFaults, note: why };
+  }
+  const measured = a.kpi === 'error_rate' ? measuredRaw * 100 : measuredRaw;
+  const passed = withinBounds(a, measuredRaw);
+  if (passed) return { ...base, measured, passed, faultsActive: phaseFaults };
+  // which seconds broke the promise on their own, and what was going on then
+  const broken = inPhase.filter((b) => {
+    const v = bucketValue(a.kpi, series, [b]);
+    return v !== null && !withinBounds(a, v);
+  });
+  const culprits = unique(
+    (broken.length > 0 ? broken : inPhase).flatMap((b) => blame(faults, bucketWindow(series, b))),
+  );
+  return { ...base, measured, passed, faultsActive: culprits };
+}
+
+function recoveryAssertion(
+  a: AssertionSpec,
+  inputs: HypothesisInputs,
+  base: AssertionResult,
+): AssertionResult {
+  const chosen =
+    a.load === undefined ? Object.values(inputs.load) : [inputs.load[a.load]].filter((s) => s !== undefined);
+  const series = combineSeries(chosen as LoadSeries[]);
+  if (series === undefined) return { ...base, note: 'time to recover needs load; none was recorded' };
+  if (inputs.faults.length === 0)
+    return { ...base, note: 'no fault took effect, so there was nothing to recover from' };
+  let recoveries: ReturnType<typeof timesToRecover>;
+  try {
+    recoveries = timesToRecover(series, inputs.faults, { faults: inputs.faults });
+  } catch (err) {
+    return { ...base, note: (err as Error).message.replace(/^baseline: /, '') };
+  }
+  const never = recoveries.filter((r) => r.timeToRecoverMs === 'never');
+  if (never.length > 0) {
+    return {
+      ...base,
+      faultsActive: unique(never.map((r) => (r.fault as NamedFaultWindow).name)),
+      note: `never recovered (error rate ≤ ${(never[0]!.tolerance.errorRate * 100).toFixed(2)}% and p99 ≤ ${never[0]!.tolerance.p99Ms} ms for ${never[0]!.tolerance.windowSec} s)`,
+    };
+  }
+  const worst = Math.max(...recoveries.map((r) => r.timeToRecoverMs as number));
+  const passed = withinBounds(a, worst);
+  const culprits = recoveries
+    .filter((r) => r.timeToRecoverMs === worst)
+    .map((r) => (r.fault as NamedFaultWindow).name);
+  return { ...base, measured: worst, passed, faultsActive: unique(culprits) };
+}
+
+function downtimeAssertion(
+  a: AssertionSpec,
+  inputs: HypothesisInputs,
+  base: AssertionResult,
+): AssertionResult {
+  const name = a.monitor as string;
+  const samples = (inputs.monitors[name] ?? []).filter(
+    (s) => s.tMs >= inputs.method.startMs && s.tMs <= inputs.method.endMs,
+  );
+  if (samples.length === 0) return { ...base, note: `monitor ${name} has no samples in the method` };
+  const av = availability(samples, { endMs: inputs.method.endMs });
+  const passed = withinBounds(a, av.longestOutageMs);
+  // the longest outage, and the faults active during it
+  const sorted = [...samples].sort((x, y) => x.tMs - y.tMs);
+  let best: { startMs: number; endMs: number } | undefined;
+  let since: number | null = null;
+  for (const s of sorted) {
+    if (!s.ok && since === null) since = s.tMs;
+    if (s.ok && since !== null) {
+      if (best === undefined || s.tMs - since > best.endMs - best.startMs)
+        best = { startMs: since, endMs: s.tMs };
+      since = null;
+    }
+  }
+  if (since !== null && (best === undefined || inputs.method.endMs - since > best.endMs - best.startMs))
+    best = { startMs: since, endMs: inputs.method.endMs };
+  return {
+    ...base,
+    measured: av.longestOutageMs,
+    passed,
+    faultsActive: best ? blame(inputs.faults, best) : [],
+  };
+}
+
+/** Judges every assertion. */
+export function evaluateHypothesis(
+  assertions: readonly AssertionSpec[],
+  inputs: HypothesisInputs,
+): AssertionResult[] {
+  return assertions.map((a) => {
+    const base: AssertionResult = {
+      name: assertionName(a),
+      kpi: a.kpi,
+      ...(a.phase === undefined ? {} : { phase: a.phase }),
+      expected: expectedText(a),
+      measured: null,
+      unit: UNITS[a.kpi] ?? '',
+      passed: false,
+      faultsActive: [],
+    };
+    if (a.kpi === 'time_to_recover') return recoveryAssertion(a, inputs, base);
+    if (a.kpi === 'max_downtime') return downtimeAssertion(a, inputs, base);
+    return loadAssertion(a, inputs, base);
+  });
+}
+
+/** KPIs per phase of every runner (for result.json and the report). */
+export function loadKpis(
+  load: Readonly<Record<string, LoadSeries>>,
+  faults: readonly FaultWindow[],
+): Record<string, PhasesKpis> {
+  const out: Record<string, PhasesKpis> = {};
+  for (const [name, s] of Object.entries(load)) out[name] = phaseKpis(s, faults);
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * junit.xml for CI: one testcase per hypothesis assertion (failed ones carry the measured value and the faults
+ * active), plus testcases for the steady state and the rollback, so a CI system shows why a run failed without
+ * opening the report. A run that did not get to judge (aborted, not ready) is a failing `experiment` testcase.
+ */
+import type { ReportVerdict } from '../report/types.js';
+import type { AssertionResult } from './hypothesis.js';
+import { round } from './verdict.js';
+
+/** What goes into junit.xml. */
+export interface JunitInputs {
+  title: string;
+  verdict: ReportVerdict;
+  reason: string;
+  durationSec: number;
+  assertions: readonly AssertionResult[];
+  /** Extra checks (steady state, rollback): name, passed, message. */
+  checks: readonly { name: string; passed: boolean; message?: string }[];
+}
+
+function esc(s: string): string {
+  return s.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
+}
+
+/** The junit.xml text. */
+export function renderJunit(i: JunitInputs): string {
+  const cases: string[] = [];
+  const suite = esc(i.title);
+  for (const a of i.assertions) {
+    const measured =
+      a.measured === null ? 'not measured' : `${round(a.measured)}${a.unit === '%' ? '%' : ` ${a.unit}`}`;
+    const body = a.passed
+      ? ''
+      : `<failure message="${esc(`expected ${a.expected}, ${measured}${a.note ? ` (${a.note})` : ''}`)}">${esc(
+          `faults active: ${a.faultsActive.join(', ') || 'none'}`,
+        )}</failure>`;
+    cases.push(`    <testcase classname="${suite}" name="${esc(a.name)}">${body}</testcase>`);
+  }
+  for (const c of i.checks) {
+    const body = c.passed ? '' : `<failure message="${esc(c.message ?? 'failed')}"/>`;
+    cases.push(`    <testcase classname="${suite}" name="${esc(c.name)}">${body}</testcase>`);
+  }
+  if (i.verdict === 'aborted' || i.verdict === 'not-ready') {
+    cases.push(
+      `    <testcase classname="${suite}" name="experiment"><failure message="${esc(i.reason)}"/></testcase>`,
+    );
+  }
+  const failures = cases.filter((c) => c.includes('<failure')).length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="faultline" tests="${cases.length}" failures="${failures}" time="${i.durationSec.toFixed(3)}">`,
+    `  <testsuite name="${suite}" tests="${cases.length}" failures="${failures}" time="${i.durationSec.toFixed(3)}">`,
+    `    <properties><property name="verdict" value="${esc(i.verdict)}"/><property name="reason" value="${esc(i.reason)}"/></properties>`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

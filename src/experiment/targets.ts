@@ -1,0 +1,318 @@
+/**
+ * Target groups at run time: the processes an experiment starts and owns (`type: process`) or attaches to by pid
+ * file (`type: attach`). An owned instance gets its ports (fixed base + index, or a free port), its command and
+ * environment with placeholders expanded, a log file, and a process group of its own; it counts as started once
+ * its readiness probe passes. Every start is journaled with a stop record before anything else can go wrong, so
+ * `faultline recover` stops what a killed runner left running.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { FaultlineError } from '../core/errors.js';
+import { ownedStopRecord, stopOwnedProcess } from '../disruptors/owned-process.js';
+import { isSameProcess, processStartTime } from '../disruptors/proc.js';
+import type { DisruptorInstance } from '../disruptors/types.js';
+import { type Clock, systemClock } from '../load/clock.js';
+import { monitorImplementations } from '../monitors/registry.js';
+import { sampleOnce } from '../monitors/sampler.js';
+import { type Duration, ms } from './duration.js';
+import type { Journal } from './journal.js';
+import type { TargetSpec } from './schema.js';
+import { expandDeep, type TemplateInstance, type TemplateTargets } from './templates.js';
+
+/** One instance of a group. */
+export interface TargetInstance extends TemplateInstance {
+  /** The current process (changes on restart). */
+  pid?: number;
+  /** Whether its process is running (as far as exit events tell). */
+  alive: boolean;
+}
+
+interface OwnedState {
+  child: ChildProcess;
+  exited: Promise<void>;
+  startTime: number | undefined;
+  journalId: string;
+  stopping: boolean;
+}
+
+/** What groups share during a run. */
+export interface TargetContext {
+  journal: Journal;
+  /** Where instance logs go (`<id>.log`). */
+  logDir: string;
+  /** Instances of the groups started so far, for `{{targets.…}}`. */
+  started: TemplateTargets;
+  clock?: Clock;
+  /** Aborts waits for readiness. */
+  signal?: AbortSignal;
+  /** Things worth telling the user (an instance exited, a restart). */
+  onEvent?: (kind: string, message: string) => void;
+}
+
+/** A shell is only used when the command needs one; a plain command line runs directly, so its pid is the program. */
+const SHELL_META = /[^\w@%+=:,./\-\s]/;
+
+function argvOf(command: string | string[]): string[] {
+  if (Array.isArray(command)) return command;
+  if (SHELL_META.test(command)) return ['/bin/sh', '-c', command];
+  return command.trim().split(/\s+/);
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const READY_POLL_MS = 100;
+
+/** A group of instances. Create with {@link createTargetGroup}. */
+export class TargetGroup {
+  readonly name: string;
+  readonly spec: TargetSpec;
+  readonly instances: TargetInstance[];
+  readonly #ctx: TargetContext;
+  readonly #owned = new Map<number, OwnedState>();
+  #starts = 0;
+
+  constructor(name: string, spec: TargetSpec, instances: TargetInstance[], ctx: TargetContext) {
+    this.name = name;
+    this.spec = spec;
+    this.instances = instances;
+    this.#ctx = ctx;
+  }
+
+  get owned(): boolean {
+    return this.spec.type === 'process';
+  }
+
+  /** The instance as disruptors see it. */
+  disruptorInstance(index: number): DisruptorInstance {
+    const i = this.instances[index] as TargetInstance;
+    return { id: i.id, ...(i.pid === undefined ? {} : { pid: i.pid }), ports: i.ports };
+  }
+
+  /** Starts (or attaches to) every instance and waits until each is ready. */
+  async start(): Promise<void> {
+    if (this.spec.type === 'attach') {
+      for (const inst of this.instances) await this.#waitReady(inst);
+      return;
+    }
+    await Promise.all(
+      this.instances.map(async (inst) => {
+        this.#spawn(inst);
+        await this.#waitReady(inst);
+      }),
+    );
+  }
+
+  /** Starts an owned instance again (after a kill, or for `process.restart`); resolves once it is ready. */
+  async restart(index: number): Promise<{ pid: number }> {
+    const inst = this.instances[index] as TargetInstance;
+    if (this.spec.type !== 'process')
+      throw new FaultlineError('FAULTLINE_NOT_OWNED', `${inst.id} was not started by faultline`);
+    await this.#stopInstance(index);
+    this.#spawn(inst);
+    this.#ctx.onEvent?.('target.restarted', `${inst.id} restarted (pid ${inst.pid})`);
+    await this.#waitReady(inst);
+    return { pid: inst.pid as number };
+  }
+
+  /** Stops every owned instance, last first; attached processes are left alone. */
+  async stop(): Promise<void> {
+    for (let i = this.instances.length - 1; i >= 0; i--) await this.#stopInstance(i);
+  }
+
+  async #stopInstance(index: number): Promise<void> {
+    const state = this.#owned.get(index);
+    if (state === undefined || this.spec.type !== 'process') return;
+    const inst = this.instances[index] as TargetInstance;
+    state.stopping = true;
+    if (inst.alive) {
+      await stopOwnedProcess(
+        inst.pid as number,
+        {
+          signal: this.spec.stop_signal,
+          timeoutMs: ms(this.spec.stop_timeout, 'stop_timeout'),
+          group: true,
+          startTime: state.startTime,
+        },
+        state.exited,
+      );
+      await state.exited;
+    }
+    this.#ctx.journal.append({ event: 'target.stopped', id: state.journalId, instance: inst.id });
+    this.#owned.delete(index);
+  }
+
+  #spawn(inst: TargetInstance): void {
+    const spec = this.spec;
+    if (spec.type !== 'process') return;
+    const path = ['targets', this.name];
+    const expand = <T>(v: T, field: string) =>
+      expandDeep(v, [...path, field], { targets: this.#ctx.started, self: inst });
+    const argv = argvOf(expand(spec.command, 'command'));
+    const env: NodeJS.ProcessEnv = { ...process.env, ...expand(spec.env ?? {}, 'env') };
+    env.FAULTLINE_INSTANCE = inst.id;
+    for (const [name, port] of Object.entries(inst.ports))
+      env[`FAULTLINE_PORT_${name.toUpperCase().replace(/\W/g, '_')}`] = String(port);
+    mkdirSync(this.#ctx.logDir, { recursive: true });
+    const log = openSync(join(this.#ctx.logDir, `${inst.id}.log`), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0] as string, argv.slice(1), {
+        cwd: spec.cwd === undefined ? undefined : expand(spec.cwd, 'cwd'),
+        env,
+        stdio: ['ignore', log, log],
+        // a group of its own: stopping reaches what the command spawned, and a Ctrl-C meant for the runner
+        // does not kill the system under test before the runner has rolled back
+        detached: true,
+      });
+    } finally {
+      closeSync(log);
+    }
+    if (child.pid === undefined) {
+      throw new FaultlineError(
+        'FAULTLINE_TARGET_START',
+        `${path.join('.')}.command: cannot start ${JSON.stringify(argv[0])} for ${inst.id}`,
+      );
+    }
+    const pid = child.pid;
+    inst.pid = pid;
+    inst.alive = true;
+    const journalId = `target:${inst.id}:${++this.#starts}`;
+    const timeoutMs = ms(spec.stop_timeout, 'stop_timeout');
+    this.#ctx.journal.append({
+      event: 'target.started',
+      id: journalId,
+      target: this.name,
+      instance: inst.id,
+      pid,
+      revert: ownedStopRecord(pid, { signal: spec.stop_signal, timeoutMs, group: true }),
+    });
+    const state: OwnedState = {
+      child,
+      startTime: processStartTime(pid),
+      journalId,
+      stopping: false,
+      exited: new Promise<void>((resolve) => {
+        child.on('exit', (code, signal) => {
+          if (inst.pid === pid) inst.alive = false;
+          if (!state.stopping)
+            this.#ctx.onEvent?.(
+              'target.exited',
+              `${inst.id} (pid ${pid}) exited ${signal ? `on ${signal}` : `with code ${code}`}`,
+            );
+          resolve();
+        });
+      }),
+    };
+    child.on('error', () => {}); // reported through exit; spawn errors surface as ENOENT exits
+    this.#owned.set(inst.index, state);
+  }
+
+  async #waitReady(inst: TargetInstance): Promise<void> {
+    const spec = this.spec;
+    const clock = this.#ctx.clock ?? systemClock;
+    if (spec.ready === undefined) return;
+    const probeSpec = expandDeep(
+      spec.ready as typeof spec.ready & { within: Duration },
+      ['targets', this.name, 'ready'],
+      {
+        targets: this.#ctx.started,
+        self: inst,
+      },
+    );
+    const monitor = monitorImplementations.create(probeSpec as unknown as { type: string });
+    const withinMs = ms(probeSpec.within, 'within');
+    const timeoutMs = ms(probeSpec.timeout, 'timeout');
+    const deadline = clock.nowMs() + withinMs;
+    const stop = this.#ctx.signal ?? new AbortController().signal;
+    let last = 'no sample yet';
+    try {
+      for (;;) {
+        if (stop.aborted)
+          throw new FaultlineError('FAULTLINE_ABORTED', `stopped while waiting for ${inst.id}`);
+        if (!inst.alive && this.owned) {
+          throw new FaultlineError(
+            'FAULTLINE_TARGET_START',
+            `${inst.id} exited before it was ready (see its log: ${join(this.#ctx.logDir, `${inst.id}.log`)})`,
+          );
+        }
+        if (inst.pid !== undefined && !this.owned && !isSameProcess(inst.pid))
+          throw new FaultlineError(
+            'FAULTLINE_TARGET_START',
+            `${inst.id}: process ${inst.pid} is not running`,
+          );
+        const { sample, settled } = await sampleOnce(monitor, timeoutMs, clock, stop);
+        await settled;
+        if (sample?.ok) return;
+        last = sample?.error ?? sample?.detail ?? 'down';
+        if (clock.nowMs() >= deadline) {
+          throw new FaultlineError(
+            'FAULTLINE_TARGET_NOT_READY',
+            `${inst.id} not ready within ${probeSpec.within}: ${last}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, READY_POLL_MS));
+      }
+    } finally {
+      await monitor.close?.();
+    }
+  }
+}
+
+function readPidFile(file: string, field: string): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new FaultlineError(
+      'FAULTLINE_TARGET_START',
+      `${field}: cannot read ${file}: ${(err as Error).message}`,
+    );
+  }
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new FaultlineError('FAULTLINE_TARGET_START', `${field}: ${file} does not hold a process id`);
+  if (!isSameProcess(pid))
+    throw new FaultlineError(
+      'FAULTLINE_TARGET_START',
+      `${field}: process ${pid} (from ${file}) is not running`,
+    );
+  return pid;
+}
+
+/**
+ * Resolves a group's instances (ports, pids); {@link TargetGroup.start} starts them. Two steps so the caller
+ * holds the group — and can stop what did start — when starting fails half way.
+ */
+export async function createTargetGroup(
+  name: string,
+  spec: TargetSpec,
+  ctx: TargetContext,
+): Promise<TargetGroup> {
+  const instances: TargetInstance[] = [];
+  if (spec.type === 'attach') {
+    spec.pid_files.forEach((file, index) => {
+      const pid = readPidFile(file, `targets.${name}.pid_files[${index}]`);
+      instances.push({ id: `${name}-${index}`, index, pid, ports: {}, alive: true });
+    });
+  } else {
+    for (let index = 0; index < spec.count; index++) {
+      const ports: Record<string, number> = {};
+      for (const [port, base] of Object.entries(spec.ports ?? {}))
+        ports[port] = base === 0 ? await freePort() : base + index;
+      instances.push({ id: `${name}-${index}`, index, ports, alive: false });
+    }
+  }
+  return new TargetGroup(name, spec, instances, ctx);
+}
