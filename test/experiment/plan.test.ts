@@ -138,13 +138,13 @@ describe('faultline run --dry-run', () => {
     assert.equal(JSON.parse(c.out).seed, 43);
   });
 
-  test('invalid input exits 2; run without --dry-run is not implemented yet (exit 1)', () => {
-    const bad = cli('run', 'test/fixtures/experiment/broken/02-unknown-disruptor.yaml', '--dry-run');
-    assert.equal(bad.code, 2);
-    assert.match(bad.err, /:9:16: faults\[0\]\.disruptor: unknown disruptor/);
-    const real = cli('run', 'examples/experiments/kill-one-replica.yaml');
-    assert.equal(real.code, 1);
-    assert.match(real.err, /not implemented yet; use --dry-run/);
+  test('invalid input exits 2, with or without --dry-run, and touches nothing', () => {
+    for (const args of [['--dry-run'], []]) {
+      const bad = cli('run', 'test/fixtures/experiment/broken/02-unknown-disruptor.yaml', ...args);
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, /:9:16: faults\[0\]\.disruptor: unknown disruptor/);
+      assert.equal(bad.out, '');
+    }
   });
 });
 
