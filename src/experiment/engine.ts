@@ -508,11 +508,20 @@ export async function runExperiment(
             method: { startMs: mStart, endMs: mEnd },
           })
         : [];
-    const failedReverts = reverts
-      .filter((r) => !r.ok)
+    // a fault still applied after rollback: its revert failed (during the method or at rollback)
+    const failedReverts = runs
+      .filter((r) => r.status === 'applied' && r.endMs === null)
       .map((r) => {
-        const run = runs.find((x) => x.id === r.id);
-        return { ...r, ...(run ? { fault: run.fault, instance: run.instance } : {}) };
+        const outcome = reverts.find((o) => o.id === r.id);
+        return {
+          id: r.id,
+          type: r.disruptor,
+          ok: false,
+          attempts: outcome?.attempts ?? 0,
+          error: r.error ?? outcome?.error ?? 'not reverted',
+          fault: r.fault,
+          instance: r.instance,
+        };
       });
     const verdict = decideVerdict({
       ...(notReady === undefined ? {} : { notReady }),
@@ -597,12 +606,19 @@ export async function runExperiment(
         ...(r.steadyState.after.reason ? { message: r.steadyState.after.reason } : {}),
       });
     }
-    if (r.reverts.length > 0) {
-      const failed = r.reverts.filter((x) => !x.ok);
+    const applied = r.faultRuns.filter((f) => f.status === 'applied');
+    if (applied.length > 0) {
+      const stuck = applied.filter((f) => f.endMs === null);
       checks.push({
-        name: 'rollback',
-        passed: failed.length === 0,
-        ...(failed.length > 0 ? { message: failed.map((f) => `${f.id}: ${f.error}`).join('; ') } : {}),
+        name: 'every fault reverted',
+        passed: stuck.length === 0,
+        ...(stuck.length > 0
+          ? {
+              message: stuck
+                .map((f) => `${f.fault} on ${f.instance}: ${f.error ?? 'not reverted'}`)
+                .join('; '),
+            }
+          : {}),
       });
     }
     writeFileSync(

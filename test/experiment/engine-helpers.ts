@@ -1,0 +1,96 @@
+/**
+ * Helpers for engine tests: run an experiment file in-process (the library path the CLI is a shell over), and
+ * read what a run left behind (journal, processes).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readJournal } from '../../src/disruptors/index.js';
+import { isSameProcess, processState } from '../../src/disruptors/proc.js';
+import {
+  type RunExperimentOptions,
+  type RunExperimentResult,
+  runExperiment,
+} from '../../src/experiment/engine.js';
+import { validateExperimentFile } from '../../src/experiment/validate.js';
+
+/** A fresh temporary directory. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `faultline-${prefix}-`));
+}
+
+/** Validates `file` (with `set`) and runs it in-process. The halt directory is private to the test. */
+export async function runFile(
+  file: string,
+  options: RunExperimentOptions & { set?: Record<string, string> } = {},
+): Promise<RunExperimentResult> {
+  const v = validateExperimentFile(file, { set: options.set ?? {}, env: process.env });
+  if (!v.ok) throw new Error(v.errors.map((e) => `${e.field}: ${e.message}`).join('\n'));
+  return runExperiment(v.spec, {
+    file,
+    report: false,
+    stateDir: tempDir('state'),
+    outDir: tempDir('run'),
+    ...options,
+  });
+}
+
+/** Pids of every instance a journal says was started. */
+export function startedPids(journalPath: string): number[] {
+  return readJournal(journalPath).flatMap((e) => (e.event === 'target.started' ? [e.pid] : []));
+}
+
+/** Asserts no process a run started is still alive (they are stopped before the run resolves). */
+export function assertAllStopped(journalPath: string): void {
+  for (const pid of startedPids(journalPath))
+    assert.equal(isSameProcess(pid), false, `pid ${pid} still runs`);
+}
+
+/** Asserts every fault the journal shows applied was reverted. */
+export function assertAllReverted(journalPath: string): void {
+  const events = readJournal(journalPath);
+  const applied = new Set(events.flatMap((e) => (e.event === 'fault.applying' ? [e.id] : [])));
+  const reverted = new Set(events.flatMap((e) => (e.event === 'fault.reverted' ? [e.id] : [])));
+  assert.ok(applied.size > 0, 'some fault was applied');
+  assert.deepEqual(
+    [...applied].filter((id) => !reverted.has(id)),
+    [],
+    'every applied fault was reverted',
+  );
+}
+
+/** True when `pid` is stopped (SIGSTOP). */
+export function isPaused(pid: number): boolean {
+  return processState(pid) === 'T';
+}
+
+/**
+ * The most instances of each target that had a fault at the same time, replayed from the journal: an instance
+ * counts from its `fault.applying` line (written before the fault takes effect) to its `fault.reverted` line
+ * (written after it is undone), so this bounds what really happened from above.
+ */
+export function peakFromJournal(journalPath: string): Record<string, number> {
+  const events = readJournal(journalPath);
+  const byId = new Map<string, string>();
+  const active = new Map<string, Map<string, number>>(); // target → instance → active faults
+  const peak: Record<string, number> = {};
+  for (const e of events) {
+    if (e.event === 'fault.applying') {
+      const target = e.instance.replace(/-\d+$/, '');
+      byId.set(e.id, e.instance);
+      const m = active.get(target) ?? new Map<string, number>();
+      active.set(target, m);
+      m.set(e.instance, (m.get(e.instance) ?? 0) + 1);
+      peak[target] = Math.max(peak[target] ?? 0, m.size);
+    } else if (e.event === 'fault.reverted') {
+      const instance = byId.get(e.id);
+      if (instance === undefined) continue;
+      const m = active.get(instance.replace(/-\d+$/, '')) as Map<string, number>;
+      const n = (m.get(instance) ?? 1) - 1;
+      if (n === 0) m.delete(instance);
+      else m.set(instance, n);
+    }
+  }
+  return peak;
+}

@@ -1,0 +1,76 @@
+/**
+ * The engine against a small real system: three replica processes behind a router that retries, all started by
+ * the experiment (owned targets on free ports), with real HTTP load and monitors. Losing one replica is absorbed
+ * (pass); pausing two of three breaks the latency promise (fail), and the result blames the pause.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { pendingReverts, readJournal } from '../../src/disruptors/index.js';
+import { readResult } from '../../src/report/write.js';
+import { assertAllReverted, assertAllStopped, runFile } from './engine-helpers.js';
+
+const KILL = 'test/fixtures/experiment/kill-one.yaml';
+const PAUSE = 'test/fixtures/experiment/pause-two.yaml';
+
+describe('engine: a 3-replica system', () => {
+  test('killing one of three replicas keeps the hypothesis true: verdict pass, exit 0', async () => {
+    const run = await runFile(KILL, { report: true });
+    assert.equal(run.verdict, 'pass', run.reason);
+    assert.equal(run.exitCode, 0);
+    const r = run.result;
+    assert.equal(r.assertions.length, 3);
+    assert.ok(r.assertions.every((a) => a.passed));
+    // the fault really ran: one replica killed, restarted when its 2 s were up
+    const kill = r.faultRuns.filter((f) => f.status === 'applied');
+    assert.equal(kill.length, 1);
+    assert.equal(kill[0]?.fault, 'kill-a-replica');
+    assert.equal(typeof kill[0]?.info?.restartedPid, 'number');
+    const windowMs = (kill[0]?.endMs as number) - kill[0]!.startMs;
+    assert.ok(windowMs >= 2000 && windowMs < 4000, `fault window ${windowMs} ms`);
+    // phases: load KPIs exist for before, during and after, and the load kept its rate
+    const k = r.load[0]!.kpis;
+    for (const phase of ['before', 'during', 'after'] as const) assert.ok(k[phase].completed > 0, phase);
+    assert.ok(k.during.throughput > 150, `throughput during ${k.during.throughput}`);
+    assert.equal(r.steadyState.before?.ok, true);
+    assert.equal(r.steadyState.after?.ok, true);
+    // outputs: result.json reads back as a report, junit has one testcase per assertion + checks, journal complete
+    assert.equal(readResult(run.outDir).verdict, 'pass');
+    const junit = readFileSync(run.junitPath, 'utf8');
+    assert.equal((junit.match(/<testcase /g) ?? []).length, 5);
+    assert.equal((junit.match(/<failure/g) ?? []).length, 0);
+    assert.match(readFileSync(join(run.outDir, 'report.html'), 'utf8'), /kill-a-replica/);
+    assertAllReverted(run.journalPath);
+    assert.deepEqual(pendingReverts(readJournal(run.journalPath)), []);
+    assertAllStopped(run.journalPath);
+  });
+
+  test('pausing two of three breaks p99: verdict fail, exit 1, and the breach names the pause', async () => {
+    const run = await runFile(PAUSE);
+    assert.equal(run.verdict, 'fail');
+    assert.equal(run.exitCode, 1);
+    const byKpi = new Map(run.result.assertions.map((a) => [a.kpi, a]));
+    const p99 = byKpi.get('p99');
+    assert.equal(p99?.passed, false);
+    assert.ok((p99?.measured as number) > 150, `p99 ${p99?.measured}`);
+    assert.deepEqual(p99?.faultsActive, ['pause-two']);
+    assert.equal(byKpi.get('error_rate')?.passed, true, 'the router still answers: slow, not failing');
+    assert.match(run.reason, /p99 during < 150ms: measured \d+ ms \(faults: pause-two\)/);
+    const paused = run.result.faultRuns.filter((f) => f.status === 'applied');
+    assert.equal(paused.length, 2);
+    assert.notEqual(paused[0]?.instance, paused[1]?.instance);
+    const junit = readFileSync(run.junitPath, 'utf8');
+    assert.match(junit, /<failure message="expected &lt; 150ms, \d+ ms">faults active: pause-two<\/failure>/);
+    assertAllReverted(run.journalPath);
+    assertAllStopped(run.journalPath);
+  });
+
+  test('the same seed gives the same fault schedule', async () => {
+    const a = await runFile(PAUSE, { set: { duration: '2s' } });
+    const b = await runFile(PAUSE, { set: { duration: '2s' } });
+    const picks = (r: typeof a) => r.result.faultRuns.map((f) => `${f.fault}@${f.instance}`).sort();
+    assert.deepEqual(picks(a), picks(b));
+    assert.deepEqual(a.result.plan, b.result.plan);
+  });
+});
