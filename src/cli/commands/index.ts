@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerExploreCommand } from './explore.js';
 import { registerFailpointCommand } from './failpoint.js';
+import { registerHaltCommand } from './halt.js';
 import { registerLoad } from './load.js';
 import { registerProxyCommand } from './proxy.js';
 import { registerRecoverCommand } from './recover.js';
@@ -14,6 +15,7 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: RegisterCommand[] = [
   registerExploreCommand,
   registerFailpointCommand,
+  registerHaltCommand,
   registerLoad,
   registerProxyCommand,
   registerRecoverCommand,

@@ -1,0 +1,72 @@
+/**
+ * `faultline halt [--clear] [--wait DURATION] [--reason TEXT]`: the emergency stop. Without `--clear` it sets
+ * the halt marker — every experiment running on this machine stops injecting, rolls back and ends `aborted`, and
+ * no new one starts — then waits for the running ones to finish rolling back and says which. `--clear` lifts it.
+ * FAULTLINE_STATE_DIR chooses the directory runners share (default `<tmpdir>/faultline`).
+ */
+import type { Command } from 'commander';
+import { InvalidOptionError } from '../../core/errors.js';
+import { clearHalt, haltStatus, runningExperiments, setHalt, stateDir } from '../../experiment/halt.js';
+import { parseDuration } from '../../load/parse.js';
+
+interface HaltCliOptions {
+  clear?: boolean;
+  status?: boolean;
+  wait: string;
+  reason?: string;
+}
+
+const POLL_MS = 100;
+
+/** Registers `faultline halt`. */
+export function registerHaltCommand(program: Command): void {
+  program
+    .command('halt')
+    .description('emergency stop: abort (and roll back) every experiment running here and refuse new ones')
+    .option('--clear', 'lift the halt: experiments may run again')
+    .option('--status', 'say whether a halt is in force and what is running, change nothing')
+    .option('--wait <duration>', 'how long to wait for running experiments to roll back', '60s')
+    .option('--reason <text>', 'recorded with the halt and shown to runs that are refused')
+    .action(async (o: HaltCliOptions) => {
+      const dir = stateDir();
+      if (o.status) {
+        const h = haltStatus(dir);
+        process.stdout.write(h ? `halted since ${h.at}${h.reason ? `: ${h.reason}` : ''}\n` : 'not halted\n');
+        for (const r of runningExperiments(dir))
+          process.stdout.write(`running: pid ${r.pid} ${r.title} (${r.outDir})\n`);
+        return;
+      }
+      if (o.clear) {
+        process.stdout.write(
+          clearHalt(dir) ? 'halt cleared: experiments may run again\n' : 'no halt was in force\n',
+        );
+        return;
+      }
+      let waitMs: number;
+      try {
+        waitMs = parseDuration(o.wait);
+      } catch (err) {
+        throw new InvalidOptionError('--wait', (err as Error).message.replace(/^\w+: /, ''));
+      }
+      setHalt(dir, o.reason);
+      const running = runningExperiments(dir);
+      process.stdout.write(
+        `halt set: ${running.length} running experiment(s) rolling back; new runs refused until \`faultline halt --clear\`\n`,
+      );
+      for (const r of running) process.stdout.write(`  stopping pid ${r.pid}: ${r.title}\n`);
+      const deadline = performance.now() + waitMs;
+      let left = running;
+      while (left.length > 0 && performance.now() < deadline) {
+        // other processes' exits have no event we can wait on; their registry entries are polled
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        const now = new Set(runningExperiments(dir).map((r) => r.pid));
+        for (const r of left.filter((x) => !now.has(x.pid)))
+          process.stdout.write(`  stopped pid ${r.pid}: ${r.title} (results in ${r.outDir})\n`);
+        left = left.filter((x) => now.has(x.pid));
+      }
+      if (left.length > 0) {
+        process.stdout.write(`${left.length} experiment(s) still rolling back after ${o.wait}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
