@@ -1,7 +1,8 @@
 /**
  * Maps what a request ended with to an {@link OutcomeClass}. Transport errors arrive from undici and Node with
  * many codes for few causes; the KPIs only care about the cause (did the server time out, drop the connection,
- * refuse it, or something else), so the mapping lives in one place.
+ * refuse it, or something else), so the mapping lives in one place. The raw engine's own codes (`ERR_LOAD_*`) map
+ * to the same classes as undici's for the same cause.
  */
 import type { OutcomeClass } from './samples.js';
 
@@ -12,8 +13,18 @@ const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
   'ESOCKETTIMEDOUT',
   'ABORT_ERR_TIMEOUT',
+  'ERR_LOAD_CONNECT_TIMEOUT',
+  'ERR_LOAD_HEADERS_TIMEOUT',
+  'ERR_LOAD_BODY_TIMEOUT',
 ]);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED']);
+const RESET_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'ECONNABORTED',
+  'UND_ERR_CLOSED',
+  'ERR_LOAD_SOCKET_CLOSED',
+]);
 const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /** The status class of an HTTP status code. */

@@ -5,6 +5,9 @@ import { runLoad, startLoad } from '../../src/load/http-runner.js';
 import { totalOutcomes } from '../../src/load/samples.js';
 import { closedPort, startTestServer, type TestServer } from './servers.js';
 
+/** The tests run once per engine: the engine is the transport only, results must not depend on it. */
+const ENGINES = ['raw', 'undici'] as const;
+
 let srv: TestServer;
 before(async () => {
   srv = await startTestServer();
@@ -13,143 +16,163 @@ after(async () => {
   await srv.close();
 });
 
-describe('open model against a real server', () => {
-  it('holds 500 req/s within 2% over 10 s, as seen by the server', async () => {
-    const from = srv.arrivals.length;
-    const r = await runLoad({ url: `${srv.url}/`, rate: 500, durationMs: 10_000 });
-    const arrivals = srv.arrivals.slice(from);
-    assert.equal(arrivals.length, 5000);
-    // Rate at the server: the least-squares slope of arrival time against request number, so one late
-    // arrival at either end (a connect, a busy neighbour process) cannot swing it the way first-to-last would.
-    const n = arrivals.length;
-    const meanI = (n - 1) / 2;
-    const meanT = arrivals.reduce((a, b) => a + b, 0) / n;
-    let num = 0;
-    let den = 0;
-    arrivals.forEach((t, i) => {
-      num += (i - meanI) * (t - meanT);
-      den += (i - meanI) ** 2;
+for (const engine of ENGINES) {
+  describe(`${engine} engine`, () => {
+    describe('open model against a real server', () => {
+      it('holds 500 req/s within 2% over 10 s, as seen by the server', async () => {
+        const from = srv.arrivals.length;
+        const r = await runLoad({ url: `${srv.url}/`, rate: 500, durationMs: 10_000, engine });
+        const arrivals = srv.arrivals.slice(from);
+        assert.equal(arrivals.length, 5000);
+        // Rate at the server: the least-squares slope of arrival time against request number, so one late
+        // arrival at either end (a connect, a busy neighbour process) cannot swing it the way first-to-last would.
+        const n = arrivals.length;
+        const meanI = (n - 1) / 2;
+        const meanT = arrivals.reduce((a, b) => a + b, 0) / n;
+        let num = 0;
+        let den = 0;
+        arrivals.forEach((t, i) => {
+          num += (i - meanI) * (t - meanT);
+          den += (i - meanI) ** 2;
+        });
+        const rate = 1000 / (num / den);
+        assert.ok(Math.abs(rate - 500) / 500 < 0.02, `server saw ${rate.toFixed(1)} req/s`);
+        assert.deepEqual(
+          r.series.buckets.map((b) => b.sent),
+          Array.from({ length: 10 }, () => 500),
+        );
+        assert.equal(r.summary.ok, 5000);
+        assert.equal(r.summary.errorRate, 0);
+        assert.equal(r.engine, engine);
+        assert.ok(r.scheduling && r.scheduling.count === 5000);
+        // Generous (0.2 s): timers on a shared, busy 2-core machine; the bench reports the real figure.
+        assert.ok(r.scheduling.p99Us < 200_000, `scheduling error p99 ${r.scheduling.p99Us} µs`);
+      });
+
+      it('shows a 1 s server stall in p99, which the closed model hides (both shown)', async () => {
+        const stall = async (model: 'open' | 'closed') => {
+          const run = startLoad(
+            model === 'open'
+              ? { url: `${srv.url}/`, rate: 200, durationMs: 4000, engine }
+              : { url: `${srv.url}/`, connections: 2, durationMs: 4000, engine },
+          );
+          const t = setTimeout(() => srv.stallUntil(performance.now() + 1000), 1500);
+          try {
+            return await run.done;
+          } finally {
+            clearTimeout(t);
+          }
+        };
+        const open = await stall('open');
+        const closed = await stall('closed');
+        const show = (r: typeof open) =>
+          `${r.model}: ${r.summary.completed} requests, p50 ${r.summary.latency.p50Ms} ms, p99 ${r.summary.latency.p99Ms} ms, max ${r.summary.latency.maxMs} ms`;
+        process.stdout.write(`# ${show(open)}\n# ${show(closed)}\n`);
+        // Open: about a quarter of the requests were meant to go out during the stall and waited up to 1 s.
+        assert.ok(open.summary.latency.p99Ms > 500, show(open));
+        // Closed: only the 2 users' in-flight requests waited; thousands of fast ones bury them below p99.
+        assert.ok(closed.summary.latency.maxMs > 500, show(closed));
+        assert.ok(closed.summary.latency.p99Ms < 100, show(closed));
+        // The stalled second carries the latency in the open model's series.
+        const worst = Math.max(...open.series.buckets.map((b) => b.latency.p99Ms));
+        assert.ok(worst > 500);
+      });
     });
-    const rate = 1000 / (num / den);
-    assert.ok(Math.abs(rate - 500) / 500 < 0.02, `server saw ${rate.toFixed(1)} req/s`);
-    assert.deepEqual(
-      r.series.buckets.map((b) => b.sent),
-      Array.from({ length: 10 }, () => 500),
-    );
-    assert.equal(r.summary.ok, 5000);
-    assert.equal(r.summary.errorRate, 0);
-    assert.ok(r.scheduling && r.scheduling.count === 5000);
-    // Generous (0.2 s): timers on a shared, busy 2-core machine; the bench reports the real figure.
-    assert.ok(r.scheduling.p99Us < 200_000, `scheduling error p99 ${r.scheduling.p99Us} µs`);
-  });
 
-  it('shows a 1 s server stall in p99, which the closed model hides (both shown)', async () => {
-    const stall = async (model: 'open' | 'closed') => {
-      const run = startLoad(
-        model === 'open'
-          ? { url: `${srv.url}/`, rate: 200, durationMs: 4000 }
-          : { url: `${srv.url}/`, connections: 2, durationMs: 4000 },
-      );
-      const t = setTimeout(() => srv.stallUntil(performance.now() + 1000), 1500);
-      try {
-        return await run.done;
-      } finally {
-        clearTimeout(t);
-      }
-    };
-    const open = await stall('open');
-    const closed = await stall('closed');
-    const show = (r: typeof open) =>
-      `${r.model}: ${r.summary.completed} requests, p50 ${r.summary.latency.p50Ms} ms, p99 ${r.summary.latency.p99Ms} ms, max ${r.summary.latency.maxMs} ms`;
-    process.stdout.write(`# ${show(open)}\n# ${show(closed)}\n`);
-    // Open: about a quarter of the requests were meant to go out during the stall and waited up to 1 s.
-    assert.ok(open.summary.latency.p99Ms > 500, show(open));
-    // Closed: only the 2 users' in-flight requests waited; thousands of fast ones bury them below p99.
-    assert.ok(closed.summary.latency.maxMs > 500, show(closed));
-    assert.ok(closed.summary.latency.p99Ms < 100, show(closed));
-    // The stalled second carries the latency in the open model's series.
-    const worst = Math.max(...open.series.buckets.map((b) => b.latency.p99Ms));
-    assert.ok(worst > 500);
-  });
-});
+    describe('outcome classification', () => {
+      const oneKind = async (url: string) =>
+        runLoad({ url, rate: 20, durationMs: 500, timeoutMs: 300, connections: 4, engine });
 
-describe('outcome classification', () => {
-  const oneKind = async (url: string) =>
-    runLoad({ url, rate: 20, durationMs: 500, timeoutMs: 300, connections: 4 });
+      it('counts a reset connection as reset', async () => {
+        const r = await oneKind(`${srv.url}/reset`);
+        assert.equal(r.summary.outcomes.reset, 10);
+        assert.equal(r.summary.latency.count, 0);
+      });
 
-  it('counts a reset connection as reset', async () => {
-    const r = await oneKind(`${srv.url}/reset`);
-    assert.equal(r.summary.outcomes.reset, 10);
-    assert.equal(r.summary.latency.count, 0);
-  });
+      it('counts a server that never answers as timeout', async () => {
+        const r = await oneKind(`${srv.url}/hang`);
+        assert.equal(r.summary.outcomes.timeout, 10);
+      });
 
-  it('counts a server that never answers as timeout', async () => {
-    const r = await oneKind(`${srv.url}/hang`);
-    assert.equal(r.summary.outcomes.timeout, 10);
-  });
+      it('counts 503 as 5xx with its latency', async () => {
+        const r = await oneKind(`${srv.url}/503`);
+        assert.equal(r.summary.outcomes['5xx'], 10);
+        assert.equal(r.summary.errorRates['5xx'], 1);
+        assert.equal(r.summary.latency.count, 10);
+      });
 
-  it('counts 503 as 5xx with its latency', async () => {
-    const r = await oneKind(`${srv.url}/503`);
-    assert.equal(r.summary.outcomes['5xx'], 10);
-    assert.equal(r.summary.errorRates['5xx'], 1);
-    assert.equal(r.summary.latency.count, 10);
-  });
+      it('counts a closed port as refused', async () => {
+        const r = await oneKind(`http://127.0.0.1:${await closedPort()}/`);
+        assert.equal(r.summary.outcomes.refused, 10);
+      });
 
-  it('counts a closed port as refused', async () => {
-    const r = await oneKind(`http://127.0.0.1:${await closedPort()}/`);
-    assert.equal(r.summary.outcomes.refused, 10);
-  });
-
-  it('leaves every bucket drained: sent = Σ outcomes', async () => {
-    const r = await oneKind(`${srv.url}/503`);
-    for (const b of r.series.buckets) assert.equal(b.sent, totalOutcomes(b.outcomes));
-  });
-});
-
-describe('templates, closed model and stopping', () => {
-  it('sends the seeded templates: path, header and body filled per request', async () => {
-    const from = srv.seen.length;
-    const r = await runLoad({
-      url: srv.url,
-      rate: 100,
-      durationMs: 300,
-      seed: 9,
-      requests: {
-        method: 'POST',
-        path: '/items/{{key}}',
-        headers: { 'x-user': '{{user}}' },
-        body: 'k={{key}}',
-      },
-      vars: { key: { kind: 'zipf', n: 50 }, user: { kind: 'oneOf', values: ['ann', 'bob'] } },
+      it('leaves every bucket drained: sent = Σ outcomes', async () => {
+        const r = await oneKind(`${srv.url}/503`);
+        for (const b of r.series.buckets) assert.equal(b.sent, totalOutcomes(b.outcomes));
+      });
     });
-    assert.equal(r.summary.ok, 30);
-    const seen = srv.seen.slice(from);
-    assert.equal(seen.length, 30);
-    for (const s of seen) {
-      const key = /^\/items\/(\d+)$/.exec(s.path)?.[1];
-      assert.ok(key && Number(key) >= 1 && Number(key) <= 50, s.path);
-      assert.equal(s.body, `k=${key}`);
-      assert.ok(s.user === 'ann' || s.user === 'bob');
-    }
-  });
 
-  it('runs N closed-model users with think time', async () => {
-    const r = await runLoad({ url: `${srv.url}/`, connections: 3, thinkTimeMs: 50, durationMs: 1000 });
-    // Each user: a request, then 50 ms of thinking; at most 1000/50 = 20 rounds each.
-    assert.ok(r.summary.ok > 3 && r.summary.ok <= 63, `ok=${r.summary.ok}`);
-    assert.equal(r.scheduling, undefined);
-  });
+    describe('templates, closed model and stopping', () => {
+      it('sends the seeded templates: path, header and body filled per request', async () => {
+        const from = srv.seen.length;
+        const r = await runLoad({
+          url: srv.url,
+          engine,
+          rate: 100,
+          durationMs: 300,
+          seed: 9,
+          requests: {
+            method: 'POST',
+            path: '/items/{{key}}',
+            headers: { 'x-user': '{{user}}' },
+            body: 'k={{key}}',
+          },
+          vars: { key: { kind: 'zipf', n: 50 }, user: { kind: 'oneOf', values: ['ann', 'bob'] } },
+        });
+        assert.equal(r.summary.ok, 30);
+        const seen = srv.seen.slice(from);
+        assert.equal(seen.length, 30);
+        for (const s of seen) {
+          const key = /^\/items\/(\d+)$/.exec(s.path)?.[1];
+          assert.ok(key && Number(key) >= 1 && Number(key) <= 50, s.path);
+          assert.equal(s.body, `k=${key}`);
+          assert.ok(s.user === 'ann' || s.user === 'bob');
+        }
+      });
 
-  it('stops early on abort and still records what was outstanding', async () => {
-    const ac = new AbortController();
-    const run = startLoad({ url: `${srv.url}/`, connections: 2, durationMs: 60_000, signal: ac.signal });
-    setTimeout(() => ac.abort(), 200);
-    const r = await run.done;
-    assert.equal(r.stopped, true);
-    assert.ok(r.elapsedMs < 5000);
-    assert.equal(r.summary.sent, r.summary.completed);
-  });
+      it('runs N closed-model users with think time', async () => {
+        const r = await runLoad({
+          url: `${srv.url}/`,
+          connections: 3,
+          thinkTimeMs: 50,
+          durationMs: 1000,
+          engine,
+        });
+        // Each user: a request, then 50 ms of thinking; at most 1000/50 = 20 rounds each.
+        assert.ok(r.summary.ok > 3 && r.summary.ok <= 63, `ok=${r.summary.ok}`);
+        assert.equal(r.scheduling, undefined);
+      });
 
+      it('stops early on abort and still records what was outstanding', async () => {
+        const ac = new AbortController();
+        const run = startLoad({
+          url: `${srv.url}/`,
+          connections: 2,
+          durationMs: 60_000,
+          signal: ac.signal,
+          engine,
+        });
+        setTimeout(() => ac.abort(), 200);
+        const r = await run.done;
+        assert.equal(r.stopped, true);
+        assert.ok(r.elapsedMs < 5000);
+        assert.equal(r.summary.sent, r.summary.completed);
+      });
+    });
+  });
+}
+
+describe('options', () => {
   it('rejects bad options naming the field', () => {
     const field = (fn: () => unknown) => {
       try {
@@ -176,5 +199,21 @@ describe('templates, closed model and stopping', () => {
       field(() => startLoad({ url: 'ftp://x/' })),
       'url',
     );
+    assert.equal(
+      field(() => startLoad({ url: 'https://127.0.0.1:1/', engine: 'raw' })),
+      'engine',
+    );
+    assert.equal(
+      field(() => startLoad({ url: srv.url, engine: 'curl' as 'raw' })),
+      'engine',
+    );
+  });
+
+  it('picks the raw engine for http: and undici for https: unless told otherwise', async () => {
+    const short = { durationMs: 50, connections: 1 };
+    assert.equal((await runLoad({ url: srv.url, ...short })).engine, 'raw');
+    assert.equal((await runLoad({ url: srv.url, engine: 'undici', ...short })).engine, 'undici');
+    const tls = startLoad({ url: 'https://127.0.0.1:1/', ...short, timeoutMs: 200 });
+    assert.equal((await tls.done).engine, 'undici');
   });
 });

@@ -53,6 +53,7 @@ const CONNECTION = bytes('connection');
 const CHUNKED = bytes('chunked');
 const CLOSE = bytes('close');
 const KEEP_ALIVE = bytes('keep-alive');
+const TIMEOUT_EQ = bytes('timeout=');
 
 /** True when buf[at, at + word.length) equals `word` (lower case ASCII letters and '-') ignoring case. */
 function matchesLower(buf: Uint8Array, at: number, word: Uint8Array): boolean {
@@ -79,6 +80,8 @@ export class ResponseParser {
   status = 0;
   /** Whether the connection may carry another response after this one (valid once headers are read). */
   keepAlive = true;
+  /** The `Keep-Alive: timeout=N` hint of the current response in ms, or -1 without one. */
+  keepAliveHintMs = -1;
   /** True once the current response has been read to its end. */
   complete = false;
   /** Why the last {@link ResponseParser.execute} returned -1. */
@@ -113,6 +116,7 @@ export class ResponseParser {
 
   #resetHeaders(): void {
     this.keepAlive = true;
+    this.keepAliveHintMs = -1;
     this.#contentLength = -1;
     this.#transferEncoding = false;
     this.#chunked = false;
@@ -316,8 +320,9 @@ export class ResponseParser {
       // Chunked only when it is the final coding.
       this.#chunked =
         ve - vs >= 7 && matchesLower(buf, ve - 7, CHUNKED) && (ve - vs === 7 || isSep(buf[ve - 8]));
-    } else if (n === 10 && matchesLower(buf, s, CONNECTION)) {
-      this.#connectionValue(buf, vs, ve);
+    } else if (n === 10) {
+      if (matchesLower(buf, s, CONNECTION)) this.#connectionValue(buf, vs, ve);
+      else if (matchesLower(buf, s, KEEP_ALIVE)) this.#keepAliveValue(buf, vs, ve);
     }
     return true;
   }
@@ -387,6 +392,22 @@ export class ResponseParser {
       if (b - a === 5 && matchesLower(buf, a, CLOSE)) this.#close = true;
       else if (b - a === 10 && matchesLower(buf, a, KEEP_ALIVE)) this.#keepAliveToken = true;
       k = te + 1;
+    }
+  }
+
+  /** `Keep-Alive: timeout=5, max=100`: only the timeout matters (when to stop reusing an idle connection). */
+  #keepAliveValue(buf: Uint8Array, vs: number, ve: number): void {
+    for (let k = vs; k + 8 < ve; k++) {
+      if (matchesLower(buf, k, TIMEOUT_EQ)) {
+        let v = 0;
+        let d = k + 8;
+        while (d < ve && (buf[d] as number) >= 48 && (buf[d] as number) <= 57 && v < 1e9) {
+          v = v * 10 + (buf[d] as number) - 48;
+          d++;
+        }
+        if (d > k + 8) this.keepAliveHintMs = v * 1000;
+        return;
+      }
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { InvalidOptionError } from '../../core/errors.js';
 import type { EngineChoice, EngineName, HttpEngineDefinition } from './engine.js';
+import { rawEngine } from './raw.js';
 import { undiciEngine } from './undici.js';
 
 const registry = new Map<EngineName, HttpEngineDefinition>();
@@ -14,10 +15,11 @@ function register(definition: HttpEngineDefinition): void {
   registry.set(definition.name, definition);
 }
 
+register(rawEngine);
 register(undiciEngine);
 
 /** Which engine `auto` picks for a URL protocol. */
-const AUTO: Record<string, EngineName> = { 'http:': 'undici', 'https:': 'undici' };
+const AUTO: Record<string, EngineName> = { 'http:': 'raw', 'https:': 'undici' };
 
 /** Every registered engine, by name. */
 export function engineDefinitions(): readonly HttpEngineDefinition[] {

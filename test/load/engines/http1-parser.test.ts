@@ -107,6 +107,20 @@ describe('HTTP/1.1 response parser', () => {
     assert.deepEqual(parse(lf), [{ status: 200, keepAlive: true, end: lf.length }]);
   });
 
+  it('reads the Keep-Alive timeout hint', () => {
+    const hint = (text: string) => {
+      const parser = new ResponseParser();
+      parser.start(false);
+      const buf = Buffer.from(text);
+      parser.execute(buf, 0, buf.length);
+      return parser.keepAliveHintMs;
+    };
+    assert.equal(hint(NODE_200), 5000);
+    assert.equal(hint('HTTP/1.1 200 OK\r\nkeep-alive: max=100, TIMEOUT=30\r\n\r\n'), 30_000);
+    assert.equal(hint('HTTP/1.1 200 OK\r\nkeep-alive: max=100\r\n\r\n'), -1);
+    assert.equal(hint('HTTP/1.1 200 OK\r\n\r\n'), -1);
+  });
+
   it('reads a body delimited by the end of the connection', () => {
     const parser = new ResponseParser();
     parser.start(false);
