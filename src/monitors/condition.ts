@@ -109,19 +109,25 @@ type Kpi = NonNullable<ConditionSpec['kpi']>;
 
 const PERCENTILE = { p50: 50, p95: 95, p99: 99 } as const;
 
-function percentileMs(
-  series: readonly LoadSeries[],
-  window: { fromMs: number; toMs: number },
-  p: number,
-): number {
-  const summaries = series.flatMap((s) =>
-    s.buckets
+/**
+ * The last `windowMs` of whole buckets of `s` that have ended by `nowMs`: "for 5s" is the last five complete
+ * seconds, wherever `nowMs` falls inside the current bucket.
+ */
+function completeWindow(s: LoadSeries, windowMs: number, nowMs: number): { fromMs: number; toMs: number } {
+  const toMs = s.startMs + Math.floor((nowMs - s.startMs) / s.bucketMs) * s.bucketMs;
+  return { fromMs: toMs - Math.ceil(windowMs / s.bucketMs) * s.bucketMs, toMs };
+}
+
+function percentileMs(series: readonly LoadSeries[], windowMs: number, nowMs: number, p: number): number {
+  const summaries = series.flatMap((s) => {
+    const window = completeWindow(s, windowMs, nowMs);
+    return s.buckets
       .filter((b) => {
         const start = s.startMs + b.t * s.bucketMs;
         return start >= window.fromMs && start + s.bucketMs <= window.toMs;
       })
-      .map((b) => b.latency),
-  );
+      .map((b) => b.latency);
+  });
   const h = mergeLatency(summaries);
   return h.totalCount === 0 ? 0 : h.getValueAtPercentile(p) / 1000;
 }
@@ -145,9 +151,8 @@ function kpiCondition(
       ? [load[c.load]].filter((s): s is LoadSeries => s !== undefined)
       : Object.values(load);
   const windowMs = Math.max(forMs, MIN_KPI_WINDOW_MS);
-  const window = { fromMs: nowMs - windowMs, toMs: nowMs };
   const label = `${kpi}${c.load ? ` of ${c.load}` : ''} over ${windowMs} ms`;
-  const parts = series.map((s) => windowKpis(s, window));
+  const parts = series.map((s) => windowKpis(s, completeWindow(s, windowMs, nowMs)));
   const buckets = parts.reduce((n, k) => n + k.buckets, 0);
   if (buckets === 0) return { holds: false, reason: `${label}: no complete bucket yet` };
   // Several runners together: counts add up, and percentiles come from their merged histograms.
@@ -156,7 +161,7 @@ function kpiCondition(
   let value: number;
   if (kpi === 'error_rate') value = completed > 0 ? (completed - ok) / completed : 0;
   else if (kpi === 'throughput') value = parts.reduce((n, k) => n + k.throughput, 0);
-  else value = percentileMs(series, window, PERCENTILE[kpi]);
+  else value = percentileMs(series, windowMs, nowMs, PERCENTILE[kpi]);
   const above = threshold(kpi, c.above, 'above');
   const below = threshold(kpi, c.below, 'below');
   const holds = (above !== undefined && value > above) || (below !== undefined && value < below);

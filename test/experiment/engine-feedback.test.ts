@@ -42,7 +42,8 @@ describe('engine: feedback and blast radius', () => {
           const applying = readJournal(join(outDir, 'journal.ndjson')).filter(
             (x) => x.event === 'fault.applying',
           );
-          const pid = (applying.at(-1) as { revert: { pid: number } }).revert.pid;
+          const last = applying.at(-1);
+          const pid = last?.event === 'fault.applying' ? Number(last.revert.pid) : 0;
           pausedSeen = isPaused(pid);
         }
       },

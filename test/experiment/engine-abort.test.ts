@@ -1,0 +1,150 @@
+/**
+ * Stopping early, every way a run can be stopped — an abort condition, SIGINT (once, twice), `faultline halt` —
+ * always rolls back, writes results with verdict `aborted` and exits 3; a system that never gets ready is
+ * `not-ready` (exit 4) and nothing is injected. The signal and halt cases run the real CLI in a child process
+ * against processes the test owns (attach targets), so it can see them resumed afterwards.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { readJournal } from '../../src/disruptors/index.js';
+import { type Child, startChild, startSleeper, stopAll, waitForState } from '../disruptors/helpers.js';
+import { cli } from '../helpers/cli.js';
+import { assertAllReverted, assertAllStopped, runFile, tempDir } from './engine-helpers.js';
+
+after(async () => {
+  await stopAll();
+});
+
+/** Two sleepers with pid files, for attach targets. */
+async function workers(dir: string): Promise<{ pids: number[]; sets: string[] }> {
+  const a = await startSleeper();
+  const b = await startSleeper();
+  writeFileSync(join(dir, 'a.pid'), `${a.pid}\n`);
+  writeFileSync(join(dir, 'b.pid'), `${b.pid}\n`);
+  return {
+    pids: [a.pid, b.pid],
+    sets: ['--set', `pid_a=${join(dir, 'a.pid')}`, '--set', `pid_b=${join(dir, 'b.pid')}`],
+  };
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Child {
+  return startChild(['src/cli/bin.ts', 'run', ...args], { tsx: true, env: { ...process.env, ...env } });
+}
+
+async function bothPaused(runner: Child): Promise<void> {
+  await runner.line((l) => /fault\.applied .*freeze-both → workers-[01]/.test(l));
+  await runner.line((l) => /fault\.applied .*freeze-both → workers-1/.test(l) || /workers-0/.test(l));
+}
+
+describe('engine: aborts', () => {
+  test('abort_when stops the run early, reverts everything, verdict aborted (exit 3)', async () => {
+    const run = await runFile('test/fixtures/experiment/abort.yaml');
+    assert.equal(run.verdict, 'aborted');
+    assert.equal(run.exitCode, 3);
+    assert.match(
+      run.reason,
+      /abort_when\[0\] held: error_rate over 1000 ms = 0\.[5-9]|abort_when\[0\] held: error_rate over 1000 ms = 1/,
+    );
+    const r = run.result;
+    assert.ok(r.endedMs - r.startedMs < 12_000, `ran ${r.endedMs - r.startedMs} ms of a 20 s method`);
+    assert.equal(r.faultRuns.filter((f) => f.status === 'applied').length, 3);
+    assert.ok(
+      r.faultRuns.every((f) => f.endMs !== null),
+      'every kill ended (replicas restarted) at rollback',
+    );
+    assert.ok(readJournal(run.journalPath).some((e) => e.event === 'abort'));
+    assert.equal(r.steadyState.after?.ok, true, 'the restarted replicas answer again');
+    assert.match(
+      readFileSync(run.junitPath, 'utf8'),
+      /name="experiment"><failure message="aborted: abort_when/,
+    );
+    assertAllReverted(run.journalPath);
+    assertAllStopped(run.journalPath);
+  });
+
+  test('a system that never gets ready is not-ready (exit 4) and nothing is injected', async () => {
+    const run = await runFile('test/fixtures/experiment/not-ready.yaml');
+    assert.equal(run.verdict, 'not-ready');
+    assert.equal(run.exitCode, 4);
+    assert.match(run.reason, /steady state before: api down/);
+    assert.deepEqual(run.result.faultRuns, []);
+    assert.ok(!readJournal(run.journalPath).some((e) => e.event === 'fault.applying'));
+    assertAllStopped(run.journalPath);
+  });
+
+  test('SIGINT rolls back: both paused processes run again, results say aborted, exit 3', async () => {
+    const dir = tempDir('sigint');
+    const { pids, sets } = await workers(dir);
+    const out = join(dir, 'out');
+    const runner = runCli(
+      ['test/fixtures/experiment/attach-pause.yaml', ...sets, '--out', out, '--no-report'],
+      {
+        FAULTLINE_STATE_DIR: join(dir, 'state'),
+      },
+    );
+    await bothPaused(runner);
+    for (const pid of pids) assert.equal(await waitForState(pid, (s) => s === 'T'), 'T');
+    runner.proc.kill('SIGINT');
+    const exit = await runner.exited;
+    assert.equal(exit.code, 3);
+    for (const pid of pids) assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T');
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    assert.equal(result.verdict, 'aborted');
+    assert.match(result.reason, /SIGINT received/);
+    assertAllReverted(join(out, 'journal.ndjson'));
+  });
+
+  test('a second SIGINT skips the waits but still reverts', async () => {
+    const dir = tempDir('sigint2');
+    const { pids, sets } = await workers(dir);
+    const out = join(dir, 'out');
+    const runner = runCli(
+      ['test/fixtures/experiment/attach-pause.yaml', ...sets, '--out', out, '--no-report'],
+      {
+        FAULTLINE_STATE_DIR: join(dir, 'state'),
+      },
+    );
+    await bothPaused(runner);
+    runner.proc.kill('SIGINT');
+    runner.proc.kill('SIGINT');
+    assert.equal((await runner.exited).code, 3);
+    for (const pid of pids) assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T');
+    assertAllReverted(join(out, 'journal.ndjson'));
+  });
+
+  test('faultline halt aborts a running experiment, refuses new ones until --clear', async () => {
+    const dir = tempDir('halt');
+    const env = { ...process.env, FAULTLINE_STATE_DIR: join(dir, 'state') };
+    const { pids, sets } = await workers(dir);
+    const out = join(dir, 'out');
+    const runner = runCli(
+      ['test/fixtures/experiment/attach-pause.yaml', ...sets, '--out', out, '--no-report'],
+      env,
+    );
+    await bothPaused(runner);
+    const halt = await cli(['halt', '--reason', 'pager went off'], env);
+    assert.equal(halt.code, 0, halt.stderr);
+    assert.match(halt.stdout, /halt set: 1 running experiment/);
+    assert.match(halt.stdout, /stopped pid \d+: Two processes/);
+    assert.equal((await runner.exited).code, 3);
+    for (const pid of pids) assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T');
+    assert.match(
+      JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).reason,
+      /halted by faultline halt/,
+    );
+
+    const refused = await cli(
+      ['run', 'test/fixtures/experiment/attach-pause.yaml', ...sets, '--out', join(dir, 'x')],
+      env,
+    );
+    assert.equal(refused.code, 3);
+    assert.match(refused.stderr, /experiments are halted .*pager went off.*faultline halt --clear/);
+    for (const pid of pids)
+      assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T', 'a refused run touches nothing');
+    assert.match((await cli(['halt', '--status'], env)).stdout, /halted since/);
+    assert.match((await cli(['halt', '--clear'], env)).stdout, /halt cleared/);
+    assert.match((await cli(['halt', '--status'], env)).stdout, /not halted/);
+  });
+});
