@@ -1,0 +1,107 @@
+/**
+ * Crash safety of real runs: `faultline run` (the CLI, in a child process) is killed with SIGKILL at 20 points
+ * drawn from a seed across runs that pause processes, add toxics and set failpoints; after `faultline recover`
+ * nothing is left: no stopped process, no toxic, no failpoint, no owned process still running.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import { randomStream } from '../../src/core/random.js';
+import { isSameProcess } from '../../src/disruptors/proc.js';
+import { createFailpointClient } from '../../src/failpoint/client.js';
+import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
+import { freePort, ROOT, startChild, startSleeper, stopAll, waitForState } from '../disruptors/helpers.js';
+import { cli } from '../helpers/cli.js';
+import { startedPids, tempDir } from './engine-helpers.js';
+
+const KILL_POINTS = 20;
+
+describe('engine: kill -9 of the runner at 20 points, then faultline recover', () => {
+  const dir = tempDir('crash');
+  let proxy: ProxyServer;
+  let api: string;
+  let endpoint: string;
+  let workers: number[];
+  let sets: string[];
+
+  before(async () => {
+    proxy = createProxyServer({ port: 0, seed: 1 });
+    api = (await proxy.listen()).url;
+    const res = await request(`${api}/proxies`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'db', listen: '127.0.0.1:0', upstream: `127.0.0.1:${new URL(api).port}` }),
+    });
+    assert.equal(res.statusCode, 201);
+    await res.body.dump();
+    const port = await freePort();
+    const service = startChild([join(ROOT, 'test/fixtures/failpoint/serve.ts')], {
+      tsx: true,
+      env: { ...process.env, FAULTLINE_FAILPOINTS_ADDR: `127.0.0.1:${port}` },
+    });
+    await service.stderrMatch(/failpoint endpoint listening on/);
+    endpoint = `127.0.0.1:${port}`;
+    const a = await startSleeper();
+    const b = await startSleeper();
+    workers = [a.pid, b.pid];
+    writeFileSync(join(dir, 'a.pid'), `${a.pid}\n`);
+    writeFileSync(join(dir, 'b.pid'), `${b.pid}\n`);
+    sets = [
+      `pid_a=${join(dir, 'a.pid')}`,
+      `pid_b=${join(dir, 'b.pid')}`,
+      `api=${api}`,
+      `endpoint=${endpoint}`,
+    ].flatMap((s) => ['--set', s]);
+  });
+
+  after(async () => {
+    for (const pid of workers ?? []) {
+      try {
+        process.kill(pid, 'SIGCONT'); // never leave a stopped process behind, whatever failed
+      } catch {}
+    }
+    await stopAll();
+    await proxy?.close();
+  });
+
+  it('leaves nothing behind at any of 20 kill points', async () => {
+    const delays = randomStream(2026).fork('kill-points');
+    const fp = createFailpointClient({ target: endpoint });
+    let pendingSeen = 0;
+    for (let k = 0; k < KILL_POINTS; k++) {
+      const delayMs = delays.intAt(k, 0, 3200);
+      const out = join(dir, `run-${k}`);
+      const runner = startChild(
+        [
+          'src/cli/bin.ts',
+          'run',
+          'test/fixtures/experiment/crash.yaml',
+          ...sets,
+          '--out',
+          out,
+          '--no-report',
+        ],
+        { tsx: true, env: { ...process.env, FAULTLINE_STATE_DIR: join(dir, 'state') } },
+      );
+      await runner.line((l) => /run\.started/.test(l));
+      await new Promise((r) => setTimeout(r, delayMs)); // the kill point itself, not a synchronisation
+      runner.proc.kill('SIGKILL');
+      assert.equal((await runner.exited).signal, 'SIGKILL');
+
+      const rec = await cli(['recover', join(out, 'journal.ndjson')]);
+      assert.equal(rec.code, 0, `kill point ${k} (${delayMs} ms): ${rec.stdout}${rec.stderr}`);
+      if (!/nothing to revert/.test(rec.stdout)) pendingSeen += 1;
+
+      const where = `kill point ${k} at ${delayMs} ms`;
+      for (const pid of workers)
+        assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T', `${where}: stopped`);
+      for (const pid of startedPids(join(out, 'journal.ndjson')))
+        assert.equal(isSameProcess(pid), false, `${where}: owned pid ${pid} still runs`);
+      const res = await request(`${api}/proxies/db/toxics`);
+      assert.deepEqual(await res.body.json(), [], `${where}: toxics left`);
+      assert.equal((await fp.get('demo.declared')).term ?? null, null, `${where}: failpoint left`);
+    }
+    assert.ok(pendingSeen >= KILL_POINTS / 2, `only ${pendingSeen} kill points left anything to recover`);
+  });
+});
