@@ -226,6 +226,7 @@ export async function runExperiment(
   let methodStartEpoch: number | undefined;
   let methodEndEpoch: number | undefined;
   let loadSeries: Record<string, LoadSeries> = {};
+  let resolvedMonitors: ExperimentSpec['monitors'] = spec.monitors;
   let fatal: unknown;
   let result: ExperimentResult | undefined;
   const runStart = clock.nowMs();
@@ -261,7 +262,7 @@ export async function runExperiment(
   };
 
   try {
-    // targets, in the order the file lists them: later ones may refer to earlier ones' ports
+    // targets, in the order the file lists them: later ones may refer to earlier ones' ports (and their own)
     const ctx = {
       journal,
       logDir: join(outDir, 'targets'),
@@ -274,9 +275,10 @@ export async function runExperiment(
       for (const [name, t] of Object.entries(spec.targets)) {
         const group = await createTargetGroup(name, t, ctx);
         groups.set(name, group);
+        // ports are known before anything starts, so a group may list its own instances (e.g. peers)
+        started.set(name, group.instances);
         emit('target.starting', `${name}: ${group.instances.length} instance(s)`);
         await group.start();
-        started.set(name, group.instances);
         emit('target.ready', `${name}: ${group.instances.map((i) => `${i.id} (pid ${i.pid})`).join(', ')}`);
       }
     } catch (err) {
@@ -288,8 +290,10 @@ export async function runExperiment(
     // run-time placeholders in everything that is not a target
     const targets = started as ReadonlyMap<string, readonly TemplateInstance[]>;
     const monitorSpecs = expandDeep(spec.monitors, ['monitors'], { targets });
+    resolvedMonitors = monitorSpecs;
     const steady = spec.steady_state && expandDeep(spec.steady_state, ['steady_state'], { targets });
-    const loadSpecs = expandDeep(spec.load, ['load'], { targets });
+    // {{name}} in load requests are the runner's own seeded variables: only {{targets.…}} is ours there
+    const loadSpecs = expandDeep(spec.load, ['load'], { targets, keepUnknown: true });
     const faultOptions = spec.faults.map((f, i) =>
       expandDeep(f.with, ['faults', i, 'with'], { targets, keepUnknown: true }),
     ) as Record<string, unknown>[];
@@ -549,7 +553,7 @@ export async function runExperiment(
       }
     }
     const monitorTargets = (name: string): string | undefined => {
-      const m = spec.monitors[name] as Record<string, unknown> | undefined;
+      const m = resolvedMonitors[name] as Record<string, unknown> | undefined;
       const t = m?.url ?? m?.endpoint ?? m?.command ?? m?.api;
       return typeof t === 'string' ? t : Array.isArray(t) ? t.join(' ') : undefined;
     };

@@ -44,9 +44,7 @@ export interface HypothesisInputs {
 }
 
 /** A judged assertion: the report's fields plus a note when something could not be measured. */
-export interface AssertionResult extends ReportAssertion {
-  note?: string;
-}
+export type AssertionResult = ReportAssertion;
 
 /** Combines series bucket by bucket (aligned on their start times) into one. One series is returned as is. */
 export function combineSeries(series: readonly LoadSeries[]): LoadSeries | undefined {
@@ -229,7 +227,7 @@ function recoveryAssertion(
     return {
       ...base,
       faultsActive: unique(never.map((r) => (r.fault as NamedFaultWindow).name)),
-      note: `never recovered (error rate ≤ ${(never[0]!.tolerance.errorRate * 100).toFixed(2)}% and p99 ≤ ${never[0]!.tolerance.p99Ms} ms for ${never[0]!.tolerance.windowSec} s)`,
+      note: `never recovered (error rate ≤ ${(never[0]!.tolerance.errorRate * 100).toFixed(2)}% and p99 ≤ ${never[0]!.tolerance.p99Ms.toFixed(1)} ms for ${never[0]!.tolerance.windowSec} s before the end)`,
     };
   }
   const worst = Math.max(...recoveries.map((r) => r.timeToRecoverMs as number));

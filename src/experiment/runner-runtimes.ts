@@ -48,6 +48,14 @@ export function startRunner(spec: RunnerSpec, ctx: RunnerContext): LoadRun {
 const optional = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
   (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
 
+/** `[2xx, 404]` as a status predicate. */
+function okRule(list: readonly (number | string)[] | undefined): ((status: number) => boolean) | undefined {
+  if (list === undefined) return undefined;
+  const codes = new Set(list.filter((x): x is number => typeof x === 'number'));
+  const classes = new Set(list.filter((x): x is string => typeof x === 'string').map((c) => Number(c[0])));
+  return (status) => codes.has(status) || classes.has(Math.floor(status / 100));
+}
+
 registerRunnerRuntime('http', (runner, ctx) => {
   const spec = runner as unknown as z.output<typeof httpRunner.options>;
   const requests: RequestTemplate[] | undefined = spec.requests?.map((r) => ({
@@ -74,6 +82,7 @@ registerRunnerRuntime('http', (runner, ctx) => {
     ...optional('connections', spec.connections),
     ...optional('thinkTimeMs', spec.think_time === undefined ? undefined : ms(spec.think_time, 'think_time')),
     ...optional('maxInFlight', spec.max_in_flight),
+    ...optional('ok', okRule(spec.ok_status)),
     timeoutMs: ms(spec.timeout, 'timeout'),
     durationMs: ctx.durationMs,
     ...optional('clock', ctx.clock),

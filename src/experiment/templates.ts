@@ -62,7 +62,7 @@ function expandString(text: string, path: (string | number)[], o: ExpandOptions)
     if (o.keepUnknown && !key.startsWith('targets.')) return whole;
     const where = o.self ? ` for instance ${o.self.id}` : '';
     const known = key.startsWith('targets.')
-      ? `; targets: ${[...o.targets.keys()].join(', ') || 'none started yet'} (a target can only refer to targets above it)`
+      ? `; targets: ${[...o.targets.keys()].join(', ') || 'none started yet'} (a target can refer to itself and to targets above it)`
       : o.self
         ? ''
         : ' (per-instance placeholders only work in targets and fault options)';

@@ -36,7 +36,7 @@ export function verdictLabel(v: ReportVerdict): string {
 
 /** An assertion's measured value with its unit, or `not measured`. */
 export function formatMeasured(a: ReportAssertion): string {
-  if (a.measured === null) return 'not measured';
+  if (a.measured === null) return a.note ?? 'not measured';
   const v = a.measured;
   const n = a.unit === 'ms' ? formatMs(v) : Number.isInteger(v) ? String(v) : v.toPrecision(3);
   return a.unit === '' ? n : `${n} ${a.unit}`;

@@ -122,6 +122,7 @@ export const reportDataSchema = z.object({
       measured: num.nullable(),
       unit: z.string(),
       passed: z.boolean(),
+      note: z.string().optional(),
       faultsActive: z.array(z.string()),
     }),
   ),

@@ -48,7 +48,9 @@ export function renderTextSummary(data: ReportData): string {
     );
     for (const a of failed) {
       const faults = a.faultsActive.length > 0 ? ` — faults active: ${a.faultsActive.join(', ')}` : '';
-      out.push(`  ✗ ${a.name}: expected ${a.expected}, measured ${formatMeasured(a)}${faults}`);
+      out.push(
+        `  ✗ ${a.name}: expected ${a.expected}, ${a.measured === null ? '' : 'measured '}${formatMeasured(a)}${faults}`,
+      );
     }
   }
   const unreverted = data.faults.filter((f) => f.endMs === null);

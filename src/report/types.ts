@@ -68,6 +68,8 @@ export interface ReportAssertion {
   /** The unit of `measured` (e.g. `ms`, `%`, `req/s`, `s`); '' for a bare number. */
   unit: string;
   passed: boolean;
+  /** Why the value could not be measured (e.g. `never recovered …`), when it could not. */
+  note?: string;
   /** Names of the faults active when the assertion broke (or during its phase); empty when none were. */
   faultsActive: string[];
 }

@@ -133,7 +133,7 @@ describe('faultline run --dry-run', () => {
     assert.equal(a.code, 0, a.err);
     assert.equal(a.out, b.out);
     assert.match(a.out, /^seed 42 /m);
-    assert.match(a.out, /\+10\.000s\s+kill-a-replica \(process\.kill\) → api\[\d\] until \+15\.000s/);
+    assert.match(a.out, /\+5\.000s\s+kill-a-replica \(process\.kill\) → replicas\[\d\] until \+9\.000s/);
     const c = cli('run', file, '--dry-run', '--seed', '43', '--json');
     assert.equal(JSON.parse(c.out).seed, 43);
   });

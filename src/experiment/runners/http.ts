@@ -55,6 +55,11 @@ export const httpRunner = defineRunner({
       .min(1)
       .optional()
       .describe('Open model: drop arrivals beyond this many outstanding.'),
+    ok_status: z
+      .array(z.union([z.int().min(100).max(599), z.enum(['2xx', '3xx', '4xx', '5xx'])]))
+      .min(1)
+      .optional()
+      .describe('Statuses that count as ok, codes or classes (default 2xx and 3xx), e.g. [2xx, 404].'),
     requests: z
       .array(requestSchema)
       .min(1)
