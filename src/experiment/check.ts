@@ -192,6 +192,8 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
     if (a.kpi === 'max_downtime') {
       if (a.monitor === undefined) add([...path, 'monitor'], 'required for max_downtime');
     } else if (a.monitor !== undefined) add([...path, 'monitor'], 'only applies to max_downtime');
+    if (a.recovered_when !== undefined && a.kpi !== 'time_to_recover')
+      add([...path, 'recovered_when'], 'only applies to time_to_recover');
     if (a.monitor !== undefined && !monitorNames.includes(a.monitor))
       add([...path, 'monitor'], `unknown monitor '${a.monitor}'; ${known(monitorNames)}`);
     if (a.load !== undefined && !runnerNames.includes(a.load))

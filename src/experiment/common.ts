@@ -31,3 +31,8 @@ export const httpCallSchema = z.strictObject({
   body: z.string().optional(),
   timeout: durationSchema.default('5s').describe('Give up after this long (default 5s).'),
 });
+
+/** Environment variables; numbers and booleans (e.g. a whole-value `${param}`) become their text. */
+export const envSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+  .meta({ description: 'Environment variables: name → value (numbers and booleans are written as text).' });

@@ -20,7 +20,7 @@ import {
   totalOutcomes,
 } from '../load/samples.js';
 import type { ReportAssertion, ReportPhase } from '../report/types.js';
-import { fraction } from './duration.js';
+import { fraction, ms } from './duration.js';
 import type { ExperimentSpec } from './schema.js';
 
 /** A hypothesis assertion as written. */
@@ -218,7 +218,16 @@ function recoveryAssertion(
     return { ...base, note: 'no fault took effect, so there was nothing to recover from' };
   let recoveries: ReturnType<typeof timesToRecover>;
   try {
-    recoveries = timesToRecover(series, inputs.faults, { faults: inputs.faults });
+    const r = a.recovered_when;
+    recoveries = timesToRecover(series, inputs.faults, {
+      faults: inputs.faults,
+      // per-second p99s are noisy (GC, a busy machine): the default band is wider than the kpi module's
+      p99Factor: 2,
+      p99SlackMs: 25,
+      windowSec: Math.max(1, Math.round(ms(r?.for ?? '5s', 'for') / series.bucketMs)),
+      ...(r?.error_rate === undefined ? {} : { errorRate: fraction(r.error_rate) }),
+      ...(r?.p99 === undefined ? {} : { p99Ms: ms(r.p99, 'p99') }),
+    });
   } catch (err) {
     return { ...base, note: (err as Error).message.replace(/^baseline: /, '') };
   }

@@ -7,9 +7,9 @@
  * converted by the planner and engine, so error messages can quote what the user wrote.
  */
 import { z } from 'zod';
-import { commandSchema, signalSchema } from './common.js';
+import { commandSchema, envSchema, signalSchema } from './common.js';
 import { disruptors } from './disruptors/index.js';
-import { durationSchema, positiveDurationSchema } from './duration.js';
+import { durationSchema, fractionSchema, positiveDurationSchema } from './duration.js';
 import { monitors } from './monitors/index.js';
 import type { DisruptorDefinition, MonitorDefinition, RunnerDefinition } from './registry.js';
 import { runners } from './runners/index.js';
@@ -94,8 +94,7 @@ export const processTargetSchema = z.strictObject({
   command: commandSchema.describe('The command; {{instance}} and {{ports.NAME}} are replaced per instance.'),
   count: z.int().min(1).default(1).describe('How many instances to start (default 1).'),
   cwd: z.string().optional(),
-  env: z
-    .record(z.string(), z.string())
+  env: envSchema
     .optional()
     .describe('Environment added per instance; {{instance}} and {{ports.NAME}} are replaced.'),
   ports: z
@@ -237,12 +236,34 @@ export const assertionSchema = z.strictObject({
   monitor: nameSchema.optional().describe('For max_downtime: the monitor.'),
   below: thresholdSchema.optional().describe('The KPI must be below this.'),
   above: thresholdSchema.optional().describe('The KPI must be above this.'),
+  recovered_when: z
+    .strictObject({
+      error_rate: fractionSchema
+        .optional()
+        .describe('A second is healthy at or below this error rate (default: before-phase rate + 1%).'),
+      p99: durationSchema
+        .optional()
+        .describe(
+          '…and at or below this p99 (default: the larger of 2× the before-phase p99 and it + 25 ms).',
+        ),
+      for: positiveDurationSchema
+        .default('5s')
+        .describe('Recovered once this many consecutive seconds are healthy (default 5s).'),
+    })
+    .optional()
+    .describe('For time_to_recover: what "back to steady state" means.'),
 });
 
 /** The experiment file. */
 export const experimentSchema = z
   .strictObject({
     $schema: z.string().optional().describe('The JSON Schema URL, for editors.'),
+    extends: z
+      .string()
+      .optional()
+      .describe(
+        'A file (relative to this one) whose targets, monitors, parameters and other fields this one starts from.',
+      ),
     title: z.string().min(1),
     description: z.string().optional(),
     seed: z

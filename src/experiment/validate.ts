@@ -8,6 +8,7 @@
  * nearest ancestor that does.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkExperiment, type SpecIssue } from './check.js';
@@ -32,6 +33,8 @@ export interface ValidateOptions {
   set?: Record<string, string>;
   /** Environment for `${NAME}` (default: none — pass `process.env` explicitly). */
   env?: Record<string, string | undefined>;
+  /** Reads the file an `extends:` names (default: from disk, relative to `file`). */
+  readBase?: (path: string) => string;
 }
 
 /** What validation gives: the spec (with defaults and substitutions applied) or errors. */
@@ -169,6 +172,23 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
     return { ok: false, errors };
   }
 
+  // extends: the base file's fields fill in what this one does not set; maps (targets, monitors, parameters)
+  // merge name by name. Base nodes keep their own positions, so errors in them name the base file.
+  const base = mergeBase(doc, file, options, errors);
+  if (errors.length > 0) return { ok: false, errors };
+  const fromBase = (path: Path): boolean => base !== undefined && base.owns(path);
+  const atPath = (path: Path, offset: number, field: string, message: string) => {
+    if (base !== undefined && fromBase(path)) {
+      const { line, col } = base.lineCounter.linePos(offset);
+      if (
+        !errors.some(
+          (e) => e.file === base.file && e.line === line && e.field === field && e.message === message,
+        )
+      )
+        errors.push({ file: base.file, line, column: col, field, message });
+    } else at(offset, field, message);
+  };
+
   // Parameters: defaults (which may use ${ENV}), then --set overrides; unknown --set names are errors.
   const parameters: Record<string, ParamValue> = {};
   const envLookup = (name: string) => env[name];
@@ -184,7 +204,12 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
       if (typeof v === 'string') {
         const r = substituteString(v, envLookup);
         for (const m of r.missing)
-          at(node.range?.[0] ?? 0, `parameters.${name}`, `\${${m}} is not an environment variable`);
+          atPath(
+            ['parameters', name],
+            node.range?.[0] ?? 0,
+            `parameters.${name}`,
+            `\${${m}} is not an environment variable`,
+          );
         parameters[name] = r.value;
       } else if (typeof v === 'number' || typeof v === 'boolean') parameters[name] = v;
     }
@@ -204,22 +229,125 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
 
   const lookup = (name: string) => (name in parameters ? parameters[name] : env[name]);
   const subIssues = substituteTree(doc.contents, lookup, (p) => p.length === 1 && p[0] === 'parameters');
-  for (const s of subIssues) at(rangeOf(s.node)?.[0] ?? 0, formatPath(s.path), s.message);
+  for (const s of subIssues) atPath(s.path, rangeOf(s.node)?.[0] ?? 0, formatPath(s.path), s.message);
   if (errors.length > 0) return { ok: false, errors };
 
   const parsed = experimentSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
   if (!parsed.success) {
-    for (const i of zodIssues(parsed.error)) at(offsetOf(doc, i.path, i.key), formatPath(i.path), i.message);
+    for (const i of zodIssues(parsed.error))
+      atPath(i.path, offsetOf(doc, i.path, i.key), formatPath(i.path), i.message);
     return { ok: false, errors: sortErrors(errors) };
   }
   const semantic: SpecIssue[] = checkExperiment(parsed.data);
-  for (const i of semantic) at(offsetOf(doc, i.path), formatPath(i.path), i.message);
+  for (const i of semantic) atPath(i.path, offsetOf(doc, i.path), formatPath(i.path), i.message);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
   return { ok: true, spec: parsed.data, parameters };
 }
 
 function sortErrors(errors: ExperimentError[]): ExperimentError[] {
-  return errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return errors.sort(
+    (a, b) =>
+      Number(a.file !== errors[0]?.file) - Number(b.file !== errors[0]?.file) ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  );
+}
+
+/** Fields whose entries merge name by name with the base file's; every other field is taken whole. */
+const MERGED_MAPS = new Set(['targets', 'monitors', 'parameters']);
+
+interface Base {
+  file: string;
+  lineCounter: LineCounter;
+  /** Whether the node at `path` was copied from the base file. */
+  owns(path: Path): boolean;
+}
+
+/** Merges the `extends:` file into `doc` (in place); problems with the base file go to `errors`. */
+function mergeBase(
+  doc: Document,
+  file: string,
+  options: ValidateOptions,
+  errors: ExperimentError[],
+): Base | undefined {
+  const ext = doc.get('extends', true);
+  if (ext === undefined) return undefined;
+  if (!isScalar(ext) || typeof ext.value !== 'string' || ext.value.trim() === '') {
+    errors.push({ file, field: 'extends', message: 'expected the path of an experiment file' });
+    return undefined;
+  }
+  const path = join(dirname(file), ext.value);
+  const shown = relative(process.cwd(), path) || path;
+  let text: string;
+  try {
+    text = (options.readBase ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+  } catch (err) {
+    errors.push({ file, field: 'extends', message: `cannot read ${shown}: ${(err as Error).message}` });
+    return undefined;
+  }
+  const lineCounter = new LineCounter();
+  const baseDoc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  for (const e of baseDoc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
+    const { line, col } = lineCounter.linePos(e.pos[0]);
+    errors.push({
+      file: shown,
+      line,
+      column: col,
+      field: '',
+      message: e.message.split('\n')[0] ?? e.message,
+    });
+  }
+  if (errors.length > 0) return undefined;
+  if (!isMap(baseDoc.contents)) {
+    errors.push({ file: shown, field: '', message: 'an experiment file is a mapping' });
+    return undefined;
+  }
+  if (baseDoc.has('extends')) {
+    errors.push({
+      file: shown,
+      field: 'extends',
+      message: 'a base file cannot extend another (one level only)',
+    });
+    return undefined;
+  }
+  const copied = new Set<string>(); // 'key' or 'key\0name'
+  const child = doc.contents;
+  if (!isMap(child)) return undefined;
+  for (const pair of baseDoc.contents.items) {
+    if (!isPair(pair) || !isScalar(pair.key)) continue;
+    const key = String(pair.key.value);
+    if (key === '$schema') continue;
+    const mine = doc.get(key, true);
+    if (mine === undefined) {
+      child.items.push(pair);
+      copied.add(key);
+    } else if (MERGED_MAPS.has(key) && isMap(mine) && isMap(pair.value)) {
+      // the base's order first (targets start in file order), an entry of this file replacing the base's
+      // entry of the same name in place, then this file's new entries
+      const own = new Map(
+        mine.items.flatMap((e) => (isPair(e) && isScalar(e.key) ? [[String(e.key.value), e] as const] : [])),
+      );
+      const merged: typeof mine.items = [];
+      for (const entry of pair.value.items) {
+        if (!isPair(entry) || !isScalar(entry.key)) continue;
+        const name = String(entry.key.value);
+        const replacement = own.get(name);
+        if (replacement !== undefined) {
+          merged.push(replacement);
+          own.delete(name);
+        } else {
+          merged.push(entry);
+          copied.add(`${key}\0${name}`);
+        }
+      }
+      mine.items = [...merged, ...own.values()];
+    }
+  }
+  return {
+    file: shown,
+    lineCounter,
+    owns: (p) => copied.has(String(p[0])) || copied.has(`${String(p[0])}\0${String(p[1])}`),
+  };
 }
 
 /** Reads and validates a file; an unreadable file is one error, not an exception. */

@@ -1,6 +1,6 @@
 /** `command` load runner: the options of the load area's command runner, as written in an experiment file. */
 import { z } from 'zod';
-import { commandSchema } from '../common.js';
+import { commandSchema, envSchema } from '../common.js';
 import { durationSchema } from '../duration.js';
 import { defineRunner } from '../registry.js';
 
@@ -18,6 +18,6 @@ export const commandRunner = defineRunner({
     timeout: durationSchema.optional().describe('Kill a run after this long and count it as a timeout.'),
     think_time: durationSchema.optional().describe("Pause between a run's end and the worker's next run."),
     cwd: z.string().optional(),
-    env: z.record(z.string(), z.string()).optional(),
+    env: envSchema.optional(),
   }),
 });
