@@ -81,4 +81,91 @@ describe('faultline proxy', () => {
     assert.equal(code, 2);
     assert.match(child.errors(), /missing required field: upstream at proxy 1/);
   });
+
+  it('--proxy creates proxies next to --config ones and prints their real listen addresses', async () => {
+    const config = join(dir, 'with-flags.json');
+    writeFileSync(config, JSON.stringify([{ name: 'file', listen: '127.0.0.1:0', upstream: echo.address }]));
+    const child = run([
+      '--port',
+      '0',
+      '--config',
+      config,
+      '--proxy',
+      `a=127.0.0.1:0=${echo.address}`,
+      '--proxy',
+      `b = localhost:0 = ${echo.address}`,
+    ]);
+    await untilOutput(child, /^ {2}file: /m);
+    const lines = [...child.output().matchAll(/^ {2}(\S+): (\S+):(\d+) -> (\S+)$/gm)];
+    assert.deepEqual(
+      lines.map((m) => [m[1], m[2], m[4]]),
+      [
+        ['a', '127.0.0.1', echo.address],
+        ['b', '127.0.0.1', echo.address],
+        ['file', '127.0.0.1', echo.address],
+      ],
+    );
+    for (const m of lines) assert.notEqual(Number(m[3]), 0, `${m[1]} shows the port it really listens on`);
+    const s = await connect(Number(lines[1]![3]));
+    s.write('flag');
+    assert.equal(String(await readBytes(s, 4)), 'flag');
+    s.destroy();
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+  });
+
+  for (const [what, args, pattern] of [
+    ['no LISTEN part', () => ['--proxy', 'store=127.0.0.1:6000'], /--proxy: expected NAME=LISTEN=UPSTREAM/],
+    [
+      'an empty NAME',
+      () => ['--proxy', '=127.0.0.1:0=127.0.0.1:6000'],
+      /--proxy: expected NAME=LISTEN=UPSTREAM/,
+    ],
+    [
+      'a LISTEN without a port',
+      () => ['--proxy', 'x=nohost=127.0.0.1:1'],
+      /--proxy: LISTEN in .* must be host:port/,
+    ],
+    ['an UPSTREAM on port 0', () => ['--proxy', 'x=127.0.0.1:0=127.0.0.1:0'], /--proxy: UPSTREAM .* port 0/],
+    [
+      'a name given twice',
+      () => ['--proxy', 'x=127.0.0.1:0=127.0.0.1:1', '--proxy', 'x=127.0.0.1:0=127.0.0.1:2'],
+      /--proxy: proxy 'x' is given twice/,
+    ],
+    [
+      'a name also in --config',
+      () => {
+        const config = join(dir, 'dup.json');
+        writeFileSync(
+          config,
+          JSON.stringify([{ name: 'dup', listen: '127.0.0.1:0', upstream: echo.address }]),
+        );
+        return ['--config', config, '--proxy', `dup=127.0.0.1:0=${echo.address}`];
+      },
+      /--proxy: proxy 'dup' is also defined in --config/,
+    ],
+    [
+      'a LISTEN address in use',
+      () => ['--proxy', `busy=${echo.address}=127.0.0.1:1`],
+      /--proxy: busy=.*: listen tcp .*/,
+    ],
+  ] as const) {
+    it(`--proxy with ${what} exits 2 with one line naming --proxy`, async () => {
+      const child = run(['--port', '0', ...args()]);
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 2, child.errors());
+      assert.match(child.errors(), pattern);
+      assert.equal(child.errors().trim().split('\n').length, 1);
+    });
+  }
 });
+
+/** Resolves once the output matches; fails with what the child said if it exits first. */
+async function untilOutput(child: ReturnType<typeof run>, pattern: RegExp): Promise<void> {
+  const exited = once(child, 'exit').then(() => {
+    throw new Error(`exited before printing ${pattern}: ${child.errors()}`);
+  });
+  exited.catch(() => {});
+  while (!pattern.test(child.output())) await Promise.race([once(child.stdout!, 'data'), exited]);
+}
