@@ -1,27 +1,37 @@
+/**
+ * The README's first command: `npm run demo` (here with --quick) runs the bundled system under the passing
+ * experiment, prints live progress, the verdict, the KPI table and the report's path, and leaves no process.
+ */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { readJournal } from '../../src/disruptors/index.js';
+import { isSameProcess } from '../../src/disruptors/proc.js';
+import { readResult } from '../../src/report/write.js';
+import { startChild } from '../disruptors/helpers.js';
+import { tempDir } from '../experiment/engine-helpers.js';
 
-test('npm run demo (quick): a full run against the bundled service passes and stops everything it started', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/demo.ts', '--quick', '--seed', '7'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+test('npm run demo (quick): a full experiment against the bundled system passes and stops everything', async () => {
+  const out = join(tempDir('demo'), 'results');
+  const demo = startChild(['examples/demo.ts', '--quick', '--out', out], { tsx: true });
+  let text = '';
+  demo.proc.stdout?.on('data', (d: Buffer) => {
+    text += d.toString();
   });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, out);
-  assert.match(out, /latency 400±50 ms on the inventory link/);
+  const exit = await demo.exited;
+  assert.equal(exit.code, 0, text);
+  assert.match(text, /target\.ready +replicas: replicas-0 \(pid \d+\), replicas-1/);
+  assert.match(text, /fault\.applied +kill-a-replica → replicas-\d: process\.kill signal=SIGKILL/);
+  assert.match(text, /PASS {2}Losing one of three replicas under load goes unnoticed/);
+  assert.match(text, /error rate +0\.\d\d % +0\.\d\d % +0\.\d\d %/);
   assert.match(
-    out,
-    /during the fault[\s\S]*error rate {2}[1-9]\d*\.\d+ %/,
-    'the fault really hurt during its window',
+    text,
+    /reproduce: faultline run examples\/experiments\/kill-one-replica\.yaml --seed 42 --set duration=16s/,
   );
-  assert.match(out, /verdict: PASS/);
-  assert.match(out, /reproduce: npm run demo -- --seed 7 --quick/);
+  assert.match(text, /report: +\S+report\.html/);
+  assert.ok(existsSync(join(out, 'report.html')));
+  assert.equal(readResult(out).verdict, 'pass');
+  for (const e of readJournal(join(out, 'journal.ndjson')))
+    if (e.event === 'target.started') assert.equal(isSameProcess(e.pid), false, `${e.instance} still runs`);
 });

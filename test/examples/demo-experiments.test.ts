@@ -1,0 +1,42 @@
+/**
+ * The demo's other experiments, run for real against the bundled system with shorter methods: the failing one
+ * fails for the reason it states (p99 while the store is slow, blamed on the toxic, recovered after), and the
+ * feedback one kills a second replica only once the failpoint has backed replication up — and passes.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { assertAllReverted, assertAllStopped, runFile } from '../experiment/engine-helpers.js';
+
+describe('demo experiments', { concurrency: true }, () => {
+  test('slow-store fails honestly: p99 during the toxic, nothing else', async () => {
+    const run = await runFile('examples/experiments/slow-store.yaml', { set: { duration: '22s' } });
+    assert.equal(run.verdict, 'fail', run.reason);
+    const byName = new Map(run.result.assertions.map((a) => [a.name, a]));
+    const p99 = byName.get('p99 stays under 250 ms while the store is slow');
+    assert.equal(p99?.passed, false);
+    assert.ok((p99?.measured as number) >= 250, `p99 ${p99?.measured}`);
+    assert.deepEqual(p99?.faultsActive, ['slow-store']);
+    assert.equal(byName.get('clients see no errors')?.passed, true, run.reason);
+    assert.equal(byName.get('p99 after < 100ms')?.passed, true, run.reason);
+    assert.equal(byName.get('time_to_recover < 10s')?.passed, true, run.reason);
+    assertAllReverted(run.journalPath);
+    assertAllStopped(run.journalPath);
+  });
+
+  test('replication-backlog: the kill waits for the backlog, hits another replica, and the run passes', async () => {
+    const run = await runFile('examples/experiments/replication-backlog.yaml', { set: { duration: '22s' } });
+    assert.equal(run.verdict, 'pass', run.reason);
+    const runs = run.result.faultRuns.filter((f) => f.status === 'applied');
+    const slow = runs.find((f) => f.fault === 'slow-replication');
+    const kill = runs.find((f) => f.fault === 'kill-while-backlogged');
+    assert.ok(slow && kill, JSON.stringify(runs));
+    assert.ok(kill.startMs > slow.startMs, 'the kill came after the failpoint');
+    assert.match(kill.trigger ?? '', /backlog = \d+: met/);
+    const backlogAtKill = Number(/backlog = (\d+)/.exec(kill.trigger ?? '')?.[1]);
+    assert.ok(backlogAtKill > 30);
+    assert.notEqual(kill.instance, slow.instance, 'max_unavailable 2 keeps the two faults apart');
+    assert.equal(run.result.steadyState.after?.ok, true, 'the backlog drained');
+    assertAllReverted(run.journalPath);
+    assertAllStopped(run.journalPath);
+  });
+});
