@@ -1,16 +1,20 @@
 /**
  * The README's first command: `npm run demo` (here with --quick) runs the bundled system under the passing
  * experiment, prints live progress, the verdict, the KPI table and the report's path, and leaves no process.
+ * Its report is then opened in headless Chromium: charts drawn, no error, no request but the file. The
+ * screenshot goes to test-artifacts/demo-report.png; UPDATE_SCREENSHOT=1 also writes docs/images/demo-report.png,
+ * the picture in the README.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { readJournal } from '../../src/disruptors/index.js';
 import { isSameProcess } from '../../src/disruptors/proc.js';
 import { readResult } from '../../src/report/write.js';
-import { startChild } from '../disruptors/helpers.js';
+import { ROOT, startChild } from '../disruptors/helpers.js';
 import { tempDir } from '../experiment/engine-helpers.js';
+import { assertPainted, launchChromium, openReport } from '../helpers/browser.js';
 
 test('npm run demo (quick): a full experiment against the bundled system passes and stops everything', async () => {
   const out = join(tempDir('demo'), 'results');
@@ -34,4 +38,23 @@ test('npm run demo (quick): a full experiment against the bundled system passes 
   assert.equal(readResult(out).verdict, 'pass');
   for (const e of readJournal(join(out, 'journal.ndjson')))
     if (e.event === 'target.started') assert.equal(isSameProcess(e.pid), false, `${e.instance} still runs`);
+
+  const browser = await launchChromium();
+  try {
+    const report = await openReport(browser, join(out, 'report.html'));
+    // throughput, error rate, latency and the monitor strip
+    assert.equal(report.charts, 4);
+    assertPainted(report.canvases);
+    assert.ok((report.canvases[3]?.up ?? 0) > 1000, 'monitor bands drawn');
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(report.requests, [report.url]);
+    const shots = [join(ROOT, 'test-artifacts', 'demo-report.png')];
+    if (process.env.UPDATE_SCREENSHOT === '1') shots.push(join(ROOT, 'docs', 'images', 'demo-report.png'));
+    for (const path of shots) {
+      mkdirSync(dirname(path), { recursive: true });
+      await report.page.screenshot({ path, fullPage: true });
+    }
+  } finally {
+    await browser.close();
+  }
 });
