@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { readJournal } from '../../src/disruptors/index.js';
+import { pendingReverts, readJournal } from '../../src/disruptors/index.js';
 import { type Child, startChild, startSleeper, stopAll, waitForState } from '../disruptors/helpers.js';
 import { cli } from '../helpers/cli.js';
 import { assertAllReverted, assertAllStopped, runFile, tempDir } from './engine-helpers.js';
@@ -62,6 +62,29 @@ describe('engine: aborts', () => {
     );
     assertAllReverted(run.journalPath);
     assertAllStopped(run.journalPath);
+  });
+
+  test('a revert that keeps failing fails the run loudly and stays in the journal for recover', async () => {
+    const dir = tempDir('revert');
+    const flag = join(dir, 'flag');
+    const run = await runFile('test/fixtures/experiment/revert-fails.yaml', { set: { flag } });
+    assert.equal(run.verdict, 'fail');
+    assert.equal(run.exitCode, 1);
+    assert.match(run.reason, /REVERT FAILED for sticky on box-0: still applied, run `faultline recover`/);
+    const sticky = run.result.faultRuns.find((f) => f.fault === 'sticky');
+    assert.equal(sticky?.endMs, null);
+    assert.match(sticky?.error ?? '', /revert failed after 3 attempts/);
+    assert.match(readFileSync(run.junitPath, 'utf8'), /name="every fault reverted"><failure message="sticky on box-0/);
+    const pending = pendingReverts(readJournal(run.journalPath));
+    assert.deepEqual(
+      pending.map((p) => p.fault),
+      ['sticky'],
+      'only the fault is left: the owned process was stopped',
+    );
+    writeFileSync(flag, ''); // whatever blocked the revert is fixed
+    const rec = await cli(['recover', run.journalPath]);
+    assert.equal(rec.code, 0, rec.stdout + rec.stderr);
+    assert.deepEqual(pendingReverts(readJournal(run.journalPath)), []);
   });
 
   test('a system that never gets ready is not-ready (exit 4) and nothing is injected', async () => {
