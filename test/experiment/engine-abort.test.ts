@@ -74,7 +74,10 @@ describe('engine: aborts', () => {
     const sticky = run.result.faultRuns.find((f) => f.fault === 'sticky');
     assert.equal(sticky?.endMs, null);
     assert.match(sticky?.error ?? '', /revert failed after 3 attempts/);
-    assert.match(readFileSync(run.junitPath, 'utf8'), /name="every fault reverted"><failure message="sticky on box-0/);
+    assert.match(
+      readFileSync(run.junitPath, 'utf8'),
+      /name="every fault reverted"><failure message="sticky on box-0/,
+    );
     const pending = pendingReverts(readJournal(run.journalPath));
     assert.deepEqual(
       pending.map((p) => p.fault),

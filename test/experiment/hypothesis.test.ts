@@ -1,0 +1,213 @@
+/**
+ * The hypothesis, the verdict and junit.xml over hand-built series: exact values, which faults get the blame,
+ * what "could not be measured" looks like, and how several load runners combine.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type AssertionSpec,
+  combineSeries,
+  evaluateHypothesis,
+  type HypothesisInputs,
+  trimSeries,
+} from '../../src/experiment/hypothesis.js';
+import { renderJunit } from '../../src/experiment/junit.js';
+import { decideVerdict } from '../../src/experiment/verdict.js';
+import { bucketFrom, type LoadSeries, seriesFrom } from '../../src/load/samples.js';
+
+/** 20 s at 100 req/s, 10 ms each; seconds 5–9 (the fault) 30 fail and the rest take 300 ms. */
+function series(startMs = 0): LoadSeries {
+  return seriesFrom(
+    Array.from({ length: 20 }, (_, t) =>
+      t >= 5 && t < 10
+        ? bucketFrom({ t, outcomes: { ok: 70, '5xx': 30 }, latenciesMs: Array(70).fill(300) })
+        : bucketFrom({ t, outcomes: { ok: 100 }, latenciesMs: Array(100).fill(10) }),
+    ),
+    { startMs },
+  );
+}
+
+const fault = { name: 'kill', startMs: 5000, endMs: 10_000 };
+
+function inputs(extra: Partial<HypothesisInputs> = {}): HypothesisInputs {
+  return {
+    load: { web: series() },
+    faults: [fault],
+    monitors: {},
+    method: { startMs: 0, endMs: 20_000 },
+    ...extra,
+  };
+}
+
+const a = (x: Partial<AssertionSpec> & Pick<AssertionSpec, 'kpi'>): AssertionSpec => x as AssertionSpec;
+
+describe('evaluateHypothesis', () => {
+  it('measures per phase and blames the fault active in the seconds that broke the promise', () => {
+    const [err, p99, after] = evaluateHypothesis(
+      [
+        a({ kpi: 'error_rate', phase: 'during', below: '1%' }),
+        a({ kpi: 'p99', phase: 'during', below: '100ms' }),
+        a({ kpi: 'p99', phase: 'after', below: '100ms' }),
+      ],
+      inputs(),
+    );
+    assert.equal(err?.measured, 30);
+    assert.equal(err?.unit, '%');
+    assert.equal(err?.passed, false);
+    assert.deepEqual(err?.faultsActive, ['kill']);
+    assert.equal(err?.name, 'error_rate during < 1%');
+    assert.ok(Math.abs((p99?.measured ?? 0) - 300) < 1);
+    assert.equal(p99?.passed, false);
+    assert.equal(after?.passed, true);
+    assert.ok(Math.abs((after?.measured ?? 0) - 10) < 0.1);
+  });
+
+  it('time to recover: exact, and "never" with a note when the system never settles', () => {
+    const [ttr] = evaluateHypothesis([a({ kpi: 'time_to_recover', below: '10s' })], inputs());
+    assert.equal(ttr?.measured, 0, 'healthy from the first second after the fault');
+    assert.equal(ttr?.passed, true);
+    const broken = seriesFrom(
+      series().buckets.map((b) =>
+        b.t >= 5
+          ? bucketFrom({ t: b.t, outcomes: { ok: 50, timeout: 50 }, latenciesMs: Array(50).fill(10) })
+          : b,
+      ),
+    );
+    const [never] = evaluateHypothesis(
+      [a({ kpi: 'time_to_recover', below: '10s' })],
+      inputs({ load: { web: broken } }),
+    );
+    assert.equal(never?.measured, null);
+    assert.equal(never?.passed, false);
+    assert.match(never?.note ?? '', /^never recovered/);
+    assert.deepEqual(never?.faultsActive, ['kill']);
+  });
+
+  it('recovered_when sets what healthy means', () => {
+    const slowAfter = seriesFrom(
+      series().buckets.map((b) =>
+        b.t >= 10 && b.t < 13
+          ? bucketFrom({ t: b.t, outcomes: { ok: 100 }, latenciesMs: Array(100).fill(80) })
+          : b,
+      ),
+    );
+    const strict = evaluateHypothesis(
+      [a({ kpi: 'time_to_recover', below: '10s', recovered_when: { p99: '50ms', for: '5s' } })],
+      inputs({ load: { web: slowAfter } }),
+    );
+    assert.equal(strict[0]?.measured, 3000, 'healthy again from second 13');
+    const loose = evaluateHypothesis(
+      [a({ kpi: 'time_to_recover', below: '10s', recovered_when: { p99: '100ms', for: '5s' } })],
+      inputs({ load: { web: slowAfter } }),
+    );
+    assert.equal(loose[0]?.measured, 0);
+  });
+
+  it('max_downtime: the longest outage of a monitor, blamed on the faults during it', () => {
+    const samples = Array.from({ length: 40 }, (_, i) => ({ tMs: i * 500, ok: !(i >= 12 && i < 16) }));
+    const [d] = evaluateHypothesis(
+      [a({ kpi: 'max_downtime', monitor: 'api', below: '1s' })],
+      inputs({ monitors: { api: samples } }),
+    );
+    assert.equal(d?.measured, 2000);
+    assert.equal(d?.passed, false);
+    assert.deepEqual(d?.faultsActive, ['kill']);
+  });
+
+  it('says why when nothing could be measured', () => {
+    const [none] = evaluateHypothesis([a({ kpi: 'p99', phase: 'after', below: '1s' })], inputs({ load: {} }));
+    assert.equal(none?.measured, null);
+    assert.equal(none?.passed, false);
+    assert.equal(none?.note, 'no load was recorded');
+  });
+
+  it('several runners combine second by second: counts add, percentiles merge', () => {
+    const c = combineSeries([series(0), series(0)]) as LoadSeries;
+    assert.equal(c.buckets.length, 20);
+    assert.equal(c.buckets[6]?.outcomes['5xx'], 60);
+    const [tp] = evaluateHypothesis(
+      [a({ kpi: 'throughput', phase: 'before', above: '150/s' })],
+      inputs({ load: { a: series(0), b: series(0) } }),
+    );
+    assert.equal(tp?.measured, 200);
+    assert.equal(tp?.passed, true);
+  });
+
+  it('trimSeries keeps the seconds mostly inside the window and renumbers them', () => {
+    const t = trimSeries(series(0), 2400, 6000);
+    // seconds 2..5: second 2 is 60% inside, second 6 not at all
+    assert.deepEqual(
+      t.buckets.map((b) => b.t),
+      [0, 1, 2, 3],
+    );
+    assert.equal(t.buckets[3]?.outcomes['5xx'], 30, 'second 5 kept its counts');
+    assert.equal(t.startMs, 2000);
+  });
+});
+
+describe('decideVerdict', () => {
+  const ok = {
+    name: 'x',
+    kpi: 'p99',
+    expected: '< 1 ms',
+    measured: 0.5,
+    unit: 'ms',
+    passed: true,
+    faultsActive: [],
+  };
+  it('not-ready beats aborted beats fail beats pass, with exit codes 4, 3, 1, 0', () => {
+    assert.equal(
+      decideVerdict({ notReady: 'x', aborted: 'y', assertions: [], failedReverts: [] }).exitCode,
+      4,
+    );
+    assert.equal(decideVerdict({ aborted: 'y', assertions: [], failedReverts: [] }).verdict, 'aborted');
+    const fail = decideVerdict({
+      assertions: [{ ...ok, passed: false, faultsActive: ['kill'] }],
+      failedReverts: [],
+    });
+    assert.equal(fail.exitCode, 1);
+    assert.equal(fail.reason, 'x: measured 0.5 ms (faults: kill)');
+    const pass = decideVerdict({ assertions: [ok], steadyAfter: { ok: true }, failedReverts: [] });
+    assert.equal(pass.verdict, 'pass');
+    assert.equal(pass.reason, 'all 1 assertion held and the steady state came back');
+  });
+  it('a failed revert fails a run that otherwise passed, by name', () => {
+    const v = decideVerdict({
+      assertions: [ok],
+      failedReverts: [
+        { id: 'f.0.a-0', type: 'command', ok: false, attempts: 3, fault: 'f', instance: 'a-0' },
+      ],
+    });
+    assert.equal(v.verdict, 'fail');
+    assert.match(v.reason, /REVERT FAILED for f on a-0/);
+  });
+});
+
+describe('renderJunit', () => {
+  it('one testcase per assertion and check, escaped, failures counted', () => {
+    const xml = renderJunit({
+      title: 'a <b> & "c"',
+      verdict: 'fail',
+      reason: 'r',
+      durationSec: 1.5,
+      assertions: [
+        {
+          name: 'p99 < 1ms',
+          kpi: 'p99',
+          expected: '< 1ms',
+          measured: 3,
+          unit: 'ms',
+          passed: false,
+          faultsActive: ['k'],
+        },
+      ],
+      checks: [{ name: 'every fault reverted', passed: true }],
+    });
+    assert.match(
+      xml,
+      /<testsuite name="a &lt;b&gt; &amp; &quot;c&quot;" tests="2" failures="1" time="1.500">/,
+    );
+    assert.match(xml, /<failure message="expected &lt; 1ms, 3 ms">faults active: k<\/failure>/);
+    assert.match(xml, /name="every fault reverted"><\/testcase>/);
+  });
+});
