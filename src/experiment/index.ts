@@ -2,7 +2,34 @@
 export { checkExperiment, faultName, instanceCount, runnerName, type SpecIssue } from './check.js';
 export { disruptors } from './disruptors/index.js';
 export { type Duration, durationSchema, ms } from './duration.js';
+export {
+  type ExperimentResult,
+  type RunEvent,
+  type RunExperimentOptions,
+  type RunExperimentResult,
+  type RunPhase,
+  type RunProgress,
+  runExperiment,
+} from './engine.js';
+export { describeFault, type ExecutorGroup, FaultExecutor, type FaultRun } from './executor.js';
 export { formatPlan } from './format.js';
+export {
+  assertNotHalted,
+  clearHalt,
+  type HaltInfo,
+  haltStatus,
+  type RunningExperiment,
+  runningExperiments,
+  setHalt,
+} from './halt.js';
+export {
+  type AssertionResult,
+  type AssertionSpec,
+  combineSeries,
+  evaluateHypothesis,
+  type HypothesisInputs,
+} from './hypothesis.js';
+export { renderJunit } from './junit.js';
 export { monitors } from './monitors/index.js';
 export {
   describeCondition,
@@ -13,6 +40,7 @@ export {
   planExperiment,
   wantedInstances,
 } from './plan.js';
+export { formatRunEvent, formatRunProgress } from './progress.js';
 export {
   type DefinitionIssue,
   type DisruptorDefinition,
@@ -33,6 +61,7 @@ export {
   type FaultSpec,
   type TargetSpec,
 } from './schema.js';
+export { checkSteadyState, type SteadyStateResult } from './steady.js';
 export {
   type ExperimentError,
   formatExperimentError,
@@ -42,3 +71,4 @@ export {
   validateExperiment,
   validateExperimentFile,
 } from './validate.js';
+export { decideVerdict, EXIT_CODES, type Verdict } from './verdict.js';
