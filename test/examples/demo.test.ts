@@ -6,24 +6,34 @@
  * the picture in the README.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { readJournal } from '../../src/disruptors/index.js';
 import { isSameProcess } from '../../src/disruptors/proc.js';
 import { readResult } from '../../src/report/write.js';
-import { ROOT, startChild } from '../disruptors/helpers.js';
+import { ROOT } from '../disruptors/helpers.js';
 import { tempDir } from '../experiment/engine-helpers.js';
 import { assertPainted, launchChromium, openReport } from '../helpers/browser.js';
 
-test('npm run demo (quick): a full experiment against the bundled system passes and stops everything', async () => {
+test('npm run demo -- --quick: a full experiment against the bundled system passes and stops everything', async () => {
   const out = join(tempDir('demo'), 'results');
-  const demo = startChild(['examples/demo.ts', '--quick', '--out', out], { tsx: true });
+  // exactly the README's command (with --quick: a 16 s method), through npm
+  const demo = spawn('npm', ['run', '--silent', 'demo', '--', '--quick', '--out', out], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
-  demo.proc.stdout?.on('data', (d: Buffer) => {
+  demo.stdout.on('data', (d: Buffer) => {
     text += d.toString();
   });
-  const exit = await demo.exited;
+  demo.stderr.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  const [code] = (await once(demo, 'exit')) as [number | null];
+  const exit = { code };
   assert.equal(exit.code, 0, text);
   assert.match(text, /target\.ready +replicas: replicas-0 \(pid \d+\), replicas-1/);
   assert.match(text, /fault\.applied +kill-a-replica → replicas-\d: process\.kill signal=SIGKILL/);
