@@ -1,11 +1,14 @@
 /**
  * The hot-path recorder behind every runner: counts outcomes into per-second buckets and latencies into
- * per-bucket HDR histograms, then hands out a {@link LoadSeries}. A bucket's histogram is encoded and freed
- * once the bucket lies in the past and none of its requests are still in flight, so a long run keeps only a
- * few live histograms. Two run-wide `perf_hooks` histograms (native, cheaper per record) serve what never
- * leaves the process: the live progress line's window and the open model's scheduling error.
+ * per-bucket HDR histograms, then hands out a {@link LoadSeries}. Latencies are recorded as
+ * {@link LatencyCounts} (an HDR histogram's counts, indexed without floating-point math) and turned into
+ * hdr-histogram-js histograms once per bucket. A bucket's histogram is encoded and freed once the bucket lies in
+ * the past and none of its requests are still in flight, so a long run keeps only a few live histograms. Two
+ * run-wide `perf_hooks` histograms (native) serve what never leaves the process: the live progress line's window
+ * and the open model's scheduling error.
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { LatencyCounts } from './latency-counts.js';
 import {
   createLatencyHistogram,
   decodeLatency,
@@ -17,7 +20,6 @@ import {
   type LoadSeries,
   type OutcomeClass,
   type OutcomeCounts,
-  recordLatencyUs,
   summarizeLatency,
 } from './samples.js';
 
@@ -26,7 +28,10 @@ interface LiveBucket {
   dropped: number;
   inFlight: number;
   outcomes: OutcomeCounts;
-  hist: LatencyHistogram | null;
+  /** Latencies recorded since the bucket was last sealed (or ever). */
+  hist: LatencyCounts | null;
+  /** A sealed bucket's histogram, kept when a late completion re-opened it. */
+  prior: LatencyHistogram | null;
   sealed: LatencySummary | null;
   exits: Record<string, number> | null;
 }
@@ -54,6 +59,13 @@ export interface SchedulingError {
   p50Us: number;
   p99Us: number;
   maxUs: number;
+}
+
+/** The live latencies of a bucket as one histogram. */
+function histogramOf(b: LiveBucket): LatencyHistogram {
+  const h = (b.hist as LatencyCounts).toHistogram();
+  if (b.prior !== null) h.add(b.prior);
+  return h;
 }
 
 /** Creates the recorder; `startMs` is the monotonic time of bucket 0, `epochStartMs` its wall-clock time. */
@@ -104,6 +116,7 @@ export class SeriesRecorder {
           inFlight: 0,
           outcomes: emptyOutcomes(),
           hist: null,
+          prior: null,
           sealed: null,
           exits: null,
         };
@@ -150,14 +163,12 @@ export class SeriesRecorder {
     if (outcome === 'ok') this.#ok += 1;
     if (latencyUs >= 0) {
       if (b.hist === null) {
-        b.hist = createLatencyHistogram();
+        b.hist = new LatencyCounts();
         // A late completion into a sealed bucket re-opens it.
-        if (b.sealed !== null && b.sealed.count > 0) {
-          b.hist.add(decodeLatency(b.sealed.hdr));
-        }
+        if (b.sealed !== null && b.sealed.count > 0) b.prior = decodeLatency(b.sealed.hdr);
         b.sealed = null;
       }
-      recordLatencyUs(b.hist, latencyUs);
+      b.hist.record(latencyUs);
       this.#window.record(latencyUs < 1 ? 1 : Math.round(latencyUs));
     }
     if (exit !== undefined) {
@@ -172,8 +183,9 @@ export class SeriesRecorder {
     for (let t = 0; t < current && t < this.#buckets.length; t++) {
       const b = this.#buckets[t] as LiveBucket;
       if (b.inFlight === 0 && b.hist !== null) {
-        b.sealed = summarizeLatency(b.hist);
+        b.sealed = summarizeLatency(histogramOf(b));
         b.hist = null;
+        b.prior = null;
       }
     }
   }
@@ -224,7 +236,9 @@ export class SeriesRecorder {
   series(): LoadSeries {
     const buckets: LoadBucket[] = this.#buckets.map((b, t) => {
       const latency =
-        b.hist !== null ? summarizeLatency(b.hist) : (b.sealed ?? summarizeLatency(createLatencyHistogram()));
+        b.hist !== null
+          ? summarizeLatency(histogramOf(b))
+          : (b.sealed ?? summarizeLatency(createLatencyHistogram()));
       const bucket: LoadBucket = {
         t,
         sent: b.sent,
