@@ -324,11 +324,11 @@ class HttpRun implements LoadRun {
 
   #startClosed(): void {
     this.#endTimer = this.#clock.setTimeout(() => this.#endSending(), this.#v.durationMs);
-    for (let u = 0; u < this.#v.connections; u++) this.#sendClosed(u);
+    for (let u = 0; u < this.#v.connections; u++) this.#sendClosed(u, this.#clock.nowMs());
   }
 
-  #sendClosed(user: number): void {
-    const now = this.#clock.nowMs();
+  /** A closed-model user sends its next request; `now` is the clock read just before. */
+  #sendClosed(user: number, now: number): void {
     if (!this.#sending || now >= this.#endMs) {
       this.#endSending();
       return;
@@ -368,11 +368,12 @@ class HttpRun implements LoadRun {
       if (think > 0) {
         const timer = this.#clock.setTimeout(() => {
           this.#thinkTimers.delete(timer);
-          this.#sendClosed(user);
+          this.#sendClosed(user, this.#clock.nowMs());
         }, think);
         this.#thinkTimers.add(timer);
       } else {
-        this.#sendClosed(user);
+        // The completion's clock read doubles as the send time: the next request goes out right now.
+        this.#sendClosed(user, now);
       }
     }
     this.#checkDrained();

@@ -260,11 +260,15 @@ export class ResponseParser {
     }
   }
 
-  /** Status and header lines: complete lines are read in place, a line cut by the end of a read is carried. */
+  /**
+   * Status and header lines: complete lines are read in place, a line cut by the end of a read is carried.
+   * Line ends and colons are found with `indexOf` (native, much faster than a byte loop over a whole line); it
+   * may look past `end` into stale bytes of a reused read buffer, so every hit is checked against the bound.
+   */
   #lines(buf: Uint8Array, pos: number, end: number): number {
     while (pos < end) {
-      let i = pos;
-      while (i < end && buf[i] !== LF) i++;
+      let i = buf.indexOf(LF, pos);
+      if (i < 0 || i > end) i = end;
       this.#headerBytes += i - pos + 1;
       if (this.#headerBytes > MAX_HEADER_BYTES) return this.#fail('headers too large');
       if (i === end) {
@@ -302,27 +306,27 @@ export class ResponseParser {
     if (e > s && buf[e - 1] === CR) e--;
     if (this.#state === S_STATUS) return this.#statusLine(buf, s, e);
     if (e === s) return this.#endOfHeaders();
-    let colon = s;
-    while (colon < e && buf[colon] !== COLON) colon++;
-    if (colon === e || colon === s) {
+    // The headers that matter have names of 10, 14 and 17 bytes: look for a colon right there first.
+    const len = e - s;
+    if (len > 10 && buf[s + 10] === COLON) {
+      if (matchesLower(buf, s, CONNECTION)) {
+        this.#connectionValue(buf, s + 11, e);
+        return true;
+      }
+      if (matchesLower(buf, s, KEEP_ALIVE)) {
+        this.#keepAliveValue(buf, s + 11, e);
+        return true;
+      }
+    } else if (len > 14 && buf[s + 14] === COLON && matchesLower(buf, s, CONTENT_LENGTH)) {
+      return this.#contentLengthValue(buf, s + 15, e);
+    } else if (len > 17 && buf[s + 17] === COLON && matchesLower(buf, s, TRANSFER_ENCODING)) {
+      this.#transferEncodingValue(buf, s + 18, e);
+      return true;
+    }
+    const colon = buf.indexOf(COLON, s);
+    if (colon <= s || colon >= e) {
       this.#fail('bad header line');
       return false;
-    }
-    const n = colon - s;
-    if (n !== 14 && n !== 17 && n !== 10) return true;
-    let vs = colon + 1;
-    while (vs < e && (buf[vs] === SP || buf[vs] === TAB)) vs++;
-    let ve = e;
-    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === TAB)) ve--;
-    if (n === 14 && matchesLower(buf, s, CONTENT_LENGTH)) return this.#contentLengthValue(buf, vs, ve);
-    if (n === 17 && matchesLower(buf, s, TRANSFER_ENCODING)) {
-      this.#transferEncoding = true;
-      // Chunked only when it is the final coding.
-      this.#chunked =
-        ve - vs >= 7 && matchesLower(buf, ve - 7, CHUNKED) && (ve - vs === 7 || isSep(buf[ve - 8]));
-    } else if (n === 10) {
-      if (matchesLower(buf, s, CONNECTION)) this.#connectionValue(buf, vs, ve);
-      else if (matchesLower(buf, s, KEEP_ALIVE)) this.#keepAliveValue(buf, vs, ve);
     }
     return true;
   }
@@ -359,6 +363,8 @@ export class ResponseParser {
   }
 
   #contentLengthValue(buf: Uint8Array, vs: number, ve: number): boolean {
+    while (vs < ve && (buf[vs] === SP || buf[vs] === TAB)) vs++;
+    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === TAB)) ve--;
     if (vs === ve) {
       this.#fail('bad content-length');
       return false;
@@ -380,7 +386,26 @@ export class ResponseParser {
     return true;
   }
 
+  /** Whether the body is chunked: only when chunked is the final coding. */
+  #transferEncodingValue(buf: Uint8Array, vs: number, ve: number): void {
+    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === TAB)) ve--;
+    this.#transferEncoding = true;
+    this.#chunked =
+      ve - vs >= 7 && matchesLower(buf, ve - 7, CHUNKED) && (ve - vs === 7 || isSep(buf[ve - 8]));
+  }
+
   #connectionValue(buf: Uint8Array, vs: number, ve: number): void {
+    while (vs < ve && (buf[vs] === SP || buf[vs] === TAB)) vs++;
+    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === TAB)) ve--;
+    const n = ve - vs;
+    if (n === 10 && matchesLower(buf, vs, KEEP_ALIVE)) {
+      this.#keepAliveToken = true;
+      return;
+    }
+    if (n === 5 && matchesLower(buf, vs, CLOSE)) {
+      this.#close = true;
+      return;
+    }
     let k = vs;
     while (k < ve) {
       let te = k;
