@@ -1,14 +1,16 @@
 /**
- * Load generator benchmark: faultline's closed model vs autocannon vs wrk against the same node:http
- * hello-world server (its own child process), then the open model's scheduling error at 500 and 5,000 req/s.
+ * Load generator benchmark: faultline's closed model (raw and undici engines) vs autocannon vs wrk against the
+ * same node:http hello-world server (its own child process), then the open model's scheduling error at 500 and
+ * 5,000 req/s.
  *
  * Each generator runs in its own child process so its CPU time is its own: Node generators measure
  * `process.cpuUsage()` around the run (start-up excluded), wrk is timed by the shell's `times` builtin. The
  * server shares the machine's cores with the generator, so requests per CPU-second of the generator is the fair
- * figure; req/s shows who saturates the server. Runs are a few seconds each: one sample per tool, medians of
- * repeats would need minutes.
+ * figure; req/s shows who saturates the server. Runs are a few seconds each, generators interleaved round by
+ * round so drifting background load hits all alike; medians of the rounds are reported.
  *
- * Also runnable as a child: `node --import tsx bench/suites/load.ts --child <what> <url> [rate]`.
+ * Also runnable as a child: `node --import tsx bench/suites/load.ts --child <what> <url> [rate] [engine]`
+ * (`what`: closed, open or autocannon; `engine`: raw or undici).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +18,7 @@ import { type BenchSection, markdownTable } from '../types.js';
 
 const RUN_SECONDS = 3;
 const CONNECTIONS = 50;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const self = fileURLToPath(import.meta.url);
 
 interface ChildReport {
@@ -38,7 +40,12 @@ s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
 `;
 
-async function child(what: string, url: string, rate: number): Promise<ChildReport> {
+async function child(
+  what: string,
+  url: string,
+  rate: number,
+  engine: 'raw' | 'undici',
+): Promise<ChildReport> {
   if (what === 'autocannon') {
     // @ts-expect-error autocannon ships no type declarations
     const { default: autocannon } = (await import('autocannon')) as unknown as {
@@ -63,14 +70,16 @@ async function child(what: string, url: string, rate: number): Promise<ChildRepo
   const { runLoad } = await import('../../src/load/http-runner.js');
   // Warm-up (JIT, lazily loaded modules), as for autocannon.
   await runLoad(
-    what === 'open' ? { url, rate, durationMs: 500 } : { url, connections: CONNECTIONS, durationMs: 500 },
+    what === 'open'
+      ? { url, rate, durationMs: 500, engine }
+      : { url, connections: CONNECTIONS, durationMs: 500, engine },
   );
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r =
     what === 'open'
-      ? await runLoad({ url, rate, durationMs: RUN_SECONDS * 1000, connections: CONNECTIONS })
-      : await runLoad({ url, connections: CONNECTIONS, durationMs: RUN_SECONDS * 1000 });
+      ? await runLoad({ url, rate, durationMs: RUN_SECONDS * 1000, connections: CONNECTIONS, engine })
+      : await runLoad({ url, connections: CONNECTIONS, durationMs: RUN_SECONDS * 1000, engine });
   const c = process.cpuUsage(c0);
   return {
     requests: r.summary.completed,
@@ -102,10 +111,12 @@ function collect(proc: ChildProcess): Promise<string> {
   });
 }
 
-async function runChild(what: string, url: string, rate = 0): Promise<ChildReport> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, '--child', what, url, String(rate)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function runChild(what: string, url: string, rate = 0, engine = 'raw'): Promise<ChildReport> {
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', self, '--child', what, url, String(rate), engine],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const out = await collect(proc);
   return JSON.parse(out.trim().split('\n').at(-1) as string) as ChildReport;
 }
@@ -160,34 +171,38 @@ export default async function (): Promise<BenchSection> {
   const { url, proc } = await startServer();
   try {
     const gens: [string, string, () => Promise<ChildReport>][] = [
-      ['faultline closed model', '1 µs', () => runChild('closed', url)],
+      ['faultline closed model, raw engine', '1 µs', () => runChild('closed', url, 0, 'raw')],
+      ['faultline closed model, undici engine', '1 µs', () => runChild('closed', url, 0, 'undici')],
       ['autocannon', '1 ms', () => runChild('autocannon', url)],
     ];
     if (hasWrk()) gens.push(['wrk (-t1)', '1 µs', () => runWrk(url)]);
-    // Three rounds, generators interleaved so drifting background load hits all alike; medians by req/s.
-    const runs = new Map<string, ChildReport[]>();
+    // Rounds with the generators interleaved (the order rotating each round) so drifting background load hits
+    // all alike; each generator's median round by CPU µs/request is shown, and its ratio to autocannon is the
+    // median of the per-round ratios (both measured in the same round).
+    const runs = new Map<string, ChildReport[]>(gens.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, , run] of gens) runs.set(name, [...(runs.get(name) ?? []), await run()]);
+      for (let g = 0; g < gens.length; g++) {
+        const [name, , run] = gens[(g + round) % gens.length] as (typeof gens)[number];
+        runs.get(name)?.push(await run());
+      }
     }
-    const median = (rs: ChildReport[]) => {
-      const sorted = [...rs].sort((a, b) => a.cpuUs / a.requests - b.cpuUs / b.requests);
-      return sorted[Math.floor(sorted.length / 2)] as ChildReport;
-    };
-    const results: [string, string, ChildReport][] = gens.map(([name, res]) => [
-      name,
-      res,
-      median(runs.get(name) as ChildReport[]),
-    ]);
-    const ac = results.find(([n]) => n === 'autocannon')?.[2];
-    const acEff = ac ? ac.requests / (ac.cpuUs / 1e6) : Number.NaN;
-    const rows = results.map(([name, res, r]) => {
-      const perCpuSec = r.requests / (r.cpuUs / 1e6);
+    const usPerReq = (r: ChildReport) => r.cpuUs / r.requests;
+    const median = <T>(xs: T[], key: (x: T) => number): T =>
+      [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)] as T;
+    const acRuns = runs.get('autocannon') as ChildReport[];
+    const rows = gens.map(([name, res]) => {
+      const rs = runs.get(name) as ChildReport[];
+      const r = median(rs, usPerReq);
+      const ratio = median(
+        rs.map((x, k) => usPerReq(acRuns[k] as ChildReport) / usPerReq(x)),
+        (x) => x,
+      );
       return [
         name,
         f0(r.requests / r.seconds),
-        f1(r.cpuUs / r.requests),
-        f0(perCpuSec),
-        `${(perCpuSec / acEff).toFixed(2)}x`,
+        f1(usPerReq(r)),
+        f0(r.requests / (r.cpuUs / 1e6)),
+        `${ratio.toFixed(2)}x`,
         `${r.p50Ms} / ${r.p99Ms}`,
         res,
       ];
@@ -207,14 +222,16 @@ export default async function (): Promise<BenchSection> {
 
     const sched: (string | number)[][] = [];
     for (const rate of [500, 5000]) {
-      const r = await runChild('open', url, rate);
-      sched.push([
-        `${rate} req/s`,
-        f0(r.requests / RUN_SECONDS),
-        `${r.schedP50Us} / ${r.schedP99Us} / ${r.schedMaxUs}`,
-        `${f0((r.cpuUs / 1e6 / r.seconds) * 100)} %`,
-        `${r.p50Ms} / ${r.p99Ms}`,
-      ]);
+      for (const engine of ['raw', 'undici']) {
+        const r = await runChild('open', url, rate, engine);
+        sched.push([
+          `${rate} req/s, ${engine} engine`,
+          f0(r.requests / RUN_SECONDS),
+          `${r.schedP50Us} / ${r.schedP99Us} / ${r.schedMaxUs}`,
+          `${f0((r.cpuUs / 1e6 / r.seconds) * 100)} %`,
+          `${r.p50Ms} / ${r.p99Ms}`,
+        ]);
+      }
     }
     const table2 = markdownTable(
       [
@@ -231,11 +248,13 @@ export default async function (): Promise<BenchSection> {
       table: `${table1}\n\n${table2}`,
       notes:
         `${CONNECTIONS} keep-alive connections, ${RUN_SECONDS} s per run after a 0.5 s warm-up, ${ROUNDS} interleaved ` +
-        'rounds with the median by CPU µs/request shown (open model: one run per rate), against one ' +
+        'rounds with the median by CPU µs/request shown and "vs autocannon" the median of the per-round ratios ' +
+        '(open model: one run per rate and engine), against one ' +
         'node:http hello-world server in its own process; the server and the generator share the cores, and other ' +
         'work on the machine adds noise of several percent between runs. CPU is the generator process only (Node ' +
-        'tools: process.cpuUsage around the run; wrk: the shell `times` builtin, 10 ms ticks). faultline sends through ' +
-        'undici Pool.dispatch; latencies are recorded in microseconds (HDR, 3 significant digits), autocannon ' +
+        "tools: process.cpuUsage around the run; wrk: the shell `times` builtin, 10 ms ticks). faultline's raw engine " +
+        'writes prebuilt request bytes on node:net sockets and parses responses in place; the undici engine sends ' +
+        'through undici Pool.dispatch. Latencies are recorded in microseconds (HDR, 3 significant digits), autocannon ' +
         'reports whole milliseconds. Open-model send time error is actual − intended send time; its latency is ' +
         'measured from the intended time.',
     };
@@ -245,7 +264,12 @@ export default async function (): Promise<BenchSection> {
 }
 
 if (process.argv[2] === '--child') {
-  const report = await child(process.argv[3] as string, process.argv[4] as string, Number(process.argv[5]));
+  const report = await child(
+    process.argv[3] as string,
+    process.argv[4] as string,
+    Number(process.argv[5]),
+    process.argv[6] === 'undici' ? 'undici' : 'raw',
+  );
   process.stdout.write(`${JSON.stringify(report)}\n`);
   // undici may keep a timer or two alive briefly after close; the report is written, so leave now.
   process.exit(0);
