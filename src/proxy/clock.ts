@@ -4,10 +4,13 @@
  * {@link systemClock}.
  *
  * Why a clock of our own rather than Node's timers: Node's `setTimeout` fires on whole milliseconds of a cached
- * loop time, up to a millisecond or more late (a ~0.1 ms median). `systemClock` arms one Node timer just before
- * the earliest deadline and polls the last stretch with `setImmediate` (letting I/O run in between), so a
- * deadline is met within a few microseconds at the median; what remains at the tail is the OS scheduler. One
- * heap serves every timer, so thousands of delayed chunks cost one Node timer.
+ * loop time, and the OS wakes a sleeping process late (on a small VM, 0.1–0.3 ms typically). `systemClock` arms
+ * one Node timer that wakes the process before the earliest deadline and polls the last stretch, letting I/O run
+ * in between, so a deadline is met within a few microseconds at the median; what remains at the tail is the OS
+ * scheduler. Polling allocates almost nothing: each turn of the event loop waits up to {@link POLL_SLICE_MS} on
+ * the spot before yielding, instead of queueing a `setImmediate` every microsecond — that garbage caused a
+ * scavenge (0.3–0.5 ms) about every ten deadlines, and most releases more than 0.1 ms late coincided with one.
+ * One heap serves every timer, so thousands of delayed chunks cost one Node timer.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -101,10 +104,17 @@ function before(a: Entry, b: Entry): boolean {
   return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }
 
-/** Within this of a deadline the clock polls with setImmediate instead of arming a Node timer. */
+/** Within this of a deadline the clock polls instead of arming a Node timer. */
 const SPIN_WINDOW_MS = 1;
-/** How much earlier than the deadline the Node timer is asked to fire. */
+/** How much earlier than the deadline the Node timer is asked to fire (the OS may wake the process late). */
 const COARSE_MARGIN_MS = 0.5;
+/**
+ * While polling, each turn of the event loop waits on the spot for at most this long before letting I/O run:
+ * the most a pending deadline delays other connections' bytes.
+ */
+const POLL_SLICE_MS = 0.05;
+/** Atomic loads between two clock reads while waiting on the spot (about a microsecond). */
+const PAUSE_LOADS = 32;
 
 /**
  * A precise clock on the real monotonic time (`performance.now()`). See the module comment for how it keeps
@@ -117,6 +127,9 @@ export function createSystemClock(): Clock {
   let coarse: NodeJS.Timeout | undefined;
   let coarseDue = Number.POSITIVE_INFINITY;
   let polling = false;
+  // Something to load while waiting on the spot: an atomic load is never optimised away and allocates
+  // nothing, where reading the clock in a tight loop allocates a heap number per read.
+  const pause = new Int32Array(1);
 
   const now = () => performance.now();
 
@@ -138,8 +151,17 @@ export function createSystemClock(): Clock {
     arm();
   }
 
+  /** Waits on the spot until the earliest deadline or for one slice, whichever is first. */
+  function waitSlice(): void {
+    const top = heap.peek();
+    if (!top) return;
+    const until = Math.min(top.due, now() + POLL_SLICE_MS);
+    while (now() < until) for (let i = 0; i < PAUSE_LOADS; i++) Atomics.load(pause, 0);
+  }
+
   function poll(): void {
     polling = false;
+    waitSlice();
     runDue();
   }
 
@@ -158,16 +180,20 @@ export function createSystemClock(): Clock {
       return;
     }
     const wait = top.due - now();
-    if (wait <= SPIN_WINDOW_MS) {
+    // Node fires a timer of k ms no sooner than about k - 1 ms (its loop time is cached) and usually k ms plus
+    // the OS's wake-up delay later; asking for floor(wait - margin) ms wakes before the deadline, and the
+    // rest is polled. A timer of 0 ms is a 1 ms timer in Node, which could overshoot: poll instead.
+    const k = Math.floor(wait - COARSE_MARGIN_MS);
+    if (wait <= SPIN_WINDOW_MS || k < 1) {
+      if (coarse) clearTimeout(coarse);
+      coarse = undefined;
+      coarseDue = Number.POSITIVE_INFINITY;
       if (!polling) {
         polling = true;
         setImmediate(poll);
       }
       return;
     }
-    // Node fires a timer of k ms between about k - 1 and k + 1 ms of real time; asking for floor(wait) ms
-    // wakes close to the deadline, and an early wake-up polls the rest (under a millisecond on average).
-    const k = Math.floor(wait - COARSE_MARGIN_MS);
     const wakeAt = now() + k;
     if (coarse && coarseDue <= wakeAt) return;
     if (coarse) clearTimeout(coarse);
