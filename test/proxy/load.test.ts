@@ -85,7 +85,9 @@ it(`${CONNECTIONS} concurrent connections, then no descriptor or socket left beh
   for (let i = 0; i < CONNECTIONS; i += BATCH) await openBatch(port, i, BATCH, sockets);
   const peak = await ask('stats');
   assert.equal(peak.active, CONNECTIONS);
-  assert.ok(peak.fds >= base.fds + 2 * CONNECTIONS, `fds at peak ${peak.fds} (baseline ${base.fds})`);
+  // Two descriptors per connection; the baseline may also hold the API's idle keep-alive socket from the POST
+  // above, which the server closes after 5 s — a slow run reaches the peak without it.
+  assert.ok(peak.fds >= base.fds - 1 + 2 * CONNECTIONS, `fds at peak ${peak.fds} (baseline ${base.fds})`);
 
   // Half the clients close gracefully, half abruptly.
   sockets.forEach((s, i) => {
