@@ -58,7 +58,8 @@ export function formatKpis(k: PhaseKpis): string {
 /** The end-of-run summary: the model, the KPI table and, for the open model, the scheduling error. */
 export function formatSummary(r: LoadResult): string {
   const lines = [
-    `${r.model} model, ${r.series.target}, ${(r.elapsedMs / 1000).toFixed(1)} s${r.stopped ? ' (stopped)' : ''}`,
+    `${r.model} model, ${r.engine ? `${r.engine} engine, ` : ''}${r.series.target}, ` +
+      `${(r.elapsedMs / 1000).toFixed(1)} s${r.stopped ? ' (stopped)' : ''}`,
     formatKpis(r.summary),
   ];
   if (r.scheduling && r.scheduling.count > 0) {

@@ -21,6 +21,28 @@ describe('faultline load', () => {
     assert.equal(result.series.format, 'faultline.load-series/1');
     assert.equal(result.summary.ok, 50);
     assert.equal(result.series.buckets[0]?.sent, 50);
+    assert.equal(result.engine, 'raw');
+  });
+
+  it('--engine picks the transport', async () => {
+    const r = await cli([
+      'load',
+      `${srv.url}/`,
+      '--rate',
+      '20/s',
+      '--duration',
+      '0.5s',
+      '--engine',
+      'undici',
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as LoadResult;
+    assert.equal(result.engine, 'undici');
+    assert.equal(result.summary.ok, 10);
+    const bad = await cli(['load', `${srv.url}/`, '--engine', 'curl']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--engine/);
   });
 
   it('prints plain progress lines when stdout is not a terminal, then a summary table', async () => {
@@ -29,7 +51,7 @@ describe('faultline load', () => {
     const lines = r.stdout.split('\n');
     assert.ok(lines.filter((l) => /^\ds · sent \d+/.test(l)).length >= 2, r.stdout);
     assert.ok(!r.stdout.includes('\r'));
-    assert.match(r.stdout, /^closed model, /m);
+    assert.match(r.stdout, /^closed model, raw engine, /m);
     assert.match(r.stdout, /^latency ms +p50 /m);
   });
 

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { InvalidOptionError } from '../../core/errors.js';
 import { runCommandLoad } from '../../load/command-runner.js';
 import { formatProgress, formatSummary } from '../../load/format.js';
+import type { EngineChoice } from '../../load/engines/engine.js';
 import { type LoadOptions, type LoadResult, runLoad } from '../../load/http-runner.js';
 import { parseDuration, parsePositiveInt, parseRate } from '../../load/parse.js';
 import type { LoadProgress } from '../../load/recorder.js';
@@ -25,6 +26,7 @@ interface LoadCliOptions {
   seed?: string;
   var: string[];
   maxInFlight?: string;
+  engine?: string;
   command?: string;
   once?: boolean;
   json?: boolean;
@@ -102,6 +104,10 @@ export function registerLoad(program: Command): void {
       '--max-in-flight <n>',
       'open model: drop (and count) arrivals beyond this many outstanding requests',
     )
+    .option(
+      '--engine <engine>',
+      'HTTP transport: auto (raw for http:, undici for https:), raw (lean HTTP/1.1 on node:net) or undici',
+    )
     .option('--command <command>', 'run this shell command as the load instead of HTTP')
     .option('--once', 'with --command: run it once (per connection) instead of repeatedly')
     .option('--json', 'print the result (summary and per-second series) as JSON')
@@ -117,6 +123,7 @@ export function registerLoad(program: Command): void {
         if (url !== undefined)
           throw new InvalidOptionError('--command', 'give either a URL or --command, not both');
         if (o.rate !== undefined) throw new InvalidOptionError('--rate', 'does not apply to --command');
+        if (o.engine !== undefined) throw new InvalidOptionError('--engine', 'does not apply to --command');
         result = await runCommandLoad({
           command: o.command,
           mode: o.once ? 'once' : 'repeat',
@@ -145,6 +152,11 @@ export function registerLoad(program: Command): void {
           },
           onProgress: out.onProgress,
         };
+        if (o.engine !== undefined) {
+          if (!['auto', 'raw', 'undici'].includes(o.engine))
+            throw new InvalidOptionError('--engine', `must be auto, raw or undici, got '${o.engine}'`);
+          options.engine = o.engine as EngineChoice;
+        }
         if (o.rate !== undefined) {
           options.rate = parseRate(o.rate, '--rate');
           if (thinkTimeMs !== undefined)
