@@ -47,8 +47,8 @@ export function encodeRequest(req: BuiltRequest, host: string): string {
   }
   let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
   if (!hasHost) head += `host: ${host}\r\n`;
-  head += lines;
   if (!hasConnection) head += 'connection: keep-alive\r\n';
+  head += lines;
   const body = req.body;
   if (body !== undefined && body !== '') {
     return `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
