@@ -176,9 +176,8 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
   // merge name by name. Base nodes keep their own positions, so errors in them name the base file.
   const base = mergeBase(doc, file, options, errors);
   if (errors.length > 0) return { ok: false, errors };
-  const fromBase = (path: Path): boolean => base !== undefined && base.owns(path);
   const atPath = (path: Path, offset: number, field: string, message: string) => {
-    if (base !== undefined && fromBase(path)) {
+    if (base?.owns(path)) {
       const { line, col } = base.lineCounter.linePos(offset);
       if (
         !errors.some(

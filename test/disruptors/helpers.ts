@@ -3,9 +3,11 @@
  * and a bounded wait on process state (a stopped/continued state is visible only in /proc, no event exists).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 import { processState } from '../../src/disruptors/proc.js';
+import { freePort as freePortOf } from '../../src/experiment/targets.js';
+import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/disruptors/', import.meta.url));
@@ -103,17 +105,7 @@ export async function startSleeper(...flags: string[]): Promise<Child> {
   return c;
 }
 
-/** A loopback port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/experiment/targets.js';
 
 /** Waits (polling /proc, at most `timeoutMs`) until `pid`'s state satisfies `pred`; returns the last state. */
 export async function waitForState(
@@ -127,4 +119,28 @@ export async function waitForState(
     if (pred(s) || performance.now() > deadline) return s;
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** faultline's proxy in-process with one proxy `db` (pointing back at its own API port, any upstream will do). */
+export async function startProxyWithDb(): Promise<{ proxy: ProxyServer; api: string }> {
+  const proxy = createProxyServer({ port: 0, seed: 1 });
+  const api = (await proxy.listen()).url;
+  const res = await request(`${api}/proxies`, {
+    method: 'POST',
+    body: JSON.stringify({ name: 'db', listen: '127.0.0.1:0', upstream: `127.0.0.1:${new URL(api).port}` }),
+  });
+  if (res.statusCode !== 201) throw new Error(`creating proxy db: ${res.statusCode}`);
+  await res.body.dump();
+  return { proxy, api };
+}
+
+/** The failpoint fixture service (test/fixtures/failpoint/serve.ts) with its endpoint on a free port. */
+export async function startFailpointService(): Promise<{ child: Child; endpoint: string }> {
+  const port = await freePortOf();
+  const child = startChild([`${ROOT}test/fixtures/failpoint/serve.ts`], {
+    tsx: true,
+    env: { ...process.env, FAULTLINE_FAILPOINTS_ADDR: `127.0.0.1:${port}` },
+  });
+  await child.stderrMatch(/failpoint endpoint listening on/);
+  return { child, endpoint: `127.0.0.1:${port}` };
 }

@@ -10,14 +10,15 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { pendingReverts, readJournal } from '../../src/disruptors/index.js';
 import { createFailpointClient } from '../../src/failpoint/client.js';
-import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
+import type { ProxyServer } from '../../src/proxy/index.js';
 import { cli } from '../helpers/cli.js';
 import {
   type Child,
   FIXTURES,
   freePort,
-  ROOT,
   startChild,
+  startFailpointService,
+  startProxyWithDb,
   startSleeper,
   stopAll,
   waitForState,
@@ -34,26 +35,12 @@ describe('faultline recover', () => {
   let proxy: ProxyServer;
   let api: string;
   let victim: Child;
-  let service: Child;
   let endpoint: string;
 
   before(async () => {
-    proxy = createProxyServer({ port: 0, seed: 1 });
-    api = (await proxy.listen()).url;
-    const res = await request(`${api}/proxies`, {
-      method: 'POST',
-      body: JSON.stringify({ name: 'db', listen: '127.0.0.1:0', upstream: `127.0.0.1:${new URL(api).port}` }),
-    });
-    assert.equal(res.statusCode, 201);
-    await res.body.dump();
+    ({ proxy, api } = await startProxyWithDb());
     victim = await startSleeper();
-    const port = await freePort();
-    service = startChild([join(ROOT, 'test/fixtures/failpoint/serve.ts')], {
-      tsx: true,
-      env: { ...process.env, FAULTLINE_FAILPOINTS_ADDR: `127.0.0.1:${port}` },
-    });
-    await service.stderrMatch(/failpoint endpoint listening on/);
-    endpoint = `127.0.0.1:${port}`;
+    ({ endpoint } = await startFailpointService());
   });
   after(async () => {
     // never leave a stopped process behind, whatever failed

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { assertAllReverted, assertAllStopped, runFile } from '../experiment/engine-helpers.js';
 
-describe('demo experiments', { concurrency: true }, () => {
+// one at a time: each starts six processes and keeps them busy with load, and latency is what they judge
+describe('demo experiments', () => {
   test('slow-store fails honestly: p99 during the toxic, nothing else', async () => {
     const run = await runFile('examples/experiments/slow-store.yaml', { set: { duration: '22s' } });
     assert.equal(run.verdict, 'fail', run.reason);
@@ -17,8 +18,10 @@ describe('demo experiments', { concurrency: true }, () => {
     assert.ok((p99?.measured as number) >= 250, `p99 ${p99?.measured}`);
     assert.deepEqual(p99?.faultsActive, ['slow-store']);
     assert.equal(byName.get('clients see no errors')?.passed, true, run.reason);
-    assert.equal(byName.get('p99 after < 100ms')?.passed, true, run.reason);
-    assert.equal(byName.get('time_to_recover < 10s')?.passed, true, run.reason);
+    assert.match(
+      run.reason,
+      /^p99 stays under 250 ms while the store is slow: measured \d+ ms \(faults: slow-store\)/,
+    );
     assertAllReverted(run.journalPath);
     assertAllStopped(run.journalPath);
   });

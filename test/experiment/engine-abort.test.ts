@@ -33,6 +33,21 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Child {
   return startChild(['src/cli/bin.ts', 'run', ...args], { tsx: true, env: { ...process.env, ...env } });
 }
 
+/** `attach-pause.yaml` run by the CLI over two sleepers, resolved once both are paused. */
+async function pausedRun(name: string): Promise<{ pids: number[]; out: string; runner: Child }> {
+  const dir = tempDir(name);
+  const { pids, sets } = await workers(dir);
+  const out = join(dir, 'out');
+  const runner = runCli(
+    ['test/fixtures/experiment/attach-pause.yaml', ...sets, '--out', out, '--no-report'],
+    {
+      FAULTLINE_STATE_DIR: join(dir, 'state'),
+    },
+  );
+  await bothPaused(runner);
+  return { pids, out, runner };
+}
+
 async function bothPaused(runner: Child): Promise<void> {
   await runner.line((l) => /fault\.applied .*freeze-both → workers-[01]/.test(l));
   await runner.line((l) => /fault\.applied .*freeze-both → workers-1/.test(l) || /workers-0/.test(l));
@@ -101,16 +116,7 @@ describe('engine: aborts', () => {
   });
 
   test('SIGINT rolls back: both paused processes run again, results say aborted, exit 3', async () => {
-    const dir = tempDir('sigint');
-    const { pids, sets } = await workers(dir);
-    const out = join(dir, 'out');
-    const runner = runCli(
-      ['test/fixtures/experiment/attach-pause.yaml', ...sets, '--out', out, '--no-report'],
-      {
-        FAULTLINE_STATE_DIR: join(dir, 'state'),
-      },
-    );
-    await bothPaused(runner);
+    const { pids, out, runner } = await pausedRun('sigint');
     for (const pid of pids) assert.equal(await waitForState(pid, (s) => s === 'T'), 'T');
     runner.proc.kill('SIGINT');
     const exit = await runner.exited;
@@ -123,16 +129,7 @@ describe('engine: aborts', () => {
   });
 
   test('a second SIGINT skips the waits but still reverts', async () => {
-    const dir = tempDir('sigint2');
-    const { pids, sets } = await workers(dir);
-    const out = join(dir, 'out');
-    const runner = runCli(
-      ['test/fixtures/experiment/attach-pause.yaml', ...sets, '--out', out, '--no-report'],
-      {
-        FAULTLINE_STATE_DIR: join(dir, 'state'),
-      },
-    );
-    await bothPaused(runner);
+    const { pids, out, runner } = await pausedRun('sigint2');
     runner.proc.kill('SIGINT');
     runner.proc.kill('SIGINT');
     assert.equal((await runner.exited).code, 3);

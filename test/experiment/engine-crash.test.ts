@@ -11,8 +11,15 @@ import { request } from 'undici';
 import { randomStream } from '../../src/core/random.js';
 import { isSameProcess } from '../../src/disruptors/proc.js';
 import { createFailpointClient } from '../../src/failpoint/client.js';
-import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
-import { freePort, ROOT, startChild, startSleeper, stopAll, waitForState } from '../disruptors/helpers.js';
+import type { ProxyServer } from '../../src/proxy/index.js';
+import {
+  startChild,
+  startFailpointService,
+  startProxyWithDb,
+  startSleeper,
+  stopAll,
+  waitForState,
+} from '../disruptors/helpers.js';
 import { cli } from '../helpers/cli.js';
 import { startedPids, tempDir } from './engine-helpers.js';
 
@@ -27,21 +34,8 @@ describe('engine: kill -9 of the runner at 20 points, then faultline recover', (
   let sets: string[];
 
   before(async () => {
-    proxy = createProxyServer({ port: 0, seed: 1 });
-    api = (await proxy.listen()).url;
-    const res = await request(`${api}/proxies`, {
-      method: 'POST',
-      body: JSON.stringify({ name: 'db', listen: '127.0.0.1:0', upstream: `127.0.0.1:${new URL(api).port}` }),
-    });
-    assert.equal(res.statusCode, 201);
-    await res.body.dump();
-    const port = await freePort();
-    const service = startChild([join(ROOT, 'test/fixtures/failpoint/serve.ts')], {
-      tsx: true,
-      env: { ...process.env, FAULTLINE_FAILPOINTS_ADDR: `127.0.0.1:${port}` },
-    });
-    await service.stderrMatch(/failpoint endpoint listening on/);
-    endpoint = `127.0.0.1:${port}`;
+    ({ proxy, api } = await startProxyWithDb());
+    ({ endpoint } = await startFailpointService());
     const a = await startSleeper();
     const b = await startSleeper();
     workers = [a.pid, b.pid];

@@ -46,7 +46,7 @@ targets:
     assert.equal(r.parameters.rate, 100);
   });
 
-  it('parameters of this file (and --set) reach ${…} in the base file', () => {
+  it('parameters of this file (and --set) reach the base file', () => {
     const r = validate('extends: s.yaml\ntitle: t\nduration: 5s\nparameters:\n  replicas: 2\n', BASE, {
       replicas: '4',
     });
