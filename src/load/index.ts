@@ -16,6 +16,7 @@ export {
   type TimerHandle as LoadTimerHandle,
 } from './clock.js';
 export { type CommandLoadOptions, runCommandLoad, startCommandLoad } from './command-runner.js';
+export type { EngineChoice, EngineName } from './engines/engine.js';
 export { formatKpis, formatProgress, formatSummary } from './format.js';
 export { type LoadOptions, type LoadResult, type LoadRun, runLoad, startLoad } from './http-runner.js';
 export { parseDuration, parsePositiveInt, parseRate } from './parse.js';
