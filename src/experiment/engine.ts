@@ -18,6 +18,7 @@ import type { RevertOutcome } from '../disruptors/apply.js';
 import type { MonitorSample as AvailabilitySample } from '../kpi/availability.js';
 import { type Clock, systemClock } from '../load/clock.js';
 import type { LoadRun } from '../load/http-runner.js';
+import { startRunner } from '../load/runners/index.js';
 import type { LoadSeries } from '../load/samples.js';
 import { type ConditionInputs, firstHolding } from '../monitors/condition.js';
 import { monitorImplementations } from '../monitors/registry.js';
@@ -39,7 +40,6 @@ import {
 import { openJournal } from './journal.js';
 import { renderJunit } from './junit.js';
 import { type ExperimentPlan, planExperiment } from './plan.js';
-import { startRunner } from './runner-runtimes.js';
 import type { ExperimentSpec } from './schema.js';
 import { checkSteadyState, type SteadyStateResult } from './steady.js';
 import { createTargetGroup, type TargetGroup } from './targets.js';
