@@ -128,9 +128,9 @@ describe('engine: aborts', () => {
     assertAllReverted(join(out, 'journal.ndjson'));
   });
 
-  test('a second SIGINT skips the waits but still reverts', async () => {
+  test('SIGTERM then SIGINT: the second signal skips the waits but still reverts', async () => {
     const { pids, out, runner } = await pausedRun('sigint2');
-    runner.proc.kill('SIGINT');
+    runner.proc.kill('SIGTERM');
     runner.proc.kill('SIGINT');
     assert.equal((await runner.exited).code, 3);
     for (const pid of pids) assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T');

@@ -59,10 +59,27 @@ describe('engine: feedback and blast radius', () => {
     assert.ok(pausedSeen, 'the instance was really stopped (state T) when the fault was reported applied');
     // the monitor was watched, below the threshold, all along before that
     const method = run.result.phases.before as { startMs: number };
-    const quiet = run.result.monitors[0]!.samples.filter((s) => s.tMs >= method.startMs && s.tMs < crossedAt);
+    // (a sample is dated when it starts: one started just before the write may already read 150)
+    const quiet = run.result.monitors[0]!.samples.filter(
+      (s) => s.tMs >= method.startMs && s.tMs < crossedAt - 200,
+    );
     assert.ok(quiet.length >= 5, `${quiet.length} samples before the crossing`);
     assert.ok(quiet.every((s) => s.value === 5));
     assertAllReverted(run.journalPath);
+    assertAllStopped(run.journalPath);
+  });
+
+  test('process.restart stops an owned instance and starts it again through the engine', async () => {
+    const run = await runFile('test/fixtures/experiment/restart.yaml');
+    assert.equal(run.verdict, 'pass', run.reason);
+    const bounce = run.result.faultRuns.find((f) => f.fault === 'bounce');
+    assert.equal(bounce?.status, 'applied');
+    const { pid, newPid, forced } = bounce?.info as { pid: number; newPid: number; forced: boolean };
+    assert.notEqual(newPid, pid);
+    assert.equal(forced, false, 'SIGTERM was enough');
+    const started = readJournal(run.journalPath).filter((e) => e.event === 'target.started');
+    assert.equal(started.length, 3, 'two instances, one of them twice');
+    assert.ok(started.some((e) => e.event === 'target.started' && e.pid === newPid));
     assertAllStopped(run.journalPath);
   });
 
