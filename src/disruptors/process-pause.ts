@@ -1,6 +1,10 @@
-/** `process.pause`: SIGSTOP; the revert sends SIGCONT to the same process (checked by its start time). */
+/**
+ * `process.pause`: SIGSTOP; the revert sends SIGCONT to the same process (checked by its start time). A signal
+ * is delivered when the kernel next schedules the process, so both wait (briefly) until /proc shows the new
+ * state: "applied" then means stopped, and "reverted" means running again.
+ */
 import { processPause } from '../experiment/disruptors/process-pause.js';
-import { isSameProcess, processStartTime, requirePid, signalIfAlive } from './proc.js';
+import { isSameProcess, processStartTime, processState, requirePid, signalIfAlive } from './proc.js';
 import { defineDisruptorRuntime, type RevertRecord } from './types.js';
 
 export const processPauseRuntime = defineDisruptorRuntime(processPause, {
@@ -15,13 +19,27 @@ export const processPauseRuntime = defineDisruptorRuntime(processPause, {
     const pid = revert.pid as number;
     if (!isSameProcess(pid)) throw new Error(`process ${pid} (instance ${instance.id}) is not running`);
     signalIfAlive(pid, 'SIGSTOP');
-    return { revert };
+    const stopped = await settle(pid, (s) => s === 'T' || s === 't');
+    return { revert, detail: { pid, stopped } };
   },
   async revert(record) {
-    signalIfAlive(
-      record.pid as number,
-      'SIGCONT',
-      typeof record.startTime === 'number' ? record.startTime : undefined,
-    );
+    const pid = record.pid as number;
+    const startTime = typeof record.startTime === 'number' ? record.startTime : undefined;
+    if (signalIfAlive(pid, 'SIGCONT', startTime)) await settle(pid, (s) => s !== 'T');
   },
 });
+
+// no event tells when a signal has taken effect on another process; its /proc state is polled, briefly
+const SETTLE_POLL_MS = 2;
+const SETTLE_MAX_MS = 1000;
+
+/** Waits until `pid`'s state satisfies `done` (or it is gone), at most a second; true when it did. */
+async function settle(pid: number, done: (state: string) => boolean): Promise<boolean> {
+  const deadline = performance.now() + SETTLE_MAX_MS;
+  for (;;) {
+    const state = processState(pid);
+    if (state === undefined || done(state)) return state !== undefined;
+    if (performance.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+  }
+}
