@@ -2,8 +2,8 @@
  * `faultline run FILE [--seed N] [--set name=value]… [--out DIR] [--no-report] [--dry-run [--json]]`.
  * Runs an experiment with live progress (a redrawn status line on a terminal, plain lines otherwise), then
  * prints the summary and where the results are. Exit codes: 0 pass, 1 hypothesis failed, 2 invalid input,
- * 3 aborted (a condition, a signal, `faultline halt`), 4 not ready. The first SIGINT/SIGTERM aborts and rolls
- * back; a second one skips the waits (load drain, steady state after) but still reverts every fault.
+ * 3 aborted (a condition, a signal, `faultline halt`), 4 not ready. The first SIGINT/SIGTERM/SIGHUP aborts and
+ * rolls back; a second one skips the waits (load drain, steady state after) but still reverts every fault.
  */
 import { randomInt } from 'node:crypto';
 import { relative } from 'node:path';
@@ -97,8 +97,8 @@ async function runForReal(
       hurry.abort(`${sig} received twice`);
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: a closed terminal must not leave owned processes running and faults applied
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   const sets = o.set.map((s) => ` --set ${quote(s)}`).join('');
   const command = `faultline run ${quote(file)} --seed ${seed}${sets}`;
   let status = '';
@@ -142,7 +142,6 @@ async function runForReal(
     if (run.reportPath) process.stdout.write(`report:  ${rel(run.reportPath)}\n`);
     process.exitCode = run.exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
   }
 }
