@@ -232,6 +232,18 @@ function recoveryAssertion(
     return { ...base, note: (err as Error).message.replace(/^baseline: /, '') };
   }
   const never = recoveries.filter((r) => r.timeToRecoverMs === 'never');
+  // a fault that ended too close to the end of the method cannot show a recovery: say so, not "never"
+  const endMs = series.startMs + series.buckets.length * series.bucketMs;
+  const unseen = never.filter((r) => endMs - r.fromMs < r.tolerance.windowSec * series.bucketMs);
+  if (unseen.length > 0) {
+    const r = unseen[0] as (typeof unseen)[number];
+    const left = Math.max(0, (endMs - r.fromMs) / 1000);
+    return {
+      ...base,
+      faultsActive: unique(unseen.map((u) => (u.fault as NamedFaultWindow).name)),
+      note: `not measured: ${(r.fault as NamedFaultWindow).name} ended ${left.toFixed(1)} s before the end of the method; recovery needs ${r.tolerance.windowSec} s to be seen`,
+    };
+  }
   if (never.length > 0) {
     return {
       ...base,

@@ -83,6 +83,21 @@ describe('evaluateHypothesis', () => {
     assert.deepEqual(never?.faultsActive, ['kill']);
   });
 
+  it('a fault that ends too close to the end is "not measured", not "never"', () => {
+    const late = { name: 'late', startMs: 15_000, endMs: 18_000 };
+    const [r] = evaluateHypothesis(
+      [a({ kpi: 'time_to_recover', below: '10s' })],
+      inputs({ faults: [fault, late] }),
+    );
+    assert.equal(r?.measured, null);
+    assert.equal(r?.passed, false);
+    assert.match(
+      r?.note ?? '',
+      /not measured: late ended 2\.0 s before the end of the method; recovery needs 5 s/,
+    );
+    assert.deepEqual(r?.faultsActive, ['late']);
+  });
+
   it('recovered_when sets what healthy means', () => {
     const slowAfter = seriesFrom(
       series().buckets.map((b) =>
