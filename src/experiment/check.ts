@@ -183,6 +183,8 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
     if (p.probe) issues.push(...pluginIssues(monitors, p.probe.type, p.probe, [...path, 'probe']));
   });
 
+  issues.push(...placeholderIssues(spec));
+
   spec.hypothesis.forEach((a, i) => {
     const path = ['hypothesis', i];
     if (a.above === undefined && a.below === undefined) add(path, 'give below or above');
@@ -206,5 +208,100 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
       if (problem) add([...path, f], problem);
     }
   });
+  return issues;
+}
+
+const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+
+/** Every string in `value` with its path. */
+function strings(value: unknown, path: (string | number)[], out: Array<[(string | number)[], string]> = []) {
+  if (typeof value === 'string') out.push([path, value]);
+  else if (Array.isArray(value)) value.forEach((v, i) => strings(v, [...path, i], out));
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) strings(v, [...path, k], out);
+  return out;
+}
+
+/**
+ * Run-time placeholders (`{{…}}`) checked before anything runs: a `{{targets.NAME.ports.PORT}}` must name a
+ * target that starts no later than where it is used and a port it declares; per-instance keys (`{{ports.X}}`,
+ * `{{instance}}`, …) only work where there is an instance — its target's fields and fault options.
+ */
+export function placeholderIssues(spec: ExperimentSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const order = Object.keys(spec.targets);
+  const portsOf = (t: TargetSpec | undefined): string[] =>
+    t?.type === 'process' ? Object.keys(t.ports ?? {}) : [];
+  const check = (
+    value: unknown,
+    path: (string | number)[],
+    self: string | undefined,
+    visible: string[],
+    others: 'error' | 'ignore',
+  ) => {
+    for (const [p, text] of strings(value, path)) {
+      for (const m of text.matchAll(PLACEHOLDER)) {
+        const key = m[1] as string;
+        const whole = m[0];
+        if (key.startsWith('targets.')) {
+          const t = /^targets\.([\w-]+)\.(count|ports\.([\w-]+))$/.exec(key);
+          if (!t) {
+            issues.push({
+              path: p,
+              message: `${whole}: expected {{targets.NAME.ports.PORT}} or {{targets.NAME.count}}`,
+            });
+          } else if (!visible.includes(t[1] as string)) {
+            const why = order.includes(t[1] as string)
+              ? `target '${t[1]}' starts later (targets start in file order)`
+              : `no target '${t[1]}'; ${known(order)}`;
+            issues.push({ path: p, message: `${whole}: ${why}` });
+          } else if (t[3] !== undefined && !portsOf(spec.targets[t[1] as string]).includes(t[3])) {
+            const ports = portsOf(spec.targets[t[1] as string]);
+            issues.push({
+              path: p,
+              message: `${whole}: target '${t[1]}' has no port '${t[3]}'; ${ports.length ? `ports: ${ports.join(', ')}` : 'it declares no ports'}`,
+            });
+          }
+          continue;
+        }
+        if (self === undefined) {
+          if (others === 'error')
+            issues.push({
+              path: p,
+              message: `${whole}: per-instance placeholders only work in targets and fault options; use {{targets.NAME.ports.PORT}}`,
+            });
+          continue;
+        }
+        if (key.startsWith('ports.') && !portsOf(spec.targets[self]).includes(key.slice(6))) {
+          const ports = portsOf(spec.targets[self]);
+          issues.push({
+            path: p,
+            message: `${whole}: target '${self}' has no port '${key.slice(6)}'; ${ports.length ? `ports: ${ports.join(', ')}` : 'it declares no ports'}`,
+          });
+        } else if (!['instance', 'index', 'pid'].includes(key) && !key.startsWith('ports.')) {
+          issues.push({
+            path: p,
+            message: `${whole}: unknown placeholder; known: instance, index, pid, ports.NAME, targets.NAME.ports.PORT`,
+          });
+        }
+      }
+    }
+  };
+  order.forEach((name, i) => {
+    const t = spec.targets[name] as TargetSpec;
+    const visible = order.slice(0, i + 1);
+    if (t.type === 'process') {
+      for (const field of ['command', 'env', 'cwd'] as const)
+        check(t[field], ['targets', name, field], name, visible, 'error');
+    }
+    if (t.ready) check(t.ready, ['targets', name, 'ready'], name, visible, 'error');
+  });
+  spec.faults.forEach((f, i) => {
+    if (spec.targets[f.target]) check(f.with, ['faults', i, 'with'], f.target, order, 'error');
+  });
+  check(spec.monitors, ['monitors'], undefined, order, 'error');
+  if (spec.steady_state) check(spec.steady_state, ['steady_state'], undefined, order, 'error');
+  // in load requests, other {{name}}s are the runner's own variables
+  check(spec.load, ['load'], undefined, order, 'ignore');
   return issues;
 }
