@@ -16,7 +16,7 @@ import { type ChildProcess, execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -392,6 +392,8 @@ function oneCoreNote(
 }
 
 export default async function proxyBench(): Promise<BenchSection> {
+  const loadBefore = loadavg()[0]!;
+  const started = new Date();
   const up = spawnRole('upstream');
   const px = spawnRole('proxy');
   const direct = (await up.ready) as Ports;
@@ -629,7 +631,11 @@ export default async function proxyBench(): Promise<BenchSection> {
         `${LATENCY_MS} ms of idleness, whose p99 is ${idleP99.toFixed(2)} ms through faultline and ` +
         `${idlePipeP99.toFixed(2)} ms through the bare pipe proxy with no toxic at all.`,
     ].join('\n');
+    const minutes = (Date.now() - started.getTime()) / 60_000;
     const notes = [
+      `This section: ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes.toFixed(0)} min, ` +
+        `Node ${process.version}, ${availableParallelism()} cores; 1-minute load average ${loadBefore.toFixed(1)} ` +
+        `before and ${loadavg()[0]!.toFixed(1)} after (other work on the machine shares the cores).`,
       `Every cell is the median over rounds with (min–max) across rounds: ${ROUNDS} rounds of direct, bare pipe and ` +
         `faultline, the order rotating each round; ${ZERO_ROUNDS} rounds per toxicity-0 type, alternating with the ` +
         `no-toxic faultline proxy ("vs no toxics" compares those same rounds); ${LATENCY_ROUNDS} rounds of the ` +
