@@ -8,7 +8,7 @@
  *
  *   faultline run examples/experiments/kill-one-replica.yaml
  *
- * Flags: --seed N (another schedule), --quick (a 16 s method instead of 40 s, for CI), --experiment FILE (one of
+ * Flags: --seed N (another schedule), --quick (a 20 s method instead of 40 s, for CI), --experiment FILE (one of
  * the other examples: slow-store.yaml fails on purpose, replication-backlog.yaml uses feedback and a failpoint).
  */
 import { main } from '../src/cli/main.js';
@@ -22,7 +22,7 @@ const experiment = flag('--experiment') ?? 'examples/experiments/kill-one-replic
 const run = ['run', experiment];
 const seed = flag('--seed');
 if (seed !== undefined) run.push('--seed', seed);
-if (args.includes('--quick')) run.push('--set', 'duration=16s');
+if (args.includes('--quick')) run.push('--set', 'duration=20s');
 if (flag('--out') !== undefined) run.push('--out', flag('--out') as string);
 
 process.stdout.write(

@@ -223,7 +223,7 @@ function recoveryAssertion(
       faults: inputs.faults,
       // per-second p99s are noisy (GC, a busy machine): the default band is wider than the kpi module's
       p99Factor: 2,
-      p99SlackMs: 25,
+      p99SlackMs: 50,
       windowSec: Math.max(1, Math.round(ms(r?.for ?? '5s', 'for') / series.bucketMs)),
       ...(r?.error_rate === undefined ? {} : { errorRate: fraction(r.error_rate) }),
       ...(r?.p99 === undefined ? {} : { p99Ms: ms(r.p99, 'p99') }),

@@ -244,7 +244,7 @@ export const assertionSchema = z.strictObject({
       p99: durationSchema
         .optional()
         .describe(
-          '…and at or below this p99 (default: the larger of 2× the before-phase p99 and it + 25 ms).',
+          '…and at or below this p99 (default: the larger of 2× the before-phase p99 and it + 50 ms).',
         ),
       for: positiveDurationSchema
         .default('5s')

@@ -20,7 +20,7 @@ import { assertPainted, launchChromium, openReport } from '../helpers/browser.js
 
 test('npm run demo -- --quick: a full experiment against the bundled system passes and stops everything', async () => {
   const out = join(tempDir('demo'), 'results');
-  // exactly the README's command (with --quick: a 16 s method), through npm
+  // exactly the README's command (with --quick: a 20 s method), through npm
   const demo = spawn('npm', ['run', '--silent', 'demo', '--', '--quick', '--out', out], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,7 +41,7 @@ test('npm run demo -- --quick: a full experiment against the bundled system pass
   assert.match(text, /error rate +0\.\d\d % +0\.\d\d % +0\.\d\d %/);
   assert.match(
     text,
-    /reproduce: faultline run examples\/experiments\/kill-one-replica\.yaml --seed 42 --set duration=16s/,
+    /reproduce: faultline run examples\/experiments\/kill-one-replica\.yaml --seed 42 --set duration=20s/,
   );
   assert.match(text, /report: +\S+report\.html/);
   assert.ok(existsSync(join(out, 'report.html')));
