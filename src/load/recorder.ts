@@ -61,11 +61,13 @@ export interface SchedulingError {
   maxUs: number;
 }
 
-/** The live latencies of a bucket as one histogram. */
-function histogramOf(b: LiveBucket): LatencyHistogram {
-  const h = (b.hist as LatencyCounts).toHistogram();
-  if (b.prior !== null) h.add(b.prior);
-  return h;
+/** The summary of a bucket's live latencies (and of its earlier sealed ones, when a late completion re-opened it). */
+function summarizeLive(b: LiveBucket): LatencySummary {
+  const counts = b.hist as LatencyCounts;
+  const h = counts.toHistogram();
+  if (b.prior === null) return summarizeLatency(h, counts.mean());
+  h.add(b.prior);
+  return summarizeLatency(h);
 }
 
 /** Creates the recorder; `startMs` is the monotonic time of bucket 0, `epochStartMs` its wall-clock time. */
@@ -183,7 +185,7 @@ export class SeriesRecorder {
     for (let t = 0; t < current && t < this.#buckets.length; t++) {
       const b = this.#buckets[t] as LiveBucket;
       if (b.inFlight === 0 && b.hist !== null) {
-        b.sealed = summarizeLatency(histogramOf(b));
+        b.sealed = summarizeLive(b);
         b.hist = null;
         b.prior = null;
       }
@@ -236,9 +238,7 @@ export class SeriesRecorder {
   series(): LoadSeries {
     const buckets: LoadBucket[] = this.#buckets.map((b, t) => {
       const latency =
-        b.hist !== null
-          ? summarizeLatency(histogramOf(b))
-          : (b.sealed ?? summarizeLatency(createLatencyHistogram()));
+        b.hist !== null ? summarizeLive(b) : (b.sealed ?? summarizeLatency(createLatencyHistogram()));
       const bucket: LoadBucket = {
         t,
         sent: b.sent,
