@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { assertAllReverted, assertAllStopped, runFile } from '../experiment/engine-helpers.js';
+import { heavyTestFile } from '../helpers/exclusive.js';
+
+heavyTestFile();
 
 // one at a time: each starts six processes and keeps them busy with load, and latency is what they judge
 describe('demo experiments', () => {

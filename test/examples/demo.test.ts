@@ -17,6 +17,9 @@ import { readResult } from '../../src/report/write.js';
 import { ROOT } from '../disruptors/helpers.js';
 import { tempDir } from '../experiment/engine-helpers.js';
 import { assertPainted, launchChromium, openReport } from '../helpers/browser.js';
+import { heavyTestFile } from '../helpers/exclusive.js';
+
+heavyTestFile();
 
 test('npm run demo -- --quick: a full experiment against the bundled system passes and stops everything', async () => {
   const out = join(tempDir('demo'), 'results');

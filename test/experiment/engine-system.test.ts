@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { pendingReverts, readJournal } from '../../src/disruptors/index.js';
 import { readResult } from '../../src/report/write.js';
+import { heavyTestFile } from '../helpers/exclusive.js';
 import { assertAllReverted, assertAllStopped, runFile } from './engine-helpers.js';
 
 const KILL = 'test/fixtures/experiment/kill-one.yaml';
 const PAUSE = 'test/fixtures/experiment/pause-two.yaml';
+
+heavyTestFile();
 
 describe('engine: a 3-replica system', () => {
   test('killing one of three replicas keeps the hypothesis true: verdict pass, exit 0', async () => {

@@ -1,0 +1,44 @@
+/**
+ * One heavy test at a time across test files. The runner runs two files at once; tests that judge latency
+ * (the demo system under load) must not share the two cores with another test that starts dozens of processes,
+ * or they measure the other test. They take this lock: a directory created atomically, holding the owner's pid,
+ * taken over when its owner has died.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { isSameProcess } from '../../src/disruptors/proc.js';
+
+const LOCK = join(tmpdir(), 'faultline-tests-heavy.lock');
+// the holder is another process: there is no event to wait on, so the lock is polled
+const POLL_MS = 100;
+
+function tryLock(): boolean {
+  try {
+    mkdirSync(LOCK);
+    writeFileSync(join(LOCK, 'pid'), String(process.pid));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+    } catch {
+      return false; // being created or removed right now
+    }
+    if (Number.isInteger(owner) && owner > 0 && !isSameProcess(owner))
+      rmSync(LOCK, { recursive: true, force: true });
+    return false;
+  }
+}
+
+/** Holds the lock for the whole test file: taken before its first test, released after its last. */
+export function heavyTestFile(): void {
+  before(async () => {
+    while (!tryLock()) await new Promise((r) => setTimeout(r, POLL_MS));
+  });
+  after(() => {
+    rmSync(LOCK, { recursive: true, force: true });
+  });
+}
