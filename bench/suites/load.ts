@@ -10,7 +10,7 @@
  * round so drifting background load hits all alike; medians of the rounds are reported.
  *
  * Also runnable as a child: `node --import tsx bench/suites/load.ts --child <what> <url> [rate] [engine]`
- * (`what`: closed, open or autocannon; `engine`: raw or undici).
+ * (`what`: closed, open, autocannon or net-floor; `engine`: raw or undici).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -41,12 +41,61 @@ s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
 `;
 
+/**
+ * The floor for any generator on node:net: keep-alive connections that write a prebuilt request whenever a read
+ * arrives, reading into one shared buffer — no parsing (each read of this server's tiny responses is taken as one
+ * whole response), no timing, no recording. What it costs is the kernel's TCP work and Node's socket plumbing.
+ */
+async function netFloor(url: string): Promise<ChildReport> {
+  const { connect } = await import('node:net');
+  const { hostname, port } = new URL(url);
+  const request = Buffer.from(
+    `GET / HTTP/1.1\r\nhost: ${hostname}:${port}\r\nconnection: keep-alive\r\n\r\n`,
+  );
+  const readBuffer = Buffer.allocUnsafe(65536);
+  let responses = 0;
+  let sending = true;
+  const sockets = Array.from({ length: CONNECTIONS }, () => {
+    const socket = connect({
+      host: hostname,
+      port: Number(port),
+      noDelay: true,
+      onread: {
+        buffer: readBuffer,
+        callback: () => {
+          responses++;
+          if (sending) socket.write(request);
+          return true;
+        },
+      },
+    });
+    socket.write(request);
+    return socket;
+  });
+  const wait = (s: number) => new Promise((resolve) => setTimeout(resolve, s * 1000));
+  await wait(0.5);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const n0 = responses;
+  await wait(RUN_SECONDS);
+  const c = process.cpuUsage(c0);
+  const report = {
+    requests: responses - n0,
+    seconds: (performance.now() - t0) / 1000,
+    cpuUs: c.user + c.system,
+  };
+  sending = false;
+  for (const socket of sockets) socket.destroy();
+  return report;
+}
+
 async function child(
   what: string,
   url: string,
   rate: number,
   engine: 'raw' | 'undici',
 ): Promise<ChildReport> {
+  if (what === 'net-floor') return netFloor(url);
   if (what === 'autocannon') {
     // @ts-expect-error autocannon ships no type declarations
     const { default: autocannon } = (await import('autocannon')) as unknown as {
@@ -175,6 +224,7 @@ export default async function (): Promise<BenchSection> {
       ['faultline closed model, raw engine', '1 µs', () => runChild('closed', url, 0, 'raw')],
       ['faultline closed model, undici engine', '1 µs', () => runChild('closed', url, 0, 'undici')],
       ['autocannon', '1 ms', () => runChild('autocannon', url)],
+      ['node:net floor (no parsing or recording)', '–', () => runChild('net-floor', url)],
     ];
     if (hasWrk()) gens.push(['wrk (-t1)', '1 µs', () => runWrk(url)]);
     // Rounds with the generators interleaved (the order rotating each round) so drifting background load hits
@@ -204,7 +254,7 @@ export default async function (): Promise<BenchSection> {
         f1(usPerReq(r)),
         f0(r.requests / (r.cpuUs / 1e6)),
         `${ratio.toFixed(2)}x`,
-        `${r.p50Ms} / ${r.p99Ms}`,
+        r.p50Ms === undefined ? '–' : `${r.p50Ms} / ${r.p99Ms}`,
         res,
       ];
     });
@@ -265,7 +315,9 @@ export default async function (): Promise<BenchSection> {
         'work on the machine adds noise of several percent between runs. CPU is the generator process only (Node ' +
         "tools: process.cpuUsage around the run; wrk: the shell `times` builtin, 10 ms ticks). faultline's raw engine " +
         'writes prebuilt request bytes on node:net sockets and parses responses in place; the undici engine sends ' +
-        'through undici Pool.dispatch. Latencies are recorded in microseconds (HDR, 3 significant digits), autocannon ' +
+        'through undici Pool.dispatch. The node:net floor is a bare keep-alive loop on the same sockets API (write ' +
+        'a prebuilt request on every read, nothing parsed or recorded): what any Node generator pays before doing ' +
+        'anything. Latencies are recorded in microseconds (HDR, 3 significant digits), autocannon ' +
         'reports whole milliseconds. Open-model send time error is actual − intended send time; its latency is ' +
         'measured from the intended time. The open-model scheduler waits out the last quarter millisecond before ' +
         'each send on setImmediate for precision, so from about 4,000 req/s it never sleeps: its CPU is mostly that ' +
