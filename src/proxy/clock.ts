@@ -113,8 +113,11 @@ const COARSE_MARGIN_MS = 0.5;
  * the most a pending deadline delays other connections' bytes.
  */
 const POLL_SLICE_MS = 0.05;
-/** Atomic loads between two clock reads while waiting on the spot (about a microsecond). */
-const PAUSE_LOADS = 32;
+/**
+ * Atomic loads between two clock reads while waiting on the spot (a microsecond or two): each read of
+ * the clock allocates a heap number, so reading it back to back would make garbage as fast as setImmediate did.
+ */
+const PAUSE_LOADS = 256;
 
 /**
  * A precise clock on the real monotonic time (`performance.now()`). See the module comment for how it keeps
