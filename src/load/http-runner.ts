@@ -161,6 +161,8 @@ function validate(o: LoadOptions): Validated {
  * flight at once, not one per request.
  */
 interface RequestTag {
+  /** The run it belongs to: engines call one shared function ({@link completeTag}) for every run. */
+  readonly run: HttpRun;
   bucket: number;
   /** Monotonic ms latency is measured from: intended send time (open) or actual send time (closed). */
   fromMs: number;
@@ -208,7 +210,7 @@ class HttpRun implements LoadRun {
       connections: this.#v.connections,
       pipelining: this.#v.pipelining,
       timeoutMs: this.#timeoutMs,
-      onComplete: (tag, status, error) => this.#complete(tag, status, error),
+      onComplete: completeTag,
     });
     this.#startMs = this.#clock.nowMs();
     this.#lastCompletionMs = this.#startMs;
@@ -340,7 +342,7 @@ class HttpRun implements LoadRun {
     const req = this.#factory.build(i);
     this.#recorder.sent(bucket);
     let tag = this.#freeTags;
-    if (tag === null) tag = { bucket, fromMs, user, next: null };
+    if (tag === null) tag = { run: this, bucket, fromMs, user, next: null };
     else {
       this.#freeTags = tag.next;
       tag.bucket = bucket;
@@ -351,7 +353,8 @@ class HttpRun implements LoadRun {
     this.#engine.send(req, tag);
   }
 
-  #complete(tag: RequestTag, status: number, err: unknown): void {
+  /** @internal a request ended (see {@link completeTag}). */
+  complete(tag: RequestTag, status: number, err: unknown): void {
     const now = this.#clock.nowMs();
     this.#lastCompletionMs = now;
     if (err === null) {
@@ -378,6 +381,15 @@ class HttpRun implements LoadRun {
     }
     this.#checkDrained();
   }
+}
+
+/**
+ * What every engine calls when a request ends. One function for all runs, rather than a closure per run, keeps
+ * the engines' call sites monomorphic when a process runs load more than once (a warm-up, an experiment's
+ * phases), so the hot path is not deoptimised and re-optimised at the start of each run.
+ */
+function completeTag(tag: RequestTag, status: number, error: unknown): void {
+  tag.run.complete(tag, status, error);
 }
 
 /**

@@ -192,26 +192,6 @@ export function createRequestFactory(options: RequestFactoryOptions): RequestFac
     templates.map((t) => t.weight ?? 1),
     'requests.weight',
   );
-  const mixStream = root.fork('load/mix');
-  const mixLane = laneOf('mix');
-
-  function render(parts: Part[], values: Map<string, string>, i: number): string {
-    let out = '';
-    for (const p of parts) {
-      if (typeof p === 'string') {
-        out += p;
-      } else {
-        let v = values.get(p.v);
-        if (v === undefined) {
-          v = (drawers.get(p.v) as Drawer)(i);
-          values.set(p.v, v);
-        }
-        out += v;
-      }
-    }
-    return out;
-  }
-
   const staticBuilt = compiled.map((c) =>
     c.isStatic
       ? ({
@@ -227,30 +207,96 @@ export function createRequestFactory(options: RequestFactoryOptions): RequestFac
         } satisfies BuiltRequest)
       : null,
   );
-
-  return {
-    origin: url.origin,
+  return new TemplateFactory(
+    url.origin,
     templates,
-    build(i) {
-      const k = compiled.length === 1 ? 0 : pick(mixCum, mixStream.at(i, mixLane));
-      const fixed = staticBuilt[k];
-      if (fixed) return fixed;
-      const c = compiled[k] as (typeof compiled)[number];
-      // One draw per variable per request: {{key}} twice in a request is the same key.
-      const values = new Map<string, string>();
-      return {
-        method: c.method,
-        path: render(c.pathParts, values, i),
-        headers:
-          c.headerParts.length > 0
-            ? Object.fromEntries(c.headerParts.map(([h, p]) => [h, render(p, values, i)]))
-            : undefined,
-        body: c.bodyParts === undefined ? undefined : render(c.bodyParts, values, i),
-        template: k,
-        reusable: false,
-      };
-    },
-  };
+    compiled,
+    staticBuilt,
+    mixCum,
+    root.fork('load/mix'),
+    drawers,
+  );
+}
+
+interface CompiledTemplate {
+  method: string;
+  pathParts: Part[];
+  headerParts: (readonly [string, Part[]])[];
+  bodyParts: Part[] | undefined;
+  isStatic: boolean;
+  k: number;
+}
+
+const MIX_LANE = laneOf('mix');
+
+/**
+ * The factory {@link createRequestFactory} returns. A class rather than an object of closures: every factory
+ * shares one `build` function, so a runner's call site stays monomorphic across runs in one process.
+ */
+class TemplateFactory implements RequestFactory {
+  readonly origin: string;
+  readonly templates: readonly RequestTemplate[];
+  readonly #compiled: CompiledTemplate[];
+  readonly #staticBuilt: (BuiltRequest | null)[];
+  readonly #mixCum: number[];
+  readonly #mixStream: RandomStream;
+  readonly #drawers: Map<string, Drawer>;
+
+  constructor(
+    origin: string,
+    templates: readonly RequestTemplate[],
+    compiled: CompiledTemplate[],
+    staticBuilt: (BuiltRequest | null)[],
+    mixCum: number[],
+    mixStream: RandomStream,
+    drawers: Map<string, Drawer>,
+  ) {
+    this.origin = origin;
+    this.templates = templates;
+    this.#compiled = compiled;
+    this.#staticBuilt = staticBuilt;
+    this.#mixCum = mixCum;
+    this.#mixStream = mixStream;
+    this.#drawers = drawers;
+  }
+
+  build(i: number): BuiltRequest {
+    const compiled = this.#compiled;
+    const k = compiled.length === 1 ? 0 : pick(this.#mixCum, this.#mixStream.at(i, MIX_LANE));
+    const fixed = this.#staticBuilt[k];
+    if (fixed) return fixed;
+    const c = compiled[k] as CompiledTemplate;
+    // One draw per variable per request: {{key}} twice in a request is the same key.
+    const values = new Map<string, string>();
+    return {
+      method: c.method,
+      path: this.#render(c.pathParts, values, i),
+      headers:
+        c.headerParts.length > 0
+          ? Object.fromEntries(c.headerParts.map(([h, p]) => [h, this.#render(p, values, i)]))
+          : undefined,
+      body: c.bodyParts === undefined ? undefined : this.#render(c.bodyParts, values, i),
+      template: k,
+      reusable: false,
+    };
+  }
+
+  #render(parts: Part[], values: Map<string, string>, i: number): string {
+    let out = '';
+    for (const p of parts) {
+      if (typeof p === 'string') {
+        out += p;
+      } else {
+        let v = values.get(p.v);
+        if (v === undefined) {
+          v = (this.#drawers.get(p.v) as Drawer)(i);
+          values.set(p.v, v);
+        }
+        out += v;
+      }
+    }
+    return out;
+  }
 }
 
 /**
