@@ -35,6 +35,7 @@ const ZERO_ROUNDS = 3;
 const LATENCY_MS = 10;
 const LATENCY_PINGS = 400;
 const LATENCY_ROUNDS = 5;
+const LATENCY_WARMUP = 20;
 
 const KEYS = ['echo', 'source', 'http'] as const;
 type Key = (typeof KEYS)[number];
@@ -98,11 +99,15 @@ async function pipeRole(): Promise<void> {
   process.send!(ports);
 }
 
-/** Timer lateness and GC pauses inside the proxy process, reported when the bench asks. */
+/** A monotonic time in ms that every process on the machine shares (CLOCK_MONOTONIC). */
+function hrMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** The proxy process's timers and GC pauses since the previous report. */
 interface ProxyReport {
-  timers: number;
-  lateP50: number;
-  lateP99: number;
+  /** Each timer's deadline and when it ran, on {@link hrMs}'s clock. */
+  timers: [due: number, ran: number][];
   /** Timers that ran more than 0.1 ms late, and how many of those a GC pause overlapped. */
   lateOver100: number;
   lateInGc: number;
@@ -114,7 +119,8 @@ interface ProxyReport {
 async function proxyRole(): Promise<void> {
   const { createProxyServer, systemClock } = await import('../../src/proxy/index.js');
   // The system clock, recording when each timer was due and when it ran (performance.now() time, like GC
-  // entries).
+  // entries; `offset` turns it into hrMs time).
+  const offset = hrMs() - systemClock.now();
   let fired: { due: number; at: number }[] = [];
   const clock: typeof systemClock = {
     now: () => systemClock.now(),
@@ -141,12 +147,9 @@ async function proxyRole(): Promise<void> {
   const server = createProxyServer({ port: 0, seed: 1, clock });
   const { url } = await server.listen();
   process.on('message', () => {
-    const late = fired.map((f) => (f.at - f.due) * 1000).sort((a, b) => a - b);
     const lateOnes = fired.filter((f) => f.at - f.due > 0.1);
     const report: ProxyReport = {
-      timers: late.length,
-      lateP50: late.length ? percentile(late, 50) : 0,
-      lateP99: late.length ? percentile(late, 99) : 0,
+      timers: fired.map((f) => [f.due + offset, f.at + offset]),
       lateOver100: lateOnes.length,
       lateInGc: lateOnes.filter((f) => gcs.some((g) => g.start < f.at && g.end > f.due)).length,
       minorGcs: gcs.filter((g) => !g.major).length,
@@ -195,11 +198,19 @@ async function connectTo(port: number): Promise<Socket> {
   return s;
 }
 
-/** Round-trip times (µs, sorted) of `count` 64-byte ping-pongs on one connection, `gapMs` idle before each. */
-async function pingPong(port: number, count: number, warmup: number, gapMs = 0): Promise<number[]> {
+/**
+ * Send and receive times ({@link hrMs}) of `count` 64-byte ping-pongs on one connection, after `warmup` more,
+ * with `gapMs` idle before each.
+ */
+async function pingTimes(
+  port: number,
+  count: number,
+  warmup: number,
+  gapMs = 0,
+): Promise<[number, number][]> {
   const s = await connectTo(port);
   const msg = Buffer.alloc(64, 1);
-  const times: number[] = [];
+  const times: [number, number][] = [];
   let got = 0;
   let done: (() => void) | undefined;
   s.on('data', (d: Buffer) => {
@@ -213,15 +224,21 @@ async function pingPong(port: number, count: number, warmup: number, gapMs = 0):
   });
   for (let i = 0; i < count + warmup; i++) {
     if (gapMs > 0) await sleep(gapMs);
-    const t0 = process.hrtime.bigint();
+    const t0 = hrMs();
     await new Promise<void>((resolve) => {
       done = resolve;
       s.write(msg);
     });
-    if (i >= warmup) times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    if (i >= warmup) times.push([t0, hrMs()]);
   }
   s.destroy();
-  return times.sort((a, b) => a - b);
+  return times;
+}
+
+/** Round-trip times (µs, sorted) of `count` ping-pongs; see {@link pingTimes}. */
+async function pingPong(port: number, count: number, warmup: number, gapMs = 0): Promise<number[]> {
+  const times = await pingTimes(port, count, warmup, gapMs);
+  return times.map(([a, b]) => (b - a) * 1000).sort((a, b) => a - b);
 }
 
 /** MB/s receiving `bytes` from the source server. */
@@ -483,15 +500,37 @@ export default async function proxyBench(): Promise<BenchSection> {
       type: 'latency',
       attributes: { latency: LATENCY_MS },
     });
-    const lateness: ProxyReport[] = [];
+    // Each toxic round trip in three parts, from the proxy's record of each release: client send → proxy read
+    // (read = deadline − latency), the hold past the deadline, proxy release → client read.
+    const reports: ProxyReport[] = [];
+    const parts: Record<'pre' | 'hold' | 'post', { p50: number; p99: number }[]> = {
+      pre: [],
+      hold: [],
+      post: [],
+    };
     const lat = await alternate(['toxic', 'faultline', 'pipe'] as const, LATENCY_ROUNDS, async (p) => {
-      if (p === 'toxic') await proxyReport();
-      const times =
-        p === 'toxic'
-          ? await pingPong(latency.echo, LATENCY_PINGS, 20)
-          : await pingPong(p === 'pipe' ? pipe.echo : faultline.echo, LATENCY_PINGS, 20, LATENCY_MS);
-      if (p === 'toxic') lateness.push(await proxyReport()); // since the report taken before the round
-      return { p50: percentile(times, 50), p99: percentile(times, 99) };
+      if (p !== 'toxic') {
+        const port = p === 'pipe' ? pipe.echo : faultline.echo;
+        const t = await pingPong(port, LATENCY_PINGS, LATENCY_WARMUP, LATENCY_MS);
+        return { p50: percentile(t, 50), p99: percentile(t, 99) };
+      }
+      await proxyReport(); // start counting here
+      const pings = await pingTimes(latency.echo, LATENCY_PINGS, LATENCY_WARMUP);
+      const report = await proxyReport();
+      reports.push(report);
+      // One timer per ping (each reply is one chunk, and the queue is empty when it arrives): match them up.
+      const timers = report.timers.slice(-pings.length);
+      if (report.timers.length === pings.length + LATENCY_WARMUP) {
+        const stats = (xs: number[]) => {
+          const sorted = xs.map((x) => x * 1000).sort((a, b) => a - b);
+          return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+        };
+        parts.pre.push(stats(pings.map(([sent], i) => timers[i]![0] - LATENCY_MS - sent)));
+        parts.hold.push(stats(timers.map(([due, ran]) => ran - due)));
+        parts.post.push(stats(pings.map(([, got], i) => got - timers[i]![1])));
+      }
+      const rtt = pings.map(([a, b]) => (b - a) * 1000).sort((a, b) => a - b);
+      return { p50: percentile(rtt, 50), p99: percentile(rtt, 99) };
     });
 
     // 4. Ping-pong with every process on one core: the proxy's own cost, without cross-core wake-ups.
@@ -558,16 +597,20 @@ export default async function proxyBench(): Promise<BenchSection> {
         us.map((x) => x / 1000),
         2,
       );
-    const lateRow = [
-      `the toxic's release, measured inside the proxy: how late after read time + ${LATENCY_MS} ms`,
-      spread(
-        lateness.map((x) => x.lateP50 / 1000),
-        3,
-      ),
-      spread(
-        lateness.map((x) => x.lateP99 / 1000),
-        3,
-      ),
+    const partRow = (name: string, xs: { p50: number; p99: number }[]) => [
+      name,
+      xs.length
+        ? spread(
+            xs.map((x) => x.p50 / 1000),
+            3,
+          )
+        : '–',
+      xs.length
+        ? spread(
+            xs.map((x) => x.p99 / 1000),
+            3,
+          )
+        : '–',
     ];
     const latTable = markdownTable(
       ['one connection, 64-byte ping-pong', 'p50 ms', 'p99 ms'],
@@ -577,6 +620,9 @@ export default async function proxyBench(): Promise<BenchSection> {
           ms(lat.toxic.map((x) => x.p50)),
           ms(lat.toxic.map((x) => x.p99)),
         ],
+        partRow('… client send → proxy reads the reply (3 hops)', parts.pre),
+        partRow(`… held past read time + ${LATENCY_MS} ms (the toxic's own error)`, parts.hold),
+        partRow('… proxy release → client reads it (1 hop)', parts.post),
         [
           `faultline, no toxic, pings ${LATENCY_MS} ms apart`,
           ms(lat.faultline.map((x) => x.p50)),
@@ -587,7 +633,6 @@ export default async function proxyBench(): Promise<BenchSection> {
           ms(lat.pipe.map((x) => x.p50)),
           ms(lat.pipe.map((x) => x.p99)),
         ],
-        lateRow,
       ],
     );
     const oneCoreTable = oneCore
@@ -622,9 +667,11 @@ export default async function proxyBench(): Promise<BenchSection> {
     const latP99 = median(lat.toxic.map((x) => x.p99)) / 1000;
     const idleP99 = median(lat.faultline.map((x) => x.p99)) / 1000;
     const idlePipeP99 = median(lat.pipe.map((x) => x.p99)) / 1000;
-    const lateP50 = median(lateness.map((x) => x.lateP50));
-    const lateP99 = median(lateness.map((x) => x.lateP99));
-    const sum = (k: keyof ProxyReport) => lateness.reduce((a, x) => a + x[k], 0);
+    const sum = (k: 'lateOver100' | 'lateInGc' | 'minorGcs' | 'majorGcs' | 'gcMs') =>
+      reports.reduce((a, x) => a + x[k], 0);
+    const releases = reports.reduce((a, x) => a + x.timers.length, 0);
+    const partMs = (xs: { p50: number; p99: number }[], k: 'p50' | 'p99') =>
+      xs.length ? `${(median(xs.map((x) => x[k])) / 1000).toFixed(3)} ms` : '–';
     const goals = [
       'Goals from the issue:',
       rpsVsDirect === null
@@ -635,10 +682,14 @@ export default async function proxyBench(): Promise<BenchSection> {
         `\`socket.pipe()\` proxy measured the same way: ${us(pipeAddedP99)}).` +
         (oneCore ? ` ${oneCoreNote(oneCore, d, addedP99, pipeAddedP99)}` : ''),
       `- ${LATENCY_MS} ms latency toxic p99 ≤ ${LATENCY_MS + 0.5} ms on one connection: ${met(latP99 <= LATENCY_MS + 0.5)} ` +
-        `(${latP99.toFixed(2)} ms). The toxic releases each chunk ${(lateP50 / 1000).toFixed(3)} ms (p50) and ` +
-        `${(lateP99 / 1000).toFixed(3)} ms (p99) after its deadline; the rest is the round trip itself after ` +
-        `${LATENCY_MS} ms of idleness, whose p99 is ${idleP99.toFixed(2)} ms through faultline and ` +
-        `${idlePipeP99.toFixed(2)} ms through the bare pipe proxy with no toxic at all.`,
+        `(${latP99.toFixed(2)} ms). Split up: the toxic holds each chunk ${partMs(parts.hold, 'p50')} (p50) and ` +
+        `${partMs(parts.hold, 'p99')} (p99) past its deadline; the three hops before the proxy reads the reply ` +
+        `take ${partMs(parts.pre, 'p50')} and ${partMs(parts.pre, 'p99')}, the one hop after the release ` +
+        `${partMs(parts.post, 'p50')} and ${partMs(parts.post, 'p99')} — against about ` +
+        `${Math.round(median(field(d, 'p50')) / 2)} µs per hop in back-to-back direct ping-pong: a hop to a process ` +
+        `that sat idle for ${LATENCY_MS} ms costs more. The same pings ${LATENCY_MS} ms apart with no toxic show it ` +
+        `without any toxic: p99 ${idleP99.toFixed(2)} ms through faultline, ${idlePipeP99.toFixed(2)} ms through ` +
+        'the bare pipe proxy.',
     ].join('\n');
     const minutes = (Date.now() - started.getTime()) / 60_000;
     const notes = [
@@ -655,10 +706,13 @@ export default async function proxyBench(): Promise<BenchSection> {
         'processes; Nagle is off on every leg.',
       `Toxicity-0 toxics are attached to both streams of every proxy with attributes that would act strongly if ` +
         'drawn; at toxicity 0 no connection draws them, so their bytes are piped directly.',
-      `Latency rows: ${LATENCY_PINGS} round trips per round. The toxic delays what the echo sends back by ` +
-        `${LATENCY_MS} ms from when the proxy read it, so a round trip is ${LATENCY_MS} ms plus a round trip through ` +
-        `the proxy after ${LATENCY_MS} ms of idleness — which the paced no-toxic rows measure on their own. ` +
-        `Inside the proxy during the toxic rounds: ${sum('timers')} releases, ${sum('lateOver100')} of them more ` +
+      `Latency rows: ${LATENCY_PINGS} round trips per round after ${LATENCY_WARMUP} warm-up ones. The toxic ` +
+        `delays what the echo sends back by ${LATENCY_MS} ms from when the proxy read it, so a round trip is ` +
+        `${LATENCY_MS} ms plus a round trip through the proxy after ${LATENCY_MS} ms of idleness — which the paced ` +
+        'no-toxic rows measure on their own. The "…" rows split each toxic round trip using the time the proxy ' +
+        'process recorded for every release, on the monotonic clock all processes share; percentiles of the ' +
+        'parts do not add up to those of the whole. ' +
+        `Inside the proxy during the toxic rounds: ${releases} releases, ${sum('lateOver100')} of them more ` +
         `than 0.1 ms late, ${sum('lateInGc')} of those overlapping a GC pause; ${sum('minorGcs')} minor and ` +
         `${sum('majorGcs')} major GC pauses, ${sum('gcMs').toFixed(1)} ms in all.`,
       oneCore
