@@ -508,30 +508,34 @@ export default async function proxyBench(): Promise<BenchSection> {
       hold: [],
       post: [],
     };
-    const lat = await alternate(['toxic', 'faultline', 'pipe'] as const, LATENCY_ROUNDS, async (p) => {
-      if (p !== 'toxic') {
-        const port = p === 'pipe' ? pipe.echo : faultline.echo;
-        const t = await pingPong(port, LATENCY_PINGS, LATENCY_WARMUP, LATENCY_MS);
-        return { p50: percentile(t, 50), p99: percentile(t, 99) };
-      }
-      await proxyReport(); // start counting here
-      const pings = await pingTimes(latency.echo, LATENCY_PINGS, LATENCY_WARMUP);
-      const report = await proxyReport();
-      reports.push(report);
-      // One timer per ping (each reply is one chunk, and the queue is empty when it arrives): match them up.
-      const timers = report.timers.slice(-pings.length);
-      if (report.timers.length === pings.length + LATENCY_WARMUP) {
-        const stats = (xs: number[]) => {
-          const sorted = xs.map((x) => x * 1000).sort((a, b) => a - b);
-          return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-        };
-        parts.pre.push(stats(pings.map(([sent], i) => timers[i]![0] - LATENCY_MS - sent)));
-        parts.hold.push(stats(timers.map(([due, ran]) => ran - due)));
-        parts.post.push(stats(pings.map(([, got], i) => got - timers[i]![1])));
-      }
-      const rtt = pings.map(([a, b]) => (b - a) * 1000).sort((a, b) => a - b);
-      return { p50: percentile(rtt, 50), p99: percentile(rtt, 99) };
-    });
+    const lat = await alternate(
+      ['toxic', 'direct', 'faultline', 'pipe'] as const,
+      LATENCY_ROUNDS,
+      async (p) => {
+        if (p !== 'toxic') {
+          const port = paths[p].echo;
+          const t = await pingPong(port, LATENCY_PINGS, LATENCY_WARMUP, LATENCY_MS);
+          return { p50: percentile(t, 50), p99: percentile(t, 99) };
+        }
+        await proxyReport(); // start counting here
+        const pings = await pingTimes(latency.echo, LATENCY_PINGS, LATENCY_WARMUP);
+        const report = await proxyReport();
+        reports.push(report);
+        // One timer per ping (each reply is one chunk, and the queue is empty when it arrives): match them up.
+        const timers = report.timers.slice(-pings.length);
+        if (report.timers.length === pings.length + LATENCY_WARMUP) {
+          const stats = (xs: number[]) => {
+            const sorted = xs.map((x) => x * 1000).sort((a, b) => a - b);
+            return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+          };
+          parts.pre.push(stats(pings.map(([sent], i) => timers[i]![0] - LATENCY_MS - sent)));
+          parts.hold.push(stats(timers.map(([due, ran]) => ran - due)));
+          parts.post.push(stats(pings.map(([, got], i) => got - timers[i]![1])));
+        }
+        const rtt = pings.map(([a, b]) => (b - a) * 1000).sort((a, b) => a - b);
+        return { p50: percentile(rtt, 50), p99: percentile(rtt, 99) };
+      },
+    );
 
     // 4. Ping-pong with every process on one core: the proxy's own cost, without cross-core wake-ups.
     const pids = [process.pid, up.child.pid!, px.child.pid!, pp.child.pid!];
@@ -624,6 +628,11 @@ export default async function proxyBench(): Promise<BenchSection> {
         partRow(`… held past read time + ${LATENCY_MS} ms (the toxic's own error)`, parts.hold),
         partRow('… proxy release → client reads it (1 hop)', parts.post),
         [
+          `direct, pings ${LATENCY_MS} ms apart`,
+          ms(lat.direct.map((x) => x.p50)),
+          ms(lat.direct.map((x) => x.p99)),
+        ],
+        [
           `faultline, no toxic, pings ${LATENCY_MS} ms apart`,
           ms(lat.faultline.map((x) => x.p50)),
           ms(lat.faultline.map((x) => x.p99)),
@@ -685,11 +694,11 @@ export default async function proxyBench(): Promise<BenchSection> {
         `(${latP99.toFixed(2)} ms). Split up: the toxic holds each chunk ${partMs(parts.hold, 'p50')} (p50) and ` +
         `${partMs(parts.hold, 'p99')} (p99) past its deadline; the three hops before the proxy reads the reply ` +
         `take ${partMs(parts.pre, 'p50')} and ${partMs(parts.pre, 'p99')}, the one hop after the release ` +
-        `${partMs(parts.post, 'p50')} and ${partMs(parts.post, 'p99')} — against about ` +
-        `${Math.round(median(field(d, 'p50')) / 2)} µs per hop in back-to-back direct ping-pong: a hop to a process ` +
-        `that sat idle for ${LATENCY_MS} ms costs more. The same pings ${LATENCY_MS} ms apart with no toxic show it ` +
-        `without any toxic: p99 ${idleP99.toFixed(2)} ms through faultline, ${idlePipeP99.toFixed(2)} ms through ` +
-        'the bare pipe proxy.',
+        `${partMs(parts.post, 'p50')} and ${partMs(parts.post, 'p99')}. Those hops wake processes that sat idle ` +
+        `for ${LATENCY_MS} ms, which costs more than waking a busy one: direct pings ${LATENCY_MS} ms apart take ` +
+        `${Math.round(median(lat.direct.map((x) => x.p50)))} µs at p50 against ${Math.round(median(field(d, 'p50')))} ` +
+        `µs back to back, and with no toxic, pings ${LATENCY_MS} ms apart reach p99 ${idleP99.toFixed(2)} ms ` +
+        `through faultline and ${idlePipeP99.toFixed(2)} ms through the bare pipe proxy.`,
     ].join('\n');
     const minutes = (Date.now() - started.getTime()) / 60_000;
     const notes = [
