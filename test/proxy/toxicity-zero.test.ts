@@ -7,7 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { toxicDefinitions } from '../../src/proxy/index.js';
-import { connect, payload, readBytes, startEchoServer, startProxyServer, type TestServer } from './helpers.js';
+import {
+  connect,
+  payload,
+  readBytes,
+  startEchoServer,
+  startProxyServer,
+  type TestServer,
+} from './helpers.js';
 
 /** Attributes that would make each type act strongly on a connection that drew it. */
 const strong: Record<string, Record<string, unknown>> = {
