@@ -6,6 +6,10 @@
  * It never builds a string or keeps a header: header lines are matched byte by byte where they lie in the read
  * buffer, and only a line split across two reads is copied (into a small per-connection carry buffer).
  *
+ * A server under load answers with the same head over and over (Node's changes once a second, with its `Date`).
+ * So the parser keeps the bytes of the last head it read in one piece, with what it found in them; when the next
+ * response starts with exactly those bytes (compared four at a time), it takes the findings and skips the parse.
+ *
  * Grammar accepted (RFC 9112, leniently where real servers are lenient):
  *
  *   response     = status-line *( header-line ) CRLF [ body ]
@@ -17,6 +21,9 @@
 
 /** Largest status line plus headers accepted, in bytes (Node's and undici's default). */
 export const MAX_HEADER_BYTES = 16_384;
+
+/** Longest head kept for the same-head fast path. */
+const HEAD_CACHE_BYTES = 1024;
 
 /** A response this parser cannot read; the connection is closed and the request counts as `other`. */
 export class ResponseParseError extends Error {
@@ -101,6 +108,20 @@ export class ResponseParser {
   #keepAliveToken = false;
   #carry: Uint8Array = new Uint8Array(256);
   #carryLen = 0;
+  /** Where the current head started in the current read, or -1 when it is not in one read (carried, interim). */
+  #headStart = -1;
+  /** The last head read in one piece, and what it said. */
+  readonly #headCache = new DataView(new ArrayBuffer(HEAD_CACHE_BYTES));
+  #headCacheLen = 0;
+  #cachedStatus = 0;
+  #cachedKeepAlive = true;
+  #cachedHintMs = -1;
+  #cachedContentLength = -1;
+  #cachedTransferEncoding = false;
+  #cachedChunked = false;
+  /** A view of the buffer being read, for four-byte compares; rebuilt only when the buffer changes. */
+  #view: DataView | null = null;
+  #viewOf: Uint8Array | null = null;
 
   /** Expects a new response; `noBody` for the response to a HEAD request. */
   start(noBody: boolean): void {
@@ -148,6 +169,25 @@ export class ResponseParser {
     while (pos < end) {
       switch (this.#state) {
         case S_STATUS:
+          if (this.#carryLen === 0) {
+            const len = this.#headCacheLen;
+            if (len > 0 && end - pos >= len && this.#sameHead(buf, pos, len)) {
+              pos += len;
+              this.status = this.#cachedStatus;
+              this.keepAliveHintMs = this.#cachedHintMs;
+              this.#contentLength = this.#cachedContentLength;
+              this.#transferEncoding = this.#cachedTransferEncoding;
+              this.#chunked = this.#cachedChunked;
+              this.#enterBody(this.#cachedKeepAlive);
+              if (this.complete) return pos;
+              break;
+            }
+            this.#headStart = pos;
+          }
+          pos = this.#lines(buf, pos, end);
+          if (pos < 0) return -1;
+          if (this.complete) return pos;
+          break;
         case S_HEADER:
           pos = this.#lines(buf, pos, end);
           if (pos < 0) return -1;
@@ -273,6 +313,7 @@ export class ResponseParser {
       if (this.#headerBytes > MAX_HEADER_BYTES) return this.#fail('headers too large');
       if (i === end) {
         this.#carryAppend(buf, pos, end);
+        this.#headStart = -1;
         return end;
       }
       let ok: boolean;
@@ -285,8 +326,13 @@ export class ResponseParser {
       }
       if (!ok) return -1;
       pos = i + 1;
-      if (this.#state !== S_STATUS && this.#state !== S_HEADER) return pos;
+      if (this.#state !== S_STATUS && this.#state !== S_HEADER) {
+        if (this.#headStart >= 0) this.#cacheHead(buf, this.#headStart, pos);
+        return pos;
+      }
     }
+    // The read ended between two lines of the head: the rest comes in another read.
+    this.#headStart = -1;
     return pos;
   }
 
@@ -446,9 +492,17 @@ export class ResponseParser {
       // Interim response (100 Continue, 103 Early Hints): the final one follows.
       this.#resetHeaders();
       this.#state = S_STATUS;
+      this.#headStart = -1;
       return true;
     }
-    this.keepAlive = this.#minor >= 1 ? !this.#close : this.#keepAliveToken && !this.#close;
+    this.#enterBody(this.#minor >= 1 ? !this.#close : this.#keepAliveToken && !this.#close);
+    return true;
+  }
+
+  /** After the head of a final response: where its body ends, given what the headers said. */
+  #enterBody(keepAlive: boolean): void {
+    const status = this.status;
+    this.keepAlive = keepAlive;
     if (this.#noBody || status === 204 || status === 304) {
       this.#done(0);
     } else if (this.#chunked) {
@@ -464,6 +518,37 @@ export class ResponseParser {
       this.#state = S_BODY_LENGTH;
       this.#remaining = this.#contentLength;
     }
+  }
+
+  /** Keeps the head just read, buf[from, to), and its findings for {@link ResponseParser.execute}'s fast path. */
+  #cacheHead(buf: Uint8Array, from: number, to: number): void {
+    const len = to - from;
+    if (len > HEAD_CACHE_BYTES) {
+      this.#headCacheLen = 0;
+      return;
+    }
+    new Uint8Array(this.#headCache.buffer).set(buf.subarray(from, to));
+    this.#headCacheLen = len;
+    this.#cachedStatus = this.status;
+    this.#cachedKeepAlive = this.#minor >= 1 ? !this.#close : this.#keepAliveToken && !this.#close;
+    this.#cachedHintMs = this.keepAliveHintMs;
+    this.#cachedContentLength = this.#contentLength;
+    this.#cachedTransferEncoding = this.#transferEncoding;
+    this.#cachedChunked = this.#chunked;
+  }
+
+  /** Whether buf[pos, pos + len) holds the cached head. */
+  #sameHead(buf: Uint8Array, pos: number, len: number): boolean {
+    let view = this.#view;
+    if (this.#viewOf !== buf || view === null) {
+      view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.#view = view;
+      this.#viewOf = buf;
+    }
+    const cache = this.#headCache;
+    let k = 0;
+    for (; k + 4 <= len; k += 4) if (view.getInt32(pos + k) !== cache.getInt32(k)) return false;
+    for (; k < len; k++) if (view.getUint8(pos + k) !== cache.getUint8(k)) return false;
     return true;
   }
 }

@@ -83,6 +83,37 @@ describe('HTTP/1.1 response parser', () => {
     );
   });
 
+  it('reads a repeated head from its cache, and only an identical one', () => {
+    const ok = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+    const no = 'HTTP/1.1 503 No\r\nContent-Length: 2\r\n\r\nno';
+    const close = 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok';
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n';
+    const seq = [ok, ok, no, no, ok, close, close, ok, chunked, chunked, ok, ok];
+    const text = seq.join('');
+    let end = 0;
+    const expected = seq.map((r) => {
+      end += r.length;
+      return { status: r === no ? 503 : 200, keepAlive: r !== close, end };
+    });
+    everySplit(text, expected);
+    // The same heads answering HEAD requests: no body, whatever the cached head said.
+    const heads = [
+      'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n',
+    ];
+    const body = 'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n123456789';
+    const mixed = heads[0] + body + (heads[1] as string);
+    everySplit(
+      mixed,
+      [
+        { status: 200, keepAlive: true, end: (heads[0] as string).length },
+        { status: 200, keepAlive: true, end: (heads[0] as string).length + body.length },
+        { status: 200, keepAlive: true, end: mixed.length },
+      ],
+      [true, false, true],
+    );
+  });
+
   it('reads 204 and 304 without a body, and skips interim 1xx responses', () => {
     const r204 = 'HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n';
     const r304 = 'HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n';
