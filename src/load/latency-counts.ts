@@ -47,25 +47,6 @@ export class LatencyCounts {
     if (v > this.#max) this.#max = v;
   }
 
-  /**
-   * The mean in microseconds, exactly as hdr-histogram-js computes it (each value counted at the middle of its
-   * slot), without its iterator — which costs milliseconds per histogram. The sum is of integers below 2^53,
-   * so it is exact whatever the order.
-   */
-  mean(): number {
-    if (this.count === 0) return 0;
-    const counts = this.#counts;
-    const last = slotOf(this.#max);
-    let total = 0;
-    for (let slot = slotOf(this.#min); slot <= last; slot++) {
-      const c = counts[slot] as number;
-      if (c === 0) continue;
-      const half = slot < 2048 ? 0 : 2 ** ((slot >> 10) - 2);
-      total += (valueOf(slot) + half) * c;
-    }
-    return total / this.count;
-  }
-
   /** The equivalent hdr-histogram-js histogram. */
   toHistogram(): LatencyHistogram {
     const h = createLatencyHistogram();

@@ -63,10 +63,8 @@ export interface SchedulingError {
 
 /** The summary of a bucket's live latencies (and of its earlier sealed ones, when a late completion re-opened it). */
 function summarizeLive(b: LiveBucket): LatencySummary {
-  const counts = b.hist as LatencyCounts;
-  const h = counts.toHistogram();
-  if (b.prior === null) return summarizeLatency(h, counts.mean());
-  h.add(b.prior);
+  const h = (b.hist as LatencyCounts).toHistogram();
+  if (b.prior !== null) h.add(b.prior);
   return summarizeLatency(h);
 }
 
