@@ -29,12 +29,12 @@ const PINGS = 5000;
 const PING_WARMUP = 200;
 const WRK_SECONDS = 2;
 /** Rounds of direct / bare pipe / faultline. */
-const ROUNDS = 5;
+const ROUNDS = 7;
 /** Rounds per toxicity-0 type, each alternating with the no-toxic proxy. */
 const ZERO_ROUNDS = 3;
 const LATENCY_MS = 10;
 const LATENCY_PINGS = 400;
-const LATENCY_ROUNDS = 5;
+const LATENCY_ROUNDS = 7;
 const LATENCY_WARMUP = 20;
 
 const KEYS = ['echo', 'source', 'http'] as const;
@@ -686,7 +686,8 @@ export default async function proxyBench(): Promise<BenchSection> {
       rpsVsDirect === null
         ? '- proxied req/s: wrk not installed.'
         : `- proxied req/s ≥ 0.6x direct and ≥ 1.2x Toxiproxy 2.12's 28–38k req/s on this kind of machine: ` +
-          `${met(rpsVsDirect >= 0.6)} (${rpsVsDirect.toFixed(2)}x, ${Math.round(median(rps))} req/s).`,
+          `${met(rpsVsDirect >= 0.6)} (${rpsVsDirect.toFixed(2)}x, ${Math.round(median(rps))} req/s; the bare ` +
+          `\`socket.pipe()\` proxy: ${rpsRatio(main.pipe)}, ${Math.round(median(field(main.pipe, 'rps')))} req/s).`,
       `- added ping-pong p99 ≤ 100 µs with no toxics: ${met(addedP99 <= 100)} (${us(addedP99)}; the bare ` +
         `\`socket.pipe()\` proxy measured the same way: ${us(pipeAddedP99)}).` +
         (oneCore ? ` ${oneCoreNote(oneCore, d, addedP99, pipeAddedP99)}` : ''),
