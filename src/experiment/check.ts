@@ -216,8 +216,9 @@ const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
 /** Every string in `value` with its path. */
 function strings(value: unknown, path: (string | number)[], out: Array<[(string | number)[], string]> = []) {
   if (typeof value === 'string') out.push([path, value]);
-  else if (Array.isArray(value)) value.forEach((v, i) => strings(v, [...path, i], out));
-  else if (value !== null && typeof value === 'object')
+  else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) strings(v, [...path, i], out);
+  } else if (value !== null && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) strings(v, [...path, k], out);
   return out;
 }

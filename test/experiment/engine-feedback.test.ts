@@ -74,7 +74,11 @@ describe('engine: feedback and blast radius', () => {
     assert.equal(run.verdict, 'pass', run.reason);
     const bounce = run.result.faultRuns.find((f) => f.fault === 'bounce');
     assert.equal(bounce?.status, 'applied');
-    const { pid, newPid, forced } = bounce?.info as { pid: number; newPid: number; forced: boolean };
+    const { pid, newPid, forced } = (bounce?.info ?? {}) as {
+      pid?: number;
+      newPid?: number;
+      forced?: boolean;
+    };
     assert.notEqual(newPid, pid);
     assert.equal(forced, false, 'SIGTERM was enough');
     const started = readJournal(run.journalPath).filter((e) => e.event === 'target.started');
