@@ -3,7 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { InvalidOptionError } from '../../src/core/errors.js';
 import { runLoad, startLoad } from '../../src/load/http-runner.js';
 import { totalOutcomes } from '../../src/load/samples.js';
+import { heavyTestFile } from '../helpers/exclusive.js';
 import { closedPort, startTestServer, type TestServer } from './servers.js';
+
+// These tests judge send rates and latencies: they must not share the cores with another heavy test file.
+heavyTestFile();
 
 /** The tests run once per engine: the engine is the transport only, results must not depend on it. */
 const ENGINES = ['raw', 'undici'] as const;

@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../../core/errors.js';
 import { runCommandLoad } from '../../load/command-runner.js';
-import { formatProgress, formatSummary } from '../../load/format.js';
 import type { EngineChoice } from '../../load/engines/engine.js';
+import { formatProgress, formatSummary } from '../../load/format.js';
 import { type LoadOptions, type LoadResult, runLoad } from '../../load/http-runner.js';
 import { parseDuration, parsePositiveInt, parseRate } from '../../load/parse.js';
 import type { LoadProgress } from '../../load/recorder.js';
