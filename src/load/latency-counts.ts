@@ -20,7 +20,7 @@ function slotOf(v: number): number {
 }
 
 /** The lowest value a slot stands for. */
-function valueOf(slot: number): number {
+function slotValue(slot: number): number {
   let b = (slot >> 10) - 1;
   let sub = (slot & 1023) + 1024;
   if (b < 0) {
@@ -63,7 +63,7 @@ export class LatencyCounts {
         h.recordValue(this.#max);
         c -= 1;
       }
-      if (c > 0) h.recordValueWithCount(slot === minSlot ? this.#min : valueOf(slot), c);
+      if (c > 0) h.recordValueWithCount(slot === minSlot ? this.#min : slotValue(slot), c);
     }
     return h;
   }
