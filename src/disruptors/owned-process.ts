@@ -5,7 +5,7 @@
  * their own, so the stop reaches whatever the command spawned, and a paused instance is continued first (a
  * stopped process does not act on SIGTERM until it runs again).
  */
-import { isSameProcess, processStartTime } from './proc.js';
+import { isSameProcess, processStartTime, waitUntil } from './proc.js';
 import type { RevertRecord } from './types.js';
 
 /** The `owned.stop` record for an instance started as `pid` (a process group leader when `group`). */
@@ -52,7 +52,6 @@ export async function stopOwnedProcess(
   if (!alive()) return false;
   send(pid, 'SIGCONT', options.group);
   send(pid, options.signal, options.group);
-  const deadline = performance.now() + options.timeoutMs;
   let gone = false;
   if (exited !== undefined) {
     let timer: NodeJS.Timeout | undefined;
@@ -64,8 +63,7 @@ export async function stopOwnedProcess(
     ]);
     clearTimeout(timer);
   } else {
-    while (alive() && performance.now() < deadline) await new Promise((r) => setTimeout(r, EXIT_POLL_MS));
-    gone = !alive();
+    gone = await waitUntil(() => !alive(), options.timeoutMs, EXIT_POLL_MS);
   }
   if (!gone) send(pid, 'SIGKILL', options.group);
   else if (options.group) send(pid, 'SIGKILL', true); // whatever the command left behind in its group

@@ -62,3 +62,16 @@ export function signalIfAlive(pid: number, signal: NodeJS.Signals, startTime?: n
     throw err;
   }
 }
+
+/**
+ * Polls `done` every `pollMs` until it holds or `timeoutMs` has passed; true when it held. Another process's
+ * state (exited, stopped, running again) has no event this process can wait on, so it is read from /proc.
+ */
+export async function waitUntil(done: () => boolean, timeoutMs: number, pollMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (done()) return true;
+    if (performance.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -4,7 +4,14 @@
  * state: "applied" then means stopped, and "reverted" means running again.
  */
 import { processPause } from '../experiment/disruptors/process-pause.js';
-import { isSameProcess, processStartTime, processState, requirePid, signalIfAlive } from './proc.js';
+import {
+  isSameProcess,
+  processStartTime,
+  processState,
+  requirePid,
+  signalIfAlive,
+  waitUntil,
+} from './proc.js';
 import { defineDisruptorRuntime, type RevertRecord } from './types.js';
 
 export const processPauseRuntime = defineDisruptorRuntime(processPause, {
@@ -35,11 +42,14 @@ const SETTLE_MAX_MS = 1000;
 
 /** Waits until `pid`'s state satisfies `done` (or it is gone), at most a second; true when it did. */
 async function settle(pid: number, done: (state: string) => boolean): Promise<boolean> {
-  const deadline = performance.now() + SETTLE_MAX_MS;
-  for (;;) {
-    const state = processState(pid);
-    if (state === undefined || done(state)) return state !== undefined;
-    if (performance.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
-  }
+  let state: string | undefined;
+  const ok = await waitUntil(
+    () => {
+      state = processState(pid);
+      return state === undefined || done(state);
+    },
+    SETTLE_MAX_MS,
+    SETTLE_POLL_MS,
+  );
+  return ok && state !== undefined;
 }

@@ -7,20 +7,14 @@
 import { InvalidOptionError } from '../core/errors.js';
 import { processRestart } from '../experiment/disruptors/process-restart.js';
 import { ms } from '../experiment/duration.js';
-import { isSameProcess, processStartTime, requirePid, signalIfAlive } from './proc.js';
+import { isSameProcess, processStartTime, requirePid, signalIfAlive, waitUntil } from './proc.js';
 import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from './types.js';
 
-// a process we did not spawn has no exit event to wait on; polling its /proc entry is the only way to see it go
+// a process we did not spawn has no exit event to wait on; its /proc entry is polled
 const EXIT_POLL_MS = 20;
 
-async function waitForExit(pid: number, startTime: number | undefined, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (isSameProcess(pid, startTime)) {
-    if (performance.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, EXIT_POLL_MS));
-  }
-  return true;
-}
+const waitForExit = (pid: number, startTime: number | undefined, timeoutMs: number) =>
+  waitUntil(() => !isSameProcess(pid, startTime), timeoutMs, EXIT_POLL_MS);
 
 function revertFor(instance: DisruptorInstance): RevertRecord {
   return { type: 'process.restart', pid: requirePid(instance.pid, instance.id) };

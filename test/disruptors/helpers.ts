@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { processState } from '../../src/disruptors/proc.js';
+import { processState, waitUntil } from '../../src/disruptors/proc.js';
 import { freePort as freePortOf } from '../../src/experiment/targets.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
 
@@ -113,12 +113,13 @@ export async function waitForState(
   pred: (state: string | undefined) => boolean,
   timeoutMs = 5_000,
 ): Promise<string | undefined> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const s = processState(pid);
-    if (pred(s) || performance.now() > deadline) return s;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  let state: string | undefined;
+  const check = () => {
+    state = processState(pid);
+    return pred(state);
+  };
+  await waitUntil(check, timeoutMs, 10);
+  return state;
 }
 
 /** faultline's proxy in-process with one proxy `db` (pointing back at its own API port, any upstream will do). */
