@@ -1,6 +1,7 @@
 /**
  * `process.kill`: sends a signal. A killed process cannot be un-killed, so the revert record only says what
- * happened; restarting an owned process afterwards is the engine's job (`restart: true`), not the revert's.
+ * happened; restarting an owned process afterwards is the engine's job (`restart: true`, which this runtime
+ * declares through `restartsOwnedOnEnd`), not the revert's.
  */
 import { processKill } from '../experiment/disruptors/process-kill.js';
 import { requirePid, signalIfAlive } from './proc.js';
@@ -20,4 +21,5 @@ export const processKillRuntime = defineDisruptorRuntime(processKill, {
   async revert() {
     // nothing to undo: the signal was delivered (or the process was already gone)
   },
+  restartsOwnedOnEnd: (options) => options.restart,
 });

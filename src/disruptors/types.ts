@@ -59,12 +59,17 @@ export interface Disruptor<O extends z.ZodObject = z.ZodObject> {
    * process exited, the toxic or failpoint is not there), resolves. Rejects only when the fault may still be active.
    */
   revert(record: RevertRecord): Promise<void>;
+  /**
+   * Whether the engine should start an owned instance again once this fault ends (a killed process cannot be
+   * un-killed by a revert record; only the engine knows how to start it). Absent: never.
+   */
+  restartsOwnedOnEnd?(options: z.output<O>): boolean;
 }
 
 /** Declares a disruptor runtime for a schema definition; its name is the definition's. */
 export function defineDisruptorRuntime<O extends z.ZodObject>(
   definition: DisruptorDefinition<O>,
-  impl: Pick<Disruptor<O>, 'revertFor' | 'inject' | 'revert'>,
+  impl: Pick<Disruptor<O>, 'revertFor' | 'inject' | 'revert' | 'restartsOwnedOnEnd'>,
 ): Disruptor<O> {
   return { name: definition.name, definition, ...impl };
 }

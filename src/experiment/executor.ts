@@ -330,11 +330,10 @@ export class FaultExecutor {
     const outcome = await revertFault(this.#o.journal, a.run.id, a.revert);
     const f = this.#o.spec.faults[a.faultIndex] as FaultSpec;
     const group = this.#o.groups.get(a.group) as ExecutorGroup;
-    // a killed owned process comes back when its fault ends (process.kill's `restart`)
+    // e.g. a killed owned process comes back when its fault ends (process.kill's `restart`)
     if (
-      f.disruptor === 'process.kill' &&
       group.owned &&
-      (f.with as { restart?: boolean }).restart !== false
+      getDisruptor(f.disruptor)?.restartsOwnedOnEnd?.(this.#options(a.faultIndex)) === true
     ) {
       try {
         const { pid } = await group.restart(a.index);
