@@ -226,7 +226,9 @@ export async function runExperiment(
   let methodStartEpoch: number | undefined;
   let methodEndEpoch: number | undefined;
   let loadSeries: Record<string, LoadSeries> = {};
+  // placeholders expanded once targets run; the steady-state check after the method reuses them
   let resolvedMonitors: ExperimentSpec['monitors'] = spec.monitors;
+  let resolvedSteady: ExperimentSpec['steady_state'];
   let fatal: unknown;
   let result: ExperimentResult | undefined;
   const runStart = clock.nowMs();
@@ -292,6 +294,7 @@ export async function runExperiment(
     const monitorSpecs = expandDeep(spec.monitors, ['monitors'], { targets });
     resolvedMonitors = monitorSpecs;
     const steady = spec.steady_state && expandDeep(spec.steady_state, ['steady_state'], { targets });
+    resolvedSteady = steady;
     // {{name}} in load requests are the runner's own seeded variables: only {{targets.…}} is ours there
     const loadSpecs = expandDeep(spec.load, ['load'], { targets, keepUnknown: true });
     const faultOptions = spec.faults.map((f, i) =>
@@ -430,17 +433,9 @@ export async function runExperiment(
         ]);
       }
       loadSeries = Object.fromEntries([...loads].map(([name, run]) => [name, run.series()]));
-      const steady =
-        spec.steady_state &&
-        expandDeep(spec.steady_state, ['steady_state'], {
-          targets: started as ReadonlyMap<string, TemplateInstance[]>,
-        });
-      if (fatal === undefined && executor && steady && !hurry?.aborted) {
+      if (fatal === undefined && executor && resolvedSteady && !hurry?.aborted) {
         enter('steady-after');
-        const monitorSpecs = expandDeep(spec.monitors, ['monitors'], {
-          targets: started as ReadonlyMap<string, TemplateInstance[]>,
-        });
-        steadyAfter = await checkSteadyState(steady, monitorSpecs, {
+        steadyAfter = await checkSteadyState(resolvedSteady, resolvedMonitors, {
           clock,
           signal: hurry ?? new AbortController().signal,
         });
