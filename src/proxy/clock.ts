@@ -112,9 +112,13 @@ const COARSE_MARGIN_MS = 0.5;
  * While polling, each turn of the event loop waits on the spot for at most this long before letting I/O run:
  * the most a pending deadline delays other connections' bytes.
  */
-const POLL_SLICE_MS = 0.05;
+const POLL_SLICE_MS = 0.1;
 /** Atomic loads before the first clock read while waiting on the spot; later batches size themselves. */
 const FIRST_PAUSE_LOADS = 64;
+/** The fewest atomic loads between two clock reads. */
+const MIN_PAUSE_LOADS = 16;
+/** Closer than this to the end of a slice, one batch spins past it rather than reading the clock again. */
+const FINAL_STRETCH_MS = 0.005;
 
 /**
  * A precise clock on the real monotonic time (`performance.now()`). See the module comment for how it keeps
@@ -130,15 +134,19 @@ export function createSystemClock(): Clock {
   // Something to load while waiting on the spot: an atomic load is never optimised away and allocates
   // nothing, where reading the clock in a tight loop allocates a heap number per read.
   const pause = new Int32Array(1);
+  /** Milliseconds one atomic load takes while waiting on the spot (0 until measured). */
+  let msPerLoad = 0;
 
   const now = () => performance.now();
 
-  function runDue(): void {
-    const t = now();
+  /** Runs every timer due at `t` (a fresh clock read), then arms for the next. */
+  function runDue(t: number): void {
+    let ran = false;
     for (;;) {
       const top = heap.peek();
       if (!top || top.due > t) break;
       heap.take();
+      ran = true;
       try {
         top.fn();
       } catch (err) {
@@ -148,42 +156,52 @@ export function createSystemClock(): Clock {
         });
       }
     }
-    arm();
+    arm(ran ? now() : t);
   }
 
   /**
    * Waits on the spot until the earliest deadline or for one slice, whichever is first. Each read of the clock
-   * allocates a heap number, so it reads it a dozen times per slice, not every few nanoseconds: between reads
-   * it spins for about half the time left, measured in atomic loads at the rate the previous batch ran.
+   * allocates (a heap number, an array inside `performance.now()`), and allocation is what brings on the
+   * scavenges that make a release late, so it reads the clock about four times per slice, not every few
+   * nanoseconds: between reads it spins seven eighths of the time left, counted in atomic loads at the
+   * slowest rate measured lately (a batch that runs slower than that only ends sooner).
    */
-  function waitSlice(): void {
-    const top = heap.peek();
-    if (!top) return;
+  function waitSlice(): number {
     let t = now();
+    const top = heap.peek();
+    if (!top) return t;
     const until = Math.min(top.due, t + POLL_SLICE_MS);
-    let loads = FIRST_PAUSE_LOADS;
     while (t < until) {
+      const left = until - t;
+      const loads =
+        msPerLoad > 0
+          ? Math.max(
+              MIN_PAUSE_LOADS,
+              Math.ceil((left < FINAL_STRETCH_MS ? left * 1.25 : left * 0.875) / msPerLoad),
+            )
+          : FIRST_PAUSE_LOADS;
       for (let i = 0; i < loads; i++) Atomics.load(pause, 0);
       const t2 = now();
-      const perLoad = (t2 - t) / loads;
+      // Preemption inflates a measured rate, which only shortens later batches; decay lets it recover.
+      msPerLoad = Math.max((t2 - t) / loads, msPerLoad * 0.9);
       t = t2;
-      loads = perLoad > 0 ? Math.max(16, Math.floor((until - t) / 2 / perLoad)) : FIRST_PAUSE_LOADS;
     }
+    return t;
   }
 
   function poll(): void {
     polling = false;
-    waitSlice();
-    runDue();
+    runDue(waitSlice());
   }
 
   function onCoarse(): void {
     coarse = undefined;
     coarseDue = Number.POSITIVE_INFINITY;
-    runDue();
+    runDue(now());
   }
 
-  function arm(): void {
+  /** Polls for, or arms a Node timer before, the earliest deadline; `t` is a fresh clock read. */
+  function arm(t: number): void {
     const top = heap.peek();
     if (!top) {
       if (coarse) clearTimeout(coarse);
@@ -191,7 +209,7 @@ export function createSystemClock(): Clock {
       coarseDue = Number.POSITIVE_INFINITY;
       return;
     }
-    const wait = top.due - now();
+    const wait = top.due - t;
     // Node fires a timer of k ms no sooner than about k - 1 ms (its loop time is cached) and usually k ms plus
     // the OS's wake-up delay later; asking for floor(wait - margin) ms wakes before the deadline, and the
     // rest is polled. A timer of 0 ms is a 1 ms timer in Node, which could overshoot: poll instead.
@@ -206,7 +224,7 @@ export function createSystemClock(): Clock {
       }
       return;
     }
-    const wakeAt = now() + k;
+    const wakeAt = t + k;
     if (coarse && coarseDue <= wakeAt) return;
     if (coarse) clearTimeout(coarse);
     coarseDue = wakeAt;
@@ -217,8 +235,9 @@ export function createSystemClock(): Clock {
     now,
     setTimeout(fn, delayMs) {
       const id = nextId++;
-      heap.push({ id, due: now() + Math.max(0, delayMs), seq: seq++, fn });
-      arm();
+      const t = now();
+      heap.push({ id, due: t + Math.max(0, delayMs), seq: seq++, fn });
+      arm(t);
       return { id };
     },
     clearTimeout(timer) {

@@ -8,6 +8,7 @@ import { type ICreateToxicBody, Toxiproxy } from 'toxiproxy-node-client';
 import {
   connect,
   payload,
+  portOf,
   readBytes,
   startEchoServer,
   startProxyServer,
@@ -27,8 +28,6 @@ after(async () => {
   await server.close();
   await echo.close();
 });
-
-const portOf = (listen: string) => Number(listen.slice(listen.lastIndexOf(':') + 1));
 
 /** Each Toxiproxy toxic type with attributes in the client's own types. */
 const toxics: { type: ICreateToxicBody<unknown>['type']; attributes: Record<string, number> }[] = [

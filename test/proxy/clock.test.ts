@@ -47,25 +47,29 @@ it('a cancelled timer never fires; the others still do', async () => {
 it('polling for a near deadline lets the event loop turn in between', async () => {
   const clock = createSystemClock();
   await new Promise<void>((resolve) => clock.setTimeout(resolve, 1)); // warm-up
-  const { turns, waited } = await new Promise<{ turns: number; waited: number }>((resolve) => {
-    // Start from inside a turn of the loop, so nothing else runs between here and the clock's first poll.
-    setImmediate(() => {
-      let turns = 0;
-      let done = false;
-      const tick = () => {
-        turns++;
-        if (!done) setImmediate(tick);
-      };
-      setImmediate(tick);
-      const t0 = clock.now();
-      clock.setTimeout(() => {
-        done = true;
-        resolve({ turns, waited: clock.now() - t0 });
-      }, 1.4); // inside the polling window
+  const attempt = () =>
+    new Promise<{ turns: number; waited: number }>((resolve) => {
+      // Start from inside a turn of the loop, so nothing else runs between here and the clock's first poll.
+      setImmediate(() => {
+        let turns = 0;
+        let done = false;
+        const tick = () => {
+          turns++;
+          if (!done) setImmediate(tick);
+        };
+        setImmediate(tick);
+        const t0 = clock.now();
+        clock.setTimeout(() => {
+          done = true;
+          resolve({ turns, waited: clock.now() - t0 });
+        }, 1.4); // inside the polling window
+      });
     });
-  });
+  // The machine may stop this process for a millisecond or more (a virtual CPU descheduled), which would
+  // swallow every turn of one attempt; two of three must show the loop turning.
+  const attempts = [await attempt(), await attempt(), await attempt()];
   assert.ok(
-    turns >= 2,
-    `the event loop turned ${turns} times while the clock waited ${waited.toFixed(3)} ms`,
+    attempts.filter((a) => a.turns >= 2).length >= 2,
+    `the event loop turned ${attempts.map((a) => `${a.turns} times in ${a.waited.toFixed(3)} ms`).join(', ')}`,
   );
 });

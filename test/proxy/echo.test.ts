@@ -4,39 +4,24 @@
  * them, and connection-level behaviour (half-close, disable, upstream down, reset, timeout) is Toxiproxy's.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { randomStream } from '../../src/core/random.js';
 import { drawsToxic } from '../../src/proxy/index.js';
 import {
   connect,
   eventually,
   payload,
+  portOf,
   readAll,
   readBytes,
   startEchoServer,
   startProxyServer,
   startServer,
-  type TestServer,
+  useEchoAndProxy,
 } from './helpers.js';
 
-let echo: TestServer;
-let server: Awaited<ReturnType<typeof startProxyServer>>;
-
-before(async () => {
-  echo = await startEchoServer();
-  server = await startProxyServer();
-});
-after(async () => {
-  await server.close();
-  await echo.close();
-});
-
-const portOf = (listen: string) => Number(listen.slice(listen.lastIndexOf(':') + 1));
-
-async function proxyTo(name: string, upstream = echo.address): Promise<number> {
-  const p = await server.createProxy({ name, listen: '127.0.0.1:0', upstream });
-  return portOf(p.listen);
-}
+const ctx = useEchoAndProxy();
+const { proxyTo } = ctx;
 
 /** Writes `data` in pieces while reading the echo; resolves with what came back. */
 async function roundTrip(port: number, data: Buffer): Promise<Buffer> {
@@ -52,7 +37,7 @@ describe('byte-exact echo', () => {
   it('random payloads through slicer (both streams) arrive intact and in order', async () => {
     const port = await proxyTo('slicer');
     for (const stream of ['upstream', 'downstream']) {
-      await server.addToxic('slicer', {
+      await ctx.server.addToxic('slicer', {
         name: `s_${stream}`,
         type: 'slicer',
         stream,
@@ -67,8 +52,8 @@ describe('byte-exact echo', () => {
 
   it('random payloads through latency with jitter arrive intact and in order', async () => {
     const port = await proxyTo('lat');
-    await server.addToxic('lat', { type: 'latency', attributes: { latency: 5, jitter: 5 } });
-    await server.addToxic('lat', {
+    await ctx.server.addToxic('lat', { type: 'latency', attributes: { latency: 5, jitter: 5 } });
+    await ctx.server.addToxic('lat', {
       type: 'latency',
       stream: 'upstream',
       attributes: { latency: 3, jitter: 3 },
@@ -79,7 +64,7 @@ describe('byte-exact echo', () => {
 
   it('latency adds the configured delay to a round trip (tolerance: +40 ms for a loaded machine)', async () => {
     const port = await proxyTo('lat100');
-    await server.addToxic('lat100', { type: 'latency', attributes: { latency: 100 } });
+    await ctx.server.addToxic('lat100', { type: 'latency', attributes: { latency: 100 } });
     const s = await connect(port);
     const t0 = performance.now();
     s.write('x');
@@ -93,7 +78,7 @@ describe('byte-exact echo', () => {
 describe('bandwidth and limit_data', () => {
   it('bandwidth: measured rate within 10% of the configured rate', async () => {
     const port = await proxyTo('bw');
-    await server.addToxic('bw', { type: 'bandwidth', attributes: { rate: 2000 } }); // 2 MB/s
+    await ctx.server.addToxic('bw', { type: 'bandwidth', attributes: { rate: 2000 } }); // 2 MB/s
     const s = await connect(port);
     const data = payload(2_000_000, 4); // 1 s at 2 MB/s
     const t0 = performance.now();
@@ -109,7 +94,7 @@ describe('bandwidth and limit_data', () => {
 
   it('limit_data: the client receives exactly N bytes, then the end', async () => {
     const port = await proxyTo('limit');
-    await server.addToxic('limit', { type: 'limit_data', attributes: { bytes: 12_345 } });
+    await ctx.server.addToxic('limit', { type: 'limit_data', attributes: { bytes: 12_345 } });
     const s = await connect(port);
     const all = readAll(s);
     s.write(payload(100_000, 5));
@@ -137,7 +122,7 @@ describe('bandwidth and limit_data', () => {
       sock.on('close', () => resolveDone());
     });
     const port = await proxyTo('limit_up', sink.address);
-    await server.addToxic('limit_up', {
+    await ctx.server.addToxic('limit_up', {
       type: 'limit_data',
       stream: 'upstream',
       attributes: { bytes: 1000 },
@@ -174,22 +159,22 @@ describe('live toxics', () => {
       await eventually(() => total() >= sentBytes / 2, 10_000, 'echo progress');
     };
     await send(20);
-    await server.addToxic('live', { type: 'latency', attributes: { latency: 30, jitter: 10 } });
+    await ctx.server.addToxic('live', { type: 'latency', attributes: { latency: 30, jitter: 10 } });
     await send(20);
-    await server.addToxic('live', {
+    await ctx.server.addToxic('live', {
       type: 'slicer',
       stream: 'upstream',
       attributes: { average_size: 100, delay: 50 },
     });
     await send(20);
-    await server.updateToxic('live', 'latency_downstream', { attributes: { latency: 5 } });
+    await ctx.server.updateToxic('live', 'latency_downstream', { attributes: { latency: 5 } });
     await send(20);
-    await server.addToxic('live', { type: 'bandwidth', attributes: { rate: 5000 } });
+    await ctx.server.addToxic('live', { type: 'bandwidth', attributes: { rate: 5000 } });
     await send(20);
-    await server.removeToxic('live', 'latency_downstream'); // releases what it holds at once
+    await ctx.server.removeToxic('live', 'latency_downstream'); // releases what it holds at once
     await send(20);
-    await server.removeToxic('live', 'slicer_upstream');
-    await server.updateToxic('live', 'bandwidth_downstream', { toxicity: 0 }); // no longer acts: removed live
+    await ctx.server.removeToxic('live', 'slicer_upstream');
+    await ctx.server.updateToxic('live', 'bandwidth_downstream', { toxicity: 0 }); // no longer acts: removed live
     await send(20);
     const expected = Buffer.concat(sent);
     await eventually(() => total() >= expected.length, 10_000, 'all bytes echoed');
@@ -220,10 +205,10 @@ describe('connection behaviour', () => {
     const port = await proxyTo('toggle');
     const s = await connect(port);
     const closed = readAll(s);
-    await server.updateProxy('toggle', { enabled: false });
+    await ctx.server.updateProxy('toggle', { enabled: false });
     await closed;
     await assert.rejects(connect(port), /ECONNREFUSED/);
-    await server.updateProxy('toggle', { enabled: true });
+    await ctx.server.updateProxy('toggle', { enabled: true });
     assert.ok((await roundTrip(port, Buffer.from('back'))).equals(Buffer.from('back')));
   });
 
@@ -235,14 +220,14 @@ describe('connection behaviour', () => {
     const s = await connect(port);
     const r = await readAll(s);
     assert.equal(r.data.length, 0);
-    assert.equal(server.getProxy('down').enabled, true);
-    await server.updateProxy('down', { upstream: echo.address });
+    assert.equal(ctx.server.getProxy('down').enabled, true);
+    await ctx.server.updateProxy('down', { upstream: ctx.echo.address });
     assert.ok((await roundTrip(port, Buffer.from('up'))).equals(Buffer.from('up')));
   });
 
   it('reset_peer: the client reads ECONNRESET', async () => {
     const port = await proxyTo('rst');
-    await server.addToxic('rst', { type: 'reset_peer', attributes: { timeout: 0 } });
+    await ctx.server.addToxic('rst', { type: 'reset_peer', attributes: { timeout: 0 } });
     const s = await connect(port);
     const r = readAll(s);
     s.write('hello');
@@ -252,7 +237,7 @@ describe('connection behaviour', () => {
 
   it('timeout: no data passes and the connection closes after timeout', async () => {
     const port = await proxyTo('to');
-    await server.addToxic('to', { type: 'timeout', attributes: { timeout: 150 } });
+    await ctx.server.addToxic('to', { type: 'timeout', attributes: { timeout: 150 } });
     const s = await connect(port);
     const t0 = performance.now();
     const r = readAll(s);
@@ -269,7 +254,7 @@ describe('connection behaviour', () => {
       sock.end('bye');
     });
     const port = await proxyTo('sc', closer.address);
-    await server.addToxic('sc', { type: 'slow_close', attributes: { delay: 200 } });
+    await ctx.server.addToxic('sc', { type: 'slow_close', attributes: { delay: 200 } });
     const t0 = performance.now();
     const s = await connect(port);
     const { data } = await readAll(s);
@@ -286,7 +271,7 @@ describe('seeded toxicity', () => {
   async function pattern(seed: number): Promise<boolean[]> {
     const srv = await startProxyServer({ seed });
     try {
-      const p = await srv.createProxy({ name: 'seeded', listen: '127.0.0.1:0', upstream: echo.address });
+      const p = await srv.createProxy({ name: 'seeded', listen: '127.0.0.1:0', upstream: ctx.echo.address });
       await srv.addToxic('seeded', {
         name: 'cut',
         type: 'limit_data',

@@ -1,6 +1,7 @@
 /** Real servers and sockets for the proxy tests: an echo upstream, a sink, socket read helpers. */
 import { once } from 'node:events';
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
+import { after, before } from 'node:test';
 import { createProxyServer, type ProxyServer, type ProxyServerOptions } from '../../src/proxy/index.js';
 
 export interface TestServer {
@@ -52,6 +53,40 @@ export async function startProxyServer(
   const server = createProxyServer({ port: 0, seed: 42, ...options });
   const { url } = await server.listen();
   return Object.assign(server, { api: url });
+}
+
+/** The port of a proxy's `listen` address (`host:port`, IPv6 hosts included). */
+export const portOf = (listen: string) => Number(listen.slice(listen.lastIndexOf(':') + 1));
+
+/** What {@link useEchoAndProxy} starts; the fields are set once the file's `before` hook has run. */
+export interface EchoAndProxy {
+  echo: TestServer;
+  server: Awaited<ReturnType<typeof startProxyServer>>;
+  /** Creates a proxy `name` to `upstream` (the echo by default) on a free port; returns that port. */
+  proxyTo(name: string, upstream?: string): Promise<number>;
+}
+
+/** An echo upstream and a proxy server for the whole test file: started before its tests, closed after. */
+export function useEchoAndProxy(): EchoAndProxy {
+  const ctx = {
+    async proxyTo(name: string, upstream?: string) {
+      const p = await ctx.server.createProxy({
+        name,
+        listen: '127.0.0.1:0',
+        upstream: upstream ?? ctx.echo.address,
+      });
+      return portOf(p.listen);
+    },
+  } as EchoAndProxy;
+  before(async () => {
+    ctx.echo = await startEchoServer();
+    ctx.server = await startProxyServer();
+  });
+  after(async () => {
+    await ctx.server.close();
+    await ctx.echo.close();
+  });
+  return ctx;
 }
 
 export async function connect(port: number, host = '127.0.0.1'): Promise<Socket> {

@@ -5,44 +5,16 @@
  * checks the mechanism.
  */
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import { toxicDefinitions } from '../../src/proxy/index.js';
-import {
-  connect,
-  payload,
-  readBytes,
-  startEchoServer,
-  startProxyServer,
-  type TestServer,
-} from './helpers.js';
+import { STRONG_TOXIC_ATTRIBUTES } from './fixtures/strong-toxics.js';
+import { connect, payload, readBytes, useEchoAndProxy } from './helpers.js';
 
-/** Attributes that would make each type act strongly on a connection that drew it. */
-const strong: Record<string, Record<string, unknown>> = {
-  latency: { latency: 100 },
-  bandwidth: { rate: 1 },
-  slow_close: { delay: 1000 },
-  timeout: { timeout: 1 },
-  reset_peer: { timeout: 0 },
-  slicer: { average_size: 1, delay: 1000 },
-  limit_data: { bytes: 1 },
-  http: { status: 500 },
-};
-
-let echo: TestServer;
-let server: Awaited<ReturnType<typeof startProxyServer>>;
-
-before(async () => {
-  echo = await startEchoServer();
-  server = await startProxyServer();
-});
-after(async () => {
-  await server.close();
-  await echo.close();
-});
+const ctx = useEchoAndProxy();
 
 it('every toxic type at toxicity 0 leaves live and new connections as direct pipes', async () => {
-  const p = await server.createProxy({ name: 'zero', listen: '127.0.0.1:0', upstream: echo.address });
-  const port = Number(p.listen.slice(p.listen.lastIndexOf(':') + 1));
+  const { server } = ctx;
+  const port = await ctx.proxyTo('zero');
   const live = await connect(port);
   live.write('x');
   await readBytes(live, 1);
@@ -55,7 +27,7 @@ it('every toxic type at toxicity 0 leaves live and new connections as direct pip
         type,
         stream,
         toxicity: 0,
-        attributes: strong[type] ?? {},
+        attributes: STRONG_TOXIC_ATTRIBUTES[type] ?? {},
       });
     }
   }
