@@ -5,6 +5,7 @@
  */
 import { registerToxic } from '../registry.js';
 import { defineToxic } from '../toxic.js';
+import { HeldChunks } from './held-chunks.js';
 
 const attributes = {
   rate: {
@@ -25,88 +26,52 @@ export const bandwidthToxic = registerToxic(
     attributes,
     create(ctx, initial) {
       let rate = initial.rate; // bytes per millisecond
-      const queue: { chunk: Buffer; at: number }[] = [];
-      let held = 0;
-      let endPending = false;
+      const held = new HeldChunks(ctx);
       let linkFreeAt = Number.NEGATIVE_INFINITY; // when the previous slice finished "transmitting"
-      let timer: ReturnType<typeof ctx.clock.setTimeout> | undefined;
-      let slice: { chunk: Buffer; at: number } | undefined; // the slice in transmission
+      let sliceBytes = 0; // the front bytes in transmission (0: none yet)
 
       const schedule = () => {
-        if (timer !== undefined || rate <= 0) return;
-        if (!slice) {
-          const first = queue[0];
-          if (!first) {
-            if (endPending) {
-              endPending = false;
-              ctx.end();
-            }
-            return;
-          }
-          const size = Math.min(first.chunk.length, Math.max(1, Math.min(MAX_SLICE, rate * 10)));
-          if (size === first.chunk.length) {
-            queue.shift();
-            slice = first;
-          } else {
-            slice = { chunk: first.chunk.subarray(0, size), at: first.at };
-            first.chunk = first.chunk.subarray(size);
-          }
+        if (held.timing || rate <= 0) return;
+        const first = held.peek();
+        if (!first) {
+          held.endIfEmpty();
+          return;
+        }
+        if (sliceBytes === 0) {
+          sliceBytes = Math.min(first.chunk.length, Math.max(1, Math.min(MAX_SLICE, rate * 10)));
         }
         const now = ctx.clock.now();
         // The link is busy from when it freed or the bytes arrived, whichever is later — not from when a
         // (possibly late) timer ran — so timer lateness does not add up over a long transfer. Catching up is
         // capped at MAX_CATCH_UP_MS of burst.
-        const start = Math.max(linkFreeAt, slice.at, now - MAX_CATCH_UP_MS);
-        const doneAt = start + slice.chunk.length / rate;
-        timer = ctx.clock.setTimeout(() => {
-          timer = undefined;
-          const s = slice!;
-          slice = undefined;
+        const start = Math.max(linkFreeAt, first.at, now - MAX_CATCH_UP_MS);
+        const doneAt = start + sliceBytes / rate;
+        held.setTimer(() => {
+          const slice = held.take(sliceBytes);
+          sliceBytes = 0;
           linkFreeAt = doneAt;
-          held -= s.chunk.length;
-          ctx.push(s.chunk, s.at);
+          ctx.push(slice.chunk, slice.at);
           schedule();
         }, doneAt - now);
       };
 
       return {
         write(chunk, at) {
-          queue.push({ chunk, at });
-          held += chunk.length;
+          held.add(chunk, at);
           schedule();
         },
         end() {
-          endPending = true;
+          held.endPending = true;
           schedule();
         },
         update(next) {
           rate = next.rate;
-          if (timer !== undefined) {
-            ctx.clock.clearTimeout(timer);
-            timer = undefined;
-          }
+          held.clearTimer();
           schedule();
         },
-        flush() {
-          ctx.clock.clearTimeout(timer);
-          timer = undefined;
-          if (slice) ctx.push(slice.chunk, slice.at);
-          slice = undefined;
-          for (const e of queue) ctx.push(e.chunk, e.at);
-          queue.length = 0;
-          held = 0;
-          if (endPending) {
-            endPending = false;
-            ctx.end();
-          }
-          return true;
-        },
-        destroy() {
-          ctx.clock.clearTimeout(timer);
-          timer = undefined;
-          queue.length = 0;
-        },
-        buffered: () => held,
+        flush: () => held.flush(),
+        destroy: () => held.destroy(),
+        buffered: () => held.bytes,
       };
     },
   }),

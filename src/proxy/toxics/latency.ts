@@ -6,6 +6,7 @@
  */
 import { registerToxic } from '../registry.js';
 import { defineToxic } from '../toxic.js';
+import { HeldChunks } from './held-chunks.js';
 
 const attributes = {
   latency: { kind: 'integer', default: 0, unit: 'ms', description: 'Delay added to every chunk.' },
@@ -24,31 +25,18 @@ export const latencyToxic = registerToxic(
     attributes,
     create(ctx, initial) {
       let attrs = initial;
-      const queue: { chunk: Buffer; due: number }[] = [];
-      let head = 0;
-      let held = 0;
+      const held = new HeldChunks(ctx); // each chunk's `at` is when it is due
       let lastDue = Number.NEGATIVE_INFINITY;
-      let endPending = false;
-      let timer: ReturnType<typeof ctx.clock.setTimeout> | undefined;
 
       const release = () => {
-        timer = undefined;
         const now = ctx.clock.now();
-        while (head < queue.length && queue[head]!.due <= now) {
-          const e = queue[head++]!;
-          held -= e.chunk.length;
-          ctx.push(e.chunk, e.due);
+        for (let e = held.peek(); e !== undefined && e.at <= now; e = held.peek()) {
+          held.take();
+          ctx.push(e.chunk, e.at);
         }
-        if (head === queue.length) {
-          queue.length = 0;
-          head = 0;
-          if (endPending) {
-            endPending = false;
-            ctx.end();
-          }
-        } else {
-          timer = ctx.clock.setTimeout(release, queue[head]!.due - now);
-        }
+        const next = held.peek();
+        if (next) held.setTimer(release, next.at - now);
+        else held.endIfEmpty();
       };
 
       return {
@@ -57,39 +45,19 @@ export const latencyToxic = registerToxic(
           if (attrs.jitter > 0) delay += ctx.random.nextInt(-attrs.jitter, attrs.jitter - 1);
           const due = Math.max(at + delay, lastDue);
           lastDue = due;
-          queue.push({ chunk, due });
-          held += chunk.length;
-          if (timer === undefined) timer = ctx.clock.setTimeout(release, due - ctx.clock.now());
+          held.add(chunk, due);
+          if (!held.timing) held.setTimer(release, due - ctx.clock.now());
         },
         end() {
-          if (head === queue.length) ctx.end();
-          else endPending = true;
+          held.endPending = true;
+          held.endIfEmpty();
         },
         update(next) {
           attrs = next;
         },
-        flush() {
-          ctx.clock.clearTimeout(timer);
-          timer = undefined;
-          while (head < queue.length) {
-            const e = queue[head++]!;
-            ctx.push(e.chunk, e.due);
-          }
-          queue.length = 0;
-          head = 0;
-          held = 0;
-          if (endPending) {
-            endPending = false;
-            ctx.end();
-          }
-          return true;
-        },
-        destroy() {
-          ctx.clock.clearTimeout(timer);
-          timer = undefined;
-          queue.length = 0;
-        },
-        buffered: () => held,
+        flush: () => held.flush(),
+        destroy: () => held.destroy(),
+        buffered: () => held.bytes,
       };
     },
   }),

@@ -6,6 +6,7 @@
 import { badRequestBody } from '../errors.js';
 import { registerToxic } from '../registry.js';
 import { defineToxic } from '../toxic.js';
+import { HeldChunks } from './held-chunks.js';
 
 const attributes = {
   average_size: {
@@ -33,10 +34,7 @@ export const slicerToxic = registerToxic(
     },
     create(ctx, initial) {
       let attrs = initial;
-      const queue: { chunk: Buffer; at: number }[] = [];
-      let held = 0;
-      let endPending = false;
-      let timer: ReturnType<typeof ctx.clock.setTimeout> | undefined;
+      const held = new HeldChunks(ctx);
 
       const nextSize = (left: number) => {
         let size = attrs.average_size;
@@ -45,57 +43,32 @@ export const slicerToxic = registerToxic(
       };
 
       const pump = () => {
-        timer = undefined;
-        while (queue.length > 0) {
-          const e = queue[0]!;
-          const size = nextSize(e.chunk.length);
-          const piece = e.chunk.subarray(0, size);
-          if (size === e.chunk.length) queue.shift();
-          else e.chunk = e.chunk.subarray(size);
-          held -= size;
-          ctx.push(piece, e.at);
+        for (let e = held.peek(); e !== undefined; e = held.peek()) {
+          const piece = held.take(nextSize(e.chunk.length));
+          ctx.push(piece.chunk, piece.at);
           if (attrs.delay > 0) {
-            timer = ctx.clock.setTimeout(pump, attrs.delay / 1000);
+            held.setTimer(pump, attrs.delay / 1000);
             return;
           }
         }
-        if (endPending) {
-          endPending = false;
-          ctx.end();
-        }
+        held.endIfEmpty();
       };
 
       return {
         write(chunk, at) {
-          queue.push({ chunk, at });
-          held += chunk.length;
-          if (timer === undefined) pump();
+          held.add(chunk, at);
+          if (!held.timing) pump();
         },
         end() {
-          endPending = true;
-          if (timer === undefined) pump();
+          held.endPending = true;
+          if (!held.timing) pump();
         },
         update(next) {
           attrs = next;
         },
-        flush() {
-          ctx.clock.clearTimeout(timer);
-          timer = undefined;
-          for (const e of queue) ctx.push(e.chunk, e.at);
-          queue.length = 0;
-          held = 0;
-          if (endPending) {
-            endPending = false;
-            ctx.end();
-          }
-          return true;
-        },
-        destroy() {
-          ctx.clock.clearTimeout(timer);
-          timer = undefined;
-          queue.length = 0;
-        },
-        buffered: () => held,
+        flush: () => held.flush(),
+        destroy: () => held.destroy(),
+        buffered: () => held.bytes,
       };
     },
   }),
