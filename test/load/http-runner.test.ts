@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { InvalidOptionError } from '../../src/core/errors.js';
 import { runLoad, startLoad } from '../../src/load/http-runner.js';
 import { totalOutcomes } from '../../src/load/samples.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
+import { thrownField } from '../helpers/option-error.js';
 import { closedPort, startTestServer, type TestServer } from './servers.js';
 
 // These tests judge send rates and latencies: they must not share the cores with another heavy test file.
@@ -178,15 +178,7 @@ for (const engine of ENGINES) {
 
 describe('options', () => {
   it('rejects bad options naming the field', () => {
-    const field = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (e) {
-        assert.ok(e instanceof InvalidOptionError);
-        return e.field;
-      }
-      assert.fail('did not throw');
-    };
+    const field = thrownField;
     assert.equal(
       field(() => startLoad({ url: srv.url, rate: -5 })),
       'rate',

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidOptionError } from '../../src/core/errors.js';
 import { randomStream } from '../../src/core/random.js';
 import { parseDuration, parseRate } from '../../src/load/parse.js';
 import { createRequestFactory, parseVariableSpec } from '../../src/load/template.js';
 import { createZipf } from '../../src/load/zipf.js';
+import { thrownField } from '../helpers/option-error.js';
 
 describe('zipf sampler', () => {
   it('matches the Zipf(100, 1) probabilities of the hottest keys within 1.5 points over 40 000 draws', () => {
@@ -72,15 +72,7 @@ describe('request factory', () => {
   });
 
   it('names the field of bad input', () => {
-    const field = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (e) {
-        assert.ok(e instanceof InvalidOptionError);
-        return e.field;
-      }
-      assert.fail('did not throw');
-    };
+    const field = thrownField;
     assert.equal(
       field(() => createRequestFactory({ url: 'nope' })),
       'url',
