@@ -1,7 +1,8 @@
 /**
  * `proxy.toxic`: adds a toxic through any Toxiproxy-API server (Toxiproxy itself or faultline's proxy) with a
  * name derived from the fault id, so the revert record can name it before it exists. A revert answered 404
- * (no such toxic, or no such proxy) is done.
+ * (no such toxic, or no such proxy) is done. A proxy API that needs a token gets FAULTLINE_PROXY_TOKEN as a
+ * bearer token, read at inject and at revert (in `recover` too): it is never journaled.
  */
 import { proxyToxic } from '../experiment/disruptors/proxy-toxic.js';
 import { callHttp, joinUrl } from './http-call.js';
@@ -9,6 +10,12 @@ import { expand } from './template.js';
 import { defineDisruptorRuntime } from './types.js';
 
 const TIMEOUT_MS = 10_000;
+
+/** The bearer token header for a proxy API that needs one (FAULTLINE_PROXY_TOKEN), else nothing. */
+function authHeaders(): Record<string, string> {
+  const token = process.env.FAULTLINE_PROXY_TOKEN;
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
 
 function toxicName(faultId: string): string {
   return `faultline-${faultId}`.replace(/[^\w.-]/g, '_');
@@ -35,7 +42,7 @@ export const proxyToxicRuntime = defineDisruptorRuntime(proxyToxic, {
       {
         url: joinUrl(api, toxicPath(proxy)),
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeaders() },
         body: JSON.stringify({
           name: toxic,
           type: options.toxic,
@@ -59,6 +66,7 @@ export const proxyToxicRuntime = defineDisruptorRuntime(proxyToxic, {
     const r = await callHttp({
       url: joinUrl(api, toxicPath(proxy, toxic)),
       method: 'DELETE',
+      headers: authHeaders(),
       timeoutMs: TIMEOUT_MS,
     });
     if (r.status >= 300 && r.status !== 404) {

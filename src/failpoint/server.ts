@@ -14,9 +14,9 @@
  * and any request carrying a browser `Origin`. It refuses to start when NODE_ENV=production unless
  * FAULTLINE_ALLOW_PRODUCTION=1. It never keeps the process alive by itself, except while callers are paused.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { type ControlGuard, createControlGuard, isLoopbackHost } from '../control/guard.js';
 import { FaultlineError, InvalidOptionError } from '../core/errors.js';
 import { FailpointParseError } from './errors.js';
 import { parseFailpointTerm } from './grammar.js';
@@ -51,7 +51,6 @@ export interface FailpointServer {
   close(): Promise<void>;
 }
 
-const MIN_TOKEN_LENGTH = 16;
 const MAX_BODY = 64 * 1024;
 const MAX_WAIT_MS = 5 * 60_000;
 
@@ -69,14 +68,7 @@ export function parseHostPort(address: string, defaultHost = '127.0.0.1'): { hos
   return { host: host === '' ? defaultHost : host, port };
 }
 
-/** True for `localhost`, 127.0.0.0/8, ::1 and IPv4-mapped 127.x addresses. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
-  return false;
-}
+export { isLoopbackHost };
 
 /**
  * Starts the control endpoint in this process. Rejects (and listens on nothing) for a non-loopback host
@@ -91,17 +83,14 @@ export async function startFailpointServer(options: FailpointServerOptions = {})
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidOptionError('port', `must be an integer from 0 to 65535; got ${port}`);
   }
-  const rawToken = options.token ?? process.env.FAULTLINE_FAILPOINTS_TOKEN;
-  const token = rawToken === undefined || rawToken === '' ? undefined : rawToken;
-  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
-    throw new InvalidOptionError('token', `must be at least ${MIN_TOKEN_LENGTH} characters`);
-  }
-  if (token === undefined && !isLoopbackHost(host)) {
-    throw new FaultlineError(
-      'FAULTLINE_FAILPOINTS_INSECURE',
-      `refusing to start the failpoint endpoint on ${host}: a non-loopback address needs a token (FAULTLINE_FAILPOINTS_TOKEN)`,
-    );
-  }
+  const guard = createControlGuard({
+    token: options.token ?? process.env.FAULTLINE_FAILPOINTS_TOKEN,
+    what: 'the failpoint endpoint',
+    tokenVariable: 'FAULTLINE_FAILPOINTS_TOKEN',
+    insecureCode: 'FAULTLINE_FAILPOINTS_INSECURE',
+    realm: 'faultline failpoints',
+  });
+  guard.checkListenHost(host);
   if (process.env.NODE_ENV === 'production' && process.env.FAULTLINE_ALLOW_PRODUCTION !== '1') {
     throw new FaultlineError(
       'FAULTLINE_FAILPOINTS_PRODUCTION',
@@ -109,9 +98,8 @@ export async function startFailpointServer(options: FailpointServerOptions = {})
     );
   }
 
-  const tokenDigest = token === undefined ? undefined : digest(token);
   const server = createServer((req, res) => {
-    handle(req, res, tokenDigest).catch((err: unknown) => {
+    handle(req, res, guard).catch((err: unknown) => {
       sendError(res, 500, 'FAULTLINE_INTERNAL', err instanceof Error ? err.message : String(err));
     });
   });
@@ -160,10 +148,6 @@ export async function startFailpointServer(options: FailpointServerOptions = {})
       return closed;
     },
   };
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }
 
 function send(
@@ -222,40 +206,10 @@ function sendFaultlineError(res: ServerResponse, err: unknown): void {
   }
 }
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  tokenDigest: Buffer | undefined,
-): Promise<void> {
-  if (tokenDigest !== undefined) {
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    // both sides hashed to 32 bytes: equal lengths for timingSafeEqual, and no length leak
-    if (m === null || !timingSafeEqual(digest(m[1]!.trim()), tokenDigest)) {
-      sendError(
-        res,
-        401,
-        'FAULTLINE_UNAUTHORIZED',
-        m === null ? 'missing token: send Authorization: Bearer <token>' : 'wrong token',
-        {},
-        { 'www-authenticate': 'Bearer realm="faultline failpoints"' },
-      );
-      return;
-    }
-  } else {
-    const hostHeader = req.headers.host ?? '';
-    const hostname = hostHeader.replace(/:\d+$/, '');
-    if (!isLoopbackHost(hostname)) {
-      sendError(
-        res,
-        403,
-        'FAULTLINE_FORBIDDEN_HOST',
-        `Host ${JSON.stringify(hostHeader)} is not a loopback name`,
-      );
-      return;
-    }
-  }
-  if (req.headers.origin !== undefined || /^(cross|same)-site$/.test(String(req.headers['sec-fetch-site']))) {
-    sendError(res, 403, 'FAULTLINE_FORBIDDEN_ORIGIN', 'requests from web pages are refused');
+async function handle(req: IncomingMessage, res: ServerResponse, guard: ControlGuard): Promise<void> {
+  const refusal = guard.check(req);
+  if (refusal !== undefined) {
+    sendError(res, refusal.status, refusal.code, refusal.message, {}, refusal.headers);
     return;
   }
 

@@ -2,10 +2,12 @@
  * The HTTP API, path for path and status for status Toxiproxy 2.x's: JSON bodies, 201 on create and populate,
  * 204 on delete and reset, `{ "error", "status" }` errors (plus `field`). Updates accept POST (as Toxiproxy's
  * clients send) and PATCH. Like Toxiproxy, requests from browsers (User-Agent `Mozilla/…`) are refused with 403
- * so a web page cannot drive the API.
+ * so a web page cannot drive the API; beyond it, the {@link ControlGuard} refuses a non-loopback Host (no
+ * token) or a missing or wrong bearer token (with one), and requests carrying a web page's Origin.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { packageVersion } from '../cli/version.js';
+import type { ControlGuard } from '../control/guard.js';
 import { badRequestBody, ProxyApiError } from './errors.js';
 import type { ProxyServer } from './server.js';
 
@@ -14,14 +16,23 @@ export const TOXIPROXY_API_VERSION = '2.12.0';
 
 const MAX_BODY = 1024 * 1024;
 
-function send(res: ServerResponse, status: number, body?: unknown): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (body === undefined) {
-    res.writeHead(status);
+    res.writeHead(status, headers);
     res.end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -63,7 +74,10 @@ interface Route {
 }
 
 /** The API as a plain `node:http` request handler over `server`. */
-export function createApiHandler(server: ProxyServer): (req: IncomingMessage, res: ServerResponse) => void {
+export function createApiHandler(
+  server: ProxyServer,
+  guard: ControlGuard,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const proxyUpdate: Handler = async (req, res, [name]) =>
     send(res, 200, await server.updateProxy(name!, await readJson(req)));
   const toxicUpdate: Handler = async (req, res, [name, toxic]) =>
@@ -162,6 +176,17 @@ export function createApiHandler(server: ProxyServer): (req: IncomingMessage, re
     if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('User agent not allowed\n');
+      return;
+    }
+    const refusal = guard.check(req);
+    if (refusal !== undefined) {
+      req.resume();
+      send(
+        res,
+        refusal.status,
+        { error: refusal.message, status: refusal.status, code: refusal.code },
+        refusal.headers,
+      );
       return;
     }
     const path = (req.url ?? '/').split('?')[0]!;

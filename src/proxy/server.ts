@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ControlGuard, createControlGuard } from '../control/guard.js';
 import { FaultlineError, InvalidOptionError } from '../core/errors.js';
 import { normalizeSeed, type RandomStream, randomStream, type SeedInput } from '../core/random.js';
 import { parseHostPort } from './address.js';
@@ -33,8 +34,13 @@ import './toxics/index.js';
 
 /** Options of {@link createProxyServer}. */
 export interface ProxyServerOptions {
-  /** API host. Default `127.0.0.1`. */
+  /** API host. Default `127.0.0.1`; any other than a loopback address needs a `token`. */
   host?: string;
+  /**
+   * Bearer token every API request must carry (`Authorization: Bearer <token>`), at least 16 characters.
+   * Default: FAULTLINE_PROXY_TOKEN. Without one the API serves only loopback addresses and loopback Host names.
+   */
+  token?: string;
   /** API port. Default 8474 (Toxiproxy's); 0 picks a free port. */
   port?: number;
   /** Seed of every toxicity and toxic decision. Default: a random seed, readable as `server.seed`. */
@@ -112,6 +118,7 @@ export class ProxyServer {
   readonly #random: RandomStream;
   readonly #clock: Clock;
   readonly #options: ProxyServerOptions;
+  readonly #guard: ControlGuard;
   readonly #proxies = new Map<string, TcpProxy>();
   #queue: Promise<unknown> = Promise.resolve();
   #http: Server | null = null;
@@ -134,7 +141,14 @@ export class ProxyServer {
     }
     this.#random = randomStream(this.seed);
     this.#clock = options.clock ?? systemClock;
-    this.handler = createApiHandler(this);
+    this.#guard = createControlGuard({
+      token: options.token ?? process.env.FAULTLINE_PROXY_TOKEN,
+      what: 'the proxy API',
+      tokenVariable: 'FAULTLINE_PROXY_TOKEN',
+      insecureCode: 'FAULTLINE_PROXY_INSECURE',
+      realm: 'faultline proxy',
+    });
+    this.handler = createApiHandler(this, this.#guard);
   }
 
   /** Where the API listens (after `listen()`). */
@@ -152,9 +166,10 @@ export class ProxyServer {
   /** Creates the configured proxies, then starts the HTTP API. */
   async listen(): Promise<ProxyServerAddress> {
     if (this.#address) return this.#address;
+    const host = this.#options.host ?? '127.0.0.1';
+    this.#guard.checkListenHost(host); // before any proxy of the config exists
     const config = this.#options.config;
     if (config !== undefined) await this.#loadConfig(config);
-    const host = this.#options.host ?? '127.0.0.1';
     const port = this.#options.port ?? 8474;
     const http = createServer({ keepAlive: true }, this.handler);
     try {

@@ -66,6 +66,33 @@ describe('proxy.toxic', () => {
     await toxic.revert({ type: 'proxy.toxic', api, proxy: 'no-such-proxy', toxic: 'faultline-f1' });
   });
 
+  it('sends FAULTLINE_PROXY_TOKEN to a proxy API that needs a token, at inject and at revert', async () => {
+    const token = 'disruptor-token-0123456789';
+    const guarded = createProxyServer({ port: 0, seed: 1, token });
+    const guardedApi = (await guarded.listen()).url;
+    const saved = process.env.FAULTLINE_PROXY_TOKEN;
+    try {
+      await guarded.createProxy({
+        name: 'db-0',
+        listen: '127.0.0.1:0',
+        upstream: `127.0.0.1:${new URL(api).port}`,
+      });
+      const o = opts('proxy.toxic', { api: guardedApi, proxy: 'db-0', toxic: 'latency' });
+      delete process.env.FAULTLINE_PROXY_TOKEN;
+      await assert.rejects(toxic.inject({ id: 'db-0' }, o, ctx), /HTTP 401/);
+      process.env.FAULTLINE_PROXY_TOKEN = token;
+      const applied = await toxic.inject({ id: 'db-0' }, o, ctx);
+      assert.equal(guarded.getProxy('db-0').toxics.length, 1);
+      assert.doesNotMatch(JSON.stringify(applied.revert), new RegExp(token)); // never journaled
+      await toxic.revert(applied.revert);
+      assert.equal(guarded.getProxy('db-0').toxics.length, 0);
+    } finally {
+      if (saved === undefined) delete process.env.FAULTLINE_PROXY_TOKEN;
+      else process.env.FAULTLINE_PROXY_TOKEN = saved;
+      await guarded.close();
+    }
+  });
+
   it('rejects when the proxy does not exist, with the status', async () => {
     await assert.rejects(
       toxic.inject({ id: 'x' }, opts('proxy.toxic', { api, proxy: 'missing', toxic: 'latency' }), ctx),
