@@ -221,10 +221,19 @@ async function connectTo(port: number): Promise<Socket> {
   return s;
 }
 
-/** One connection that sends 64 bytes and resolves with the send and receive times ({@link hrMs}) of the echo. */
-async function openPinger(port: number): Promise<{ ping(): Promise<[number, number]>; close(): void }> {
+/**
+ * Send and receive times ({@link hrMs}) of `count` 64-byte ping-pongs on one connection, after `warmup` more,
+ * with `gapMs` idle before each.
+ */
+async function pingTimes(
+  port: number,
+  count: number,
+  warmup: number,
+  gapMs = 0,
+): Promise<[number, number][]> {
   const s = await connectTo(port);
   const msg = Buffer.alloc(64, 1);
+  const times: [number, number][] = [];
   let got = 0;
   let done: (() => void) | undefined;
   s.on('data', (d: Buffer) => {
@@ -236,77 +245,17 @@ async function openPinger(port: number): Promise<{ ping(): Promise<[number, numb
       d2();
     }
   });
-  return {
-    async ping() {
-      const t0 = hrMs();
-      await new Promise<void>((resolve) => {
-        done = resolve;
-        s.write(msg);
-      });
-      return [t0, hrMs()];
-    },
-    close: () => s.destroy(),
-  };
-}
-
-/**
- * Send and receive times ({@link hrMs}) of `count` 64-byte ping-pongs on one connection, after `warmup` more,
- * with `gapMs` idle before each.
- */
-async function pingTimes(
-  port: number,
-  count: number,
-  warmup: number,
-  gapMs = 0,
-): Promise<[number, number][]> {
-  const pinger = await openPinger(port);
-  const times: [number, number][] = [];
   for (let i = 0; i < count + warmup; i++) {
     if (gapMs > 0) await sleep(gapMs);
-    const t = await pinger.ping();
-    if (i >= warmup) times.push(t);
+    const t0 = hrMs();
+    await new Promise<void>((resolve) => {
+      done = resolve;
+      s.write(msg);
+    });
+    if (i >= warmup) times.push([t0, hrMs()]);
   }
-  pinger.close();
+  s.destroy();
   return times;
-}
-
-/** Ping-pongs per block of {@link interleavedPingPong}, and unmeasured ones before each block. */
-const PING_BLOCK = 250;
-const BLOCK_WARMUP = 5;
-
-/**
- * Round-trip times (µs, sorted) of `count` ping-pongs per path, one connection each, the paths taking turns in
- * blocks of {@link PING_BLOCK} (in the order given) so that every path sees the same moments of the machine;
- * `warmup` more per path first.
- */
-async function interleavedPingPong<P extends string>(
-  ports: Record<P, number>,
-  count: number,
-  warmup: number,
-): Promise<Record<P, number[]>> {
-  const paths = Object.keys(ports) as P[];
-  const pingers = {} as Record<P, Awaited<ReturnType<typeof openPinger>>>;
-  const rtts = {} as Record<P, number[]>;
-  for (const p of paths) {
-    pingers[p] = await openPinger(ports[p]);
-    rtts[p] = [];
-    for (let i = 0; i < warmup; i++) await pingers[p].ping();
-  }
-  for (let done = 0; done < count; done += PING_BLOCK) {
-    for (const p of paths) {
-      // A proxy process idle while the other paths took their turn wakes slowly: not part of the path's cost.
-      for (let i = 0; i < BLOCK_WARMUP; i++) await pingers[p].ping();
-      for (let i = 0; i < Math.min(PING_BLOCK, count - done); i++) {
-        const [a, b] = await pingers[p].ping();
-        rtts[p].push((b - a) * 1000);
-      }
-    }
-  }
-  for (const p of paths) {
-    pingers[p].close();
-    rtts[p].sort((a, b) => a - b);
-  }
-  return rtts;
 }
 
 /** Round-trip times (µs, sorted) of `count` ping-pongs; see {@link pingTimes}. */
@@ -364,59 +313,17 @@ interface Sample {
   rps: number | null;
 }
 
-/** `names` rotated left by `r`: round r's order, so no path is always first after a pause. */
-function rotated<P>(names: readonly P[], r: number): P[] {
-  return names.map((_, i) => names[(i + r) % names.length]!);
-}
-
-/** Ping-pong p50/p99 (µs) of each path over `rounds` rounds of {@link interleavedPingPong}, order rotating. */
-async function pingRounds<P extends string>(
-  ports: Record<P, number>,
-  rounds: number,
-): Promise<Record<P, { p50: number; p99: number }[]>> {
-  const names = Object.keys(ports) as P[];
-  const out = Object.fromEntries(names.map((p) => [p, []])) as unknown as Record<
-    P,
-    { p50: number; p99: number }[]
-  >;
-  for (let r = 0; r < rounds; r++) {
-    const order = rotated(names, r);
-    const rtts = await interleavedPingPong(
-      Object.fromEntries(order.map((p) => [p, ports[p]])) as Record<P, number>,
-      PINGS,
-      PING_WARMUP,
-    );
-    for (const p of order) out[p].push({ p50: percentile(rtts[p], 50), p99: percentile(rtts[p], 99) });
-  }
-  return out;
+async function measure(ports: Ports): Promise<Sample> {
+  const mbps = await bulk(ports.source, BULK_BYTES);
+  const pp = await pingPong(ports.echo, PINGS, PING_WARMUP);
+  const rps = await wrk(ports.http);
+  return { mbps, p50: percentile(pp, 50), p99: percentile(pp, 99), rps };
 }
 
 /**
- * `rounds` rounds over the paths, their order rotating each round: ping-pong interleaved across all of them
- * (see {@link interleavedPingPong}), then bulk and wrk on each in turn.
+ * Runs `measureOne` on every path once per round, the paths' order rotating each round so none is always
+ * first after a pause; returns each path's samples in round order.
  */
-async function measureRounds<P extends string>(
-  paths: Record<P, Ports>,
-  rounds: number,
-): Promise<Record<P, Sample[]>> {
-  const names = Object.keys(paths) as P[];
-  const out = Object.fromEntries(names.map((p) => [p, []])) as unknown as Record<P, Sample[]>;
-  for (let r = 0; r < rounds; r++) {
-    const order = rotated(names, r);
-    const pp = await pingRounds(
-      Object.fromEntries(order.map((p) => [p, paths[p].echo])) as Record<P, number>,
-      1,
-    );
-    for (const p of order) {
-      const mbps = await bulk(paths[p].source, BULK_BYTES);
-      const rps = await wrk(paths[p].http);
-      out[p].push({ mbps, rps, ...pp[p][0]! });
-    }
-  }
-  return out;
-}
-
-/** Runs `measureOne` on every path once per round, in {@link rotated} order; each path's samples in round order. */
 async function alternate<P extends string, T>(
   paths: readonly P[],
   rounds: number,
@@ -424,7 +331,10 @@ async function alternate<P extends string, T>(
 ): Promise<Record<P, T[]>> {
   const out = Object.fromEntries(paths.map((p) => [p, [] as T[]])) as Record<P, T[]>;
   for (let r = 0; r < rounds; r++) {
-    for (const path of rotated(paths, r)) out[path].push(await measureOne(path));
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[(i + r) % paths.length]!;
+      out[path].push(await measureOne(path));
+    }
   }
   return out;
 }
@@ -558,11 +468,11 @@ export default async function proxyBench(): Promise<BenchSection> {
     const latency = await createProxies('-latency');
 
     // Warm-up: every path once, so JIT and lazy initialisation are not in the first round.
-    await measureRounds({ direct, pipe, faultline, zero }, 1);
+    for (const ports of [direct, pipe, faultline, zero]) await measure(ports);
 
     // 1. Direct vs bare pipe vs faultline, no toxics.
     const paths = { direct, pipe, faultline } as const;
-    const main = await measureRounds(paths, ROUNDS);
+    const main = await alternate(['direct', 'pipe', 'faultline'] as const, ROUNDS, (p) => measure(paths[p]));
 
     // 2. Every toxic present at toxicity 0 on both streams, alternating with the no-toxic proxy.
     const zeroRows: string[][] = [];
@@ -580,7 +490,9 @@ export default async function proxyBench(): Promise<BenchSection> {
           });
         }
       }
-      const z = await measureRounds({ plain: faultline, zero }, ZERO_ROUNDS);
+      const z = await alternate(['plain', 'zero'] as const, ZERO_ROUNDS, (p) =>
+        measure(p === 'plain' ? faultline : zero),
+      );
       const ratioOf = (k: 'mbps' | 'rps') => {
         const a = field(z.zero, k);
         const b = field(z.plain, k);
@@ -669,10 +581,10 @@ export default async function proxyBench(): Promise<BenchSection> {
     if (cpus !== null && availableParallelism() > 1) {
       await pin(pids, lastCpu(cpus));
       try {
-        oneCore = await pingRounds(
-          { direct: direct.echo, pipe: pipe.echo, faultline: faultline.echo },
-          ROUNDS,
-        );
+        oneCore = await alternate(['direct', 'pipe', 'faultline'] as const, ROUNDS, async (p) => {
+          const t = await pingPong(paths[p].echo, PINGS, PING_WARMUP);
+          return { p50: percentile(t, 50), p99: percentile(t, 99) };
+        });
       } finally {
         await pin(pids, cpus);
       }
@@ -892,9 +804,8 @@ export default async function proxyBench(): Promise<BenchSection> {
         `faultline, the order rotating each round; ${ZERO_ROUNDS} rounds per toxicity-0 type, alternating with the ` +
         `no-toxic faultline proxy ("vs no toxics" compares those same rounds); ${LATENCY_ROUNDS} rounds of the ` +
         `latency rows. "Added" is each round's proxied figure minus that round's direct figure. Bulk: ` +
-        `${BULK_BYTES / 1024 / 1024} MiB from a byte source; ping-pong: ${PINGS} round trips of 64 bytes per path on one ` +
-        `connection each after ${PING_WARMUP} warm-up ones, the paths taking turns in blocks of ${PING_BLOCK} (after ${BLOCK_WARMUP} ` +
-        `unmeasured ones) so that each sees the same moments of the machine; wrk: \`wrk -t2 -c50 -d${WRK_SECONDS}s\` keep-alive against a ` +
+        `${BULK_BYTES / 1024 / 1024} MiB from a byte source; ping-pong: ${PINGS} round trips of 64 bytes on one ` +
+        `connection after ${PING_WARMUP} warm-up ones; wrk: \`wrk -t2 -c50 -d${WRK_SECONDS}s\` keep-alive against a ` +
         'node:http server. The upstreams, the faultline proxy, the bare pipe proxy and the clients are four ' +
         'processes; Nagle is off on every leg.',
       `Toxicity-0 toxics are attached to both streams of every proxy with attributes that would act strongly if ` +
