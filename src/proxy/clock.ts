@@ -8,7 +8,7 @@
  * one Node timer that wakes the process before the earliest deadline and polls the last stretch, letting I/O run
  * in between, so a deadline is met within a few microseconds at the median; what remains at the tail is the OS
  * scheduler. Polling allocates little: each turn of the event loop waits up to {@link POLL_SLICE_MS} on the
- * spot, reading the clock a dozen times, before yielding — queueing a `setImmediate` every microsecond instead
+ * spot, reading the clock about four times, before yielding — queueing a `setImmediate` every microsecond instead
  * caused a scavenge (0.3–0.5 ms) about every ten deadlines, and most releases more than 0.1 ms late coincided
  * with one. One heap serves every timer, so thousands of delayed chunks cost one Node timer.
  */
