@@ -49,7 +49,27 @@ export interface ProxyServerOptions {
   clock?: Clock;
   /** Proxies to create at `listen()`: a JSON file path (Toxiproxy's `-config` format) or the array itself. */
   config?: string | unknown[];
+  /**
+   * Most connections the API listener holds at once (default 64); more are closed as they arrive. Proxied
+   * traffic has its own listeners and is not counted, so idle API clients cannot use up the descriptors it needs.
+   */
+  apiMaxConnections?: number;
+  /**
+   * An API connection that sends nothing for this long is closed (ms, default 10,000): one that never sends a
+   * request, and a keep-alive one between requests.
+   */
+  apiIdleTimeoutMs?: number;
 }
+
+const DEFAULT_API_MAX_CONNECTIONS = 64;
+const DEFAULT_API_IDLE_TIMEOUT_MS = 10_000;
+/** Where a proxy created without `listen` listens: a free loopback port (Toxiproxy binds a free port too). */
+const DEFAULT_LISTEN = '127.0.0.1:0';
+/**
+ * Names a JavaScript client cannot hold as a key of the object `GET /proxies` answers with: assigning
+ * `proxies["__proto__"]` sets the prototype instead, so the proxy would vanish from its list.
+ */
+const RESERVED_NAMES = new Set(['__proto__']);
 
 /** Where the API listens. */
 export interface ProxyServerAddress {
@@ -85,6 +105,12 @@ function checkUpstream(upstream: string, label = 'upstream'): void {
   if (hp.port === 0) throw badRequestBody(label, 'port must not be 0');
 }
 
+/** A listen address that is not `host:port` is bad input (400), not a failed bind (500). Port 0 is fine. */
+function checkListen(listen: string): void {
+  const hp = parseHostPort(listen);
+  if (typeof hp === 'string') throw badRequestBody('listen', `must be host:port (${hp})`);
+}
+
 interface ProxyInput {
   name: string;
   listen: string;
@@ -96,12 +122,22 @@ function parseProxyInput(raw: unknown, where = ''): ProxyInput {
   if (!isObject(raw)) throw badRequestBody(where ? `proxy${where}` : undefined, 'expected a JSON object');
   const name = optionalString(raw, 'name');
   if (!name) throw missingField('name', where);
+  if (RESERVED_NAMES.has(name)) throw badRequestBody('name', `${JSON.stringify(name)} is reserved${where}`);
   const upstream = optionalString(raw, 'upstream');
   if (!upstream) throw missingField('upstream', where);
   checkUpstream(upstream);
-  const listen = optionalString(raw, 'listen') ?? '';
+  const listen = optionalString(raw, 'listen') || DEFAULT_LISTEN;
+  checkListen(listen);
   const enabled = optionalBoolean(raw, 'enabled') ?? true;
   return { name, listen, upstream, enabled };
+}
+
+function positiveInteger(value: number | undefined, option: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionError(option, `must be an integer of at least ${min}; got ${value}`);
+  }
+  return value;
 }
 
 function parseToxicity(v: unknown): number {
@@ -119,6 +155,8 @@ export class ProxyServer {
   readonly #clock: Clock;
   readonly #options: ProxyServerOptions;
   readonly #guard: ControlGuard;
+  readonly #apiMaxConnections: number;
+  readonly #apiIdleTimeoutMs: number;
   readonly #proxies = new Map<string, TcpProxy>();
   #queue: Promise<unknown> = Promise.resolve();
   #http: Server | null = null;
@@ -139,6 +177,18 @@ export class ProxyServer {
     } catch (err) {
       throw new InvalidOptionError('seed', (err as Error).message);
     }
+    this.#apiMaxConnections = positiveInteger(
+      options.apiMaxConnections,
+      'apiMaxConnections',
+      DEFAULT_API_MAX_CONNECTIONS,
+      1,
+    );
+    this.#apiIdleTimeoutMs = positiveInteger(
+      options.apiIdleTimeoutMs,
+      'apiIdleTimeoutMs',
+      DEFAULT_API_IDLE_TIMEOUT_MS,
+      1,
+    );
     this.#random = randomStream(this.seed);
     this.#clock = options.clock ?? systemClock;
     this.#guard = createControlGuard({
@@ -171,7 +221,11 @@ export class ProxyServer {
     const config = this.#options.config;
     if (config !== undefined) await this.#loadConfig(config);
     const port = this.#options.port ?? 8474;
-    const http = createServer({ keepAlive: true }, this.handler);
+    const http = createServer({ keepAlive: true, keepAliveTimeout: this.#apiIdleTimeoutMs }, this.handler);
+    // Over the cap, Node closes a new connection as soon as it is accepted.
+    http.maxConnections = this.#apiMaxConnections;
+    // Socket inactivity: also catches a connection that never sends a request (headersTimeout only starts with one).
+    http.setTimeout(this.#apiIdleTimeoutMs);
     try {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
@@ -261,7 +315,8 @@ export class ProxyServer {
 
   /** Every proxy with its toxics, by name (sorted, as Toxiproxy's JSON object is). */
   listProxies(): Record<string, ProxyJSON> {
-    const out: Record<string, ProxyJSON> = {};
+    // no prototype: a name such as `constructor` is an ordinary key
+    const out: Record<string, ProxyJSON> = Object.create(null);
     for (const name of [...this.#proxies.keys()].sort()) out[name] = this.#proxies.get(name)!.toJSON();
     return out;
   }
@@ -336,6 +391,7 @@ export class ProxyServer {
       const proxy = this.#get(name);
       if (!isObject(body)) throw badRequestBody(undefined, 'expected a JSON object');
       const listen = optionalString(body, 'listen') ?? proxy.listen;
+      if (listen !== '') checkListen(listen);
       const upstream = optionalString(body, 'upstream') ?? proxy.upstream;
       if (upstream !== proxy.upstream) checkUpstream(upstream);
       const enabled = optionalBoolean(body, 'enabled') ?? proxy.enabled;
