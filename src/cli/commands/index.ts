@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerExploreCommand } from './explore.js';
 import { registerFailpointCommand } from './failpoint.js';
 import { registerHaltCommand } from './halt.js';
+import { registerInitCommand } from './init.js';
 import { registerLoad } from './load.js';
 import { registerProxyCommand } from './proxy.js';
 import { registerRecoverCommand } from './recover.js';
@@ -16,6 +17,7 @@ export const commands: RegisterCommand[] = [
   registerExploreCommand,
   registerFailpointCommand,
   registerHaltCommand,
+  registerInitCommand,
   registerLoad,
   registerProxyCommand,
   registerRecoverCommand,
