@@ -112,7 +112,7 @@ test('the --command starter runs against a real service: paused, resumed, passed
   assert.equal(r.code, 0);
   assert.equal(result.faults.length, 1);
   assert.equal(result.faults[0].name, 'pause-the-service');
-  assert.ok(result.faults[0].endMs - result.faults[0].startMs >= 2000, "paused for its duration");
+  assert.ok(result.faults[0].endMs - result.faults[0].startMs >= 2000, 'paused for its duration');
   // the service faultline started is gone: its port refuses connections
   await assert.rejects(fetch(url), /fetch failed/);
 });
