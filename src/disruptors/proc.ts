@@ -3,14 +3,117 @@
  * the time `recover` runs, so records carry the process's start time (from /proc) and a signal is sent only
  * when the pid still belongs to the same process.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { InvalidOptionError } from '../core/errors.js';
 
 /** Fields of /proc/<pid>/stat after the command name (which may contain spaces and parentheses). */
-function statFields(pid: number): string[] | undefined {
+function statFields(pid: number | 'self'): string[] | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** What /proc/<pid>/stat says about a process. */
+export interface ProcStat {
+  pid: number;
+  /** `R`, `S`, `T`, `Z`, … */
+  state: string;
+  ppid: number;
+  /** Process group id. */
+  pgrp: number;
+  session: number;
+  /** Clock ticks since boot. */
+  startTime: number;
+}
+
+function toStat(pid: number, f: string[] | undefined): ProcStat | undefined {
+  if (f === undefined || f.length < 20) return undefined;
+  return {
+    pid,
+    state: f[0] as string,
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    session: Number(f[3]),
+    startTime: Number(f[19]),
+  };
+}
+
+/** One process's /proc/<pid>/stat, or undefined when there is no such process (or no /proc). */
+export function readStat(pid: number): ProcStat | undefined {
+  return toStat(pid, statFields(pid));
+}
+
+/** This process's own stat (its process group and session). */
+export function selfStat(): ProcStat | undefined {
+  return toStat(process.pid, statFields('self'));
+}
+
+/** True when /proc can be read (Linux). */
+export function hasProc(): boolean {
+  return statFields('self') !== undefined;
+}
+
+/** Every process /proc lists right now (one that exits while it is read is left out). */
+export function listProcesses(): ProcStat[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: ProcStat[] = [];
+  for (const name of names) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const pid = Number(name);
+    const s = readStat(pid);
+    if (s !== undefined) out.push(s);
+  }
+  return out;
+}
+
+/** True for a state that is not a live process (zombie, dead). */
+export function isGone(state: string | undefined): boolean {
+  return state === undefined || state === 'Z' || state === 'X';
+}
+
+/** The signals a process catches and ignores (from /proc/<pid>/status), as bit masks by signal number. */
+export function signalDisposition(pid: number): { caught: bigint; ignored: bigint } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const mask = (name: string) => {
+    const m = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(text);
+    return m === null ? 0n : BigInt(`0x${m[1]}`);
+  };
+  return { caught: mask('SigCgt'), ignored: mask('SigIgn') };
+}
+
+/** One variable of the environment a process was started with, when readable (same user) and set. */
+export function environValue(pid: number, name: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const prefix = `${name}=`;
+  for (const entry of text.split('\0')) if (entry.startsWith(prefix)) return entry.slice(prefix.length);
+  return undefined;
+}
+
+/**
+ * This boot's id: start times count clock ticks since boot, so a record from an earlier boot names processes
+ * that are all gone, whatever pids and start times the new boot hands out.
+ */
+export function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
     return undefined;
   }

@@ -23,6 +23,13 @@ export interface DisruptorInstance {
   readonly pid?: number;
   /** Named ports; `{{ports.NAME}}` in templates. */
   readonly ports?: Readonly<Record<string, number>>;
+  /**
+   * Started by faultline (it leads a process group of its own, and carries `FAULTLINE_INSTANCE=<id>`): process
+   * faults act on the whole group by default.
+   */
+  readonly owned?: boolean;
+  /** The process's start time (clock ticks since boot, from /proc) when it was started or attached. */
+  readonly startTime?: number;
 }
 
 /** What the engine hands every injection. */
@@ -33,6 +40,11 @@ export interface InjectContext {
   readonly restart?: (instance: DisruptorInstance) => Promise<{ pid: number }>;
   /** Aborts a slow injection (a command or a request). */
   readonly signal?: AbortSignal;
+  /**
+   * Journals a new revert record before the fault takes effect, for a disruptor that must read something first
+   * to know how to undo it (the term a failpoint had before the fault). `applyFault` gives it.
+   */
+  readonly updateRevert?: (revert: RevertRecord) => void;
 }
 
 /** An injected fault. */

@@ -10,6 +10,16 @@ export const commandSchema = z
   .meta({ description: 'A shell command line, or an argv list run without a shell.' });
 
 /** Signals a disruptor may send. */
+/**
+ * Which processes a process fault acts on: `group` (the instance's process group: a wrapper such as `sh -c` or
+ * `npm start` and the server it spawned), `tree` (the process and its descendants) or `pid` (the process alone).
+ */
+export const processScopeSchema = z
+  .enum(['group', 'tree', 'pid'])
+  .describe(
+    'Which processes the fault acts on: group (default for owned targets: the whole process group faultline started), tree (the process and its descendants), pid (the process alone; default for attached targets).',
+  );
+
 export const signalSchema = z.enum([
   'SIGKILL',
   'SIGTERM',

@@ -97,7 +97,14 @@ export class TargetGroup {
   /** The instance as disruptors see it. */
   disruptorInstance(index: number): DisruptorInstance {
     const i = this.instances[index] as TargetInstance;
-    return { id: i.id, ...(i.pid === undefined ? {} : { pid: i.pid }), ports: i.ports };
+    const startTime = this.#owned.get(index)?.startTime;
+    return {
+      id: i.id,
+      ...(i.pid === undefined ? {} : { pid: i.pid }),
+      ports: i.ports,
+      ...(this.owned ? { owned: true } : {}),
+      ...(startTime === undefined ? {} : { startTime }),
+    };
   }
 
   /** Starts (or attaches to) every instance and waits until each is ready. */
@@ -136,19 +143,19 @@ export class TargetGroup {
     if (state === undefined || this.spec.type !== 'process') return;
     const inst = this.instances[index] as TargetInstance;
     state.stopping = true;
-    if (inst.alive) {
-      await stopOwnedProcess(
-        inst.pid as number,
-        {
-          signal: this.spec.stop_signal,
-          timeoutMs: ms(this.spec.stop_timeout, 'stop_timeout'),
-          group: true,
-          startTime: state.startTime,
-        },
-        state.exited,
-      );
-      await state.exited;
-    }
+    // also when the leader is gone: a wrapper (`sh -c`, `npm start`) may have exited and left its server running
+    await stopOwnedProcess(
+      state.child.pid as number,
+      {
+        signal: this.spec.stop_signal,
+        timeoutMs: ms(this.spec.stop_timeout, 'stop_timeout'),
+        group: true,
+        startTime: state.startTime,
+        instance: inst.id,
+      },
+      inst.alive ? state.exited : undefined,
+    );
+    await state.exited;
     this.#ctx.journal.append({ event: 'target.stopped', id: state.journalId, instance: inst.id });
     this.#owned.delete(index);
   }
@@ -196,7 +203,7 @@ export class TargetGroup {
       target: this.name,
       instance: inst.id,
       pid,
-      revert: ownedStopRecord(pid, { signal: spec.stop_signal, timeoutMs, group: true }),
+      revert: ownedStopRecord(pid, { signal: spec.stop_signal, timeoutMs, group: true, instance: inst.id }),
     });
     const state: OwnedState = {
       child,
