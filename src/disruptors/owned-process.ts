@@ -120,7 +120,9 @@ export async function revertOwnedStop(record: RevertRecord): Promise<void> {
   await stopOwnedProcess(pid, options);
   const left = () =>
     isSameProcess(pid, startTime) ||
-    (options.group && hasProc() && verifiedGroup(pid, { leaderStart: startTime, instance: options.instance }).length > 0);
+    (options.group &&
+      hasProc() &&
+      verifiedGroup(pid, { leaderStart: startTime, instance: options.instance }).length > 0);
   if (left()) {
     // SIGKILL was sent; a zombie clears when its parent reaps it, which is no longer our business
     await new Promise((r) => setTimeout(r, EXIT_POLL_MS));
