@@ -5,6 +5,7 @@
  */
 import { getSystemErrorMap } from 'node:util';
 import { InvalidOptionError } from '../core/errors.js';
+import { describeValue } from '../core/rules.js';
 
 /** Everything an error factory is told about the call it fails. */
 export interface FaultContext {
@@ -116,7 +117,9 @@ export function systemError(code: string, details: SystemErrorDetails = {}): Nod
     const where = details.address
       ? ` ${details.address}${details.port !== undefined ? `:${details.port}` : ''}`
       : '';
-    message = `${syscall} ${code}${where}`;
+    // Listen and bind errors come from libuv with its description: `listen EADDRINUSE: address already in use …`.
+    const what = syscall === 'listen' || syscall === 'bind' ? `: ${description}` : '';
+    message = `${syscall} ${code}${what}${where}`;
   } else {
     message = `${code}: ${description}, ${syscall}`;
   }
@@ -195,8 +198,16 @@ export function validateErrorSpec(value: unknown, field: string): asserts value 
   );
 }
 
-/** Builds the error `spec` describes for one call. A factory that does not return an Error is a usage error. */
-export function buildError(spec: ErrorSpec, ctx: FaultContext, details?: SystemErrorDetails): Error {
+/**
+ * Builds the error `spec` describes for one call. A factory that does not return an Error is a usage error,
+ * named by `field` (the rule's `faults[2].error`, say).
+ */
+export function buildError(
+  spec: ErrorSpec,
+  ctx: FaultContext,
+  details?: SystemErrorDetails,
+  field = 'error',
+): Error {
   if (typeof spec === 'string') {
     const status = httpStatusOf(spec);
     if (status !== undefined && !isSystemErrorCode(spec)) return new HttpStatusError(status);
@@ -207,8 +218,8 @@ export function buildError(spec: ErrorSpec, ctx: FaultContext, details?: SystemE
   const made = (spec as ErrorFactory)(ctx);
   if (!(made instanceof Error)) {
     throw new InvalidOptionError(
-      'error',
-      `the error factory for ${ctx.site} returned ${typeof made}, not an Error`,
+      field,
+      `the error factory for ${ctx.site} returned ${describeValue(made)}; it must return an Error`,
     );
   }
   return made;
@@ -225,8 +236,14 @@ export function errorDetail(err: Error): Record<string, unknown> {
   return detail;
 }
 
-/** Rebuilds an error from a trace's detail (replay without the original rules). */
-export function errorFromDetail(detail: Record<string, unknown>): Error {
+/**
+ * Rebuilds an error from a trace's detail (replay without the original rules). `details` are the replayed call's
+ * own (its path, its address), which the trace does not keep.
+ */
+export function errorFromDetail(
+  detail: Record<string, unknown>,
+  details?: (code: string) => SystemErrorDetails | undefined,
+): Error {
   const code = typeof detail.code === 'string' ? detail.code : undefined;
   if (typeof detail.status === 'number')
     return new HttpStatusError(detail.status, String(detail.message ?? ''));
@@ -234,6 +251,9 @@ export function errorFromDetail(detail: Record<string, unknown>): Error {
   if (typeof detail.name === 'string') err.name = detail.name;
   for (const key of ['code', 'errno', 'syscall'] as const)
     if (detail[key] !== undefined) err[key] = detail[key];
-  if (code && detail.errno === undefined && isSystemErrorCode(code)) return systemError(code);
-  return err;
+  if (code === undefined || !isSystemErrorCode(code) || err.name !== 'Error') return err;
+  // A system error is rebuilt for this call, so its message names this call's path or address, as the original
+  // named its own.
+  const extra = details?.(code);
+  return extra || detail.errno === undefined ? systemError(code, extra) : err;
 }

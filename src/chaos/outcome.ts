@@ -5,6 +5,7 @@
 import type { Decision, FaultInjector, SiteState } from '../core/injector.js';
 import { laneOf } from '../core/random.js';
 import type { FaultKind, TraceEntry } from '../core/trace.js';
+import type { DetailsFor } from './details.js';
 import { buildError, type ErrorSpec, errorDetail, errorFromDetail, type FaultContext } from './errors.js';
 
 /** A fault ready to carry out. */
@@ -53,7 +54,8 @@ function declaredFor(declared: DeclaredErrors | undefined, method: string): read
 
 /**
  * Works out the outcome of `decision` and records it. `declared` are the interface's errors, used by rules that
- * name no action of their own.
+ * name no action of their own; `details` is what the call tells a system error (its path, its address).
+ * Throws when user code it runs (an error factory, a `returns` function) misbehaves; nothing is recorded then.
  */
 export function resolveOutcome(
   injector: FaultInjector<ErrorSpec>,
@@ -61,6 +63,7 @@ export function resolveOutcome(
   decision: Decision<ErrorSpec>,
   args: readonly unknown[],
   declared: DeclaredErrors | undefined,
+  details?: DetailsFor,
 ): Outcome {
   const { site, index } = decision;
   const ctx: FaultContext = { site, method: state.method, index, args, seed: injector.seed };
@@ -76,6 +79,10 @@ export function resolveOutcome(
   let hang: Outcome['hang'];
   let emit: Outcome['emit'];
   let passThrough = false;
+  const build = (spec: ErrorSpec, field: string) =>
+    buildError(spec, ctx, typeof spec === 'string' ? details?.(spec) : undefined, field);
+  const ruleField = (i: number) =>
+    rule!.errors.length > 1 ? `faults[${rule!.index}].error[${i}]` : `faults[${rule!.index}].error`;
 
   // When replaying an entry whose rule is gone, the entry alone says what to do.
   const action = replay && !rule ? replay.action : undefined;
@@ -84,7 +91,8 @@ export function resolveOutcome(
     hang = rule?.hang ?? {};
     if (typeof replay?.detail.timeoutMs === 'number') hang = { timeoutMs: replay.detail.timeoutMs };
     if (hang.timeoutMs !== undefined) detail.timeoutMs = hang.timeoutMs;
-    if (rule && rule.errors.length > 0) error = buildError(rule.errors[decision.errorIndex]!, ctx);
+    if (rule && rule.errors.length > 0)
+      error = build(rule.errors[decision.errorIndex]!, ruleField(decision.errorIndex));
   } else if (rule ? rule.hasReturn : action === 'return') {
     kind = 'return';
     const ret = rule ? rule.spec.returns : replay!.detail.value;
@@ -92,7 +100,9 @@ export function resolveOutcome(
     detail.value = value;
   } else if (rule ? rule.errors.length > 0 : action === 'error' || action === 'emit') {
     kind = (rule ? rule.emit : action === 'emit') ? 'emit' : 'error';
-    error = rule ? buildError(rule.errors[decision.errorIndex]!, ctx) : errorFromDetail(replay!.detail);
+    error = rule
+      ? build(rule.errors[decision.errorIndex]!, ruleField(decision.errorIndex))
+      : errorFromDetail(replay!.detail, details);
     if (rule && rule.errors.length > 1) detail.errorIndex = decision.errorIndex;
     emit = rule?.emit ?? (kind === 'emit' ? 'auto' : undefined);
   } else if (rule?.delay || action === 'delay') {
@@ -107,7 +117,13 @@ export function resolveOutcome(
     const spec = list[chosen ?? 0];
     kind = rule?.emit ? 'emit' : 'error';
     emit = rule?.emit;
-    error = spec !== undefined ? buildError(spec, ctx) : replay ? errorFromDetail(replay.detail) : undefined;
+    const listName = declared?.[state.method] ? state.method : '*';
+    error =
+      spec !== undefined
+        ? build(spec, `errors.${listName}[${chosen ?? 0}]`)
+        : replay
+          ? errorFromDetail(replay.detail, details)
+          : undefined;
     if (!error) error = new Error(`injected fault at ${site} #${index}`);
     if (list.length > 1) detail.errorIndex = chosen;
     detail.declared = true;

@@ -8,16 +8,24 @@
  * fields work. A call with no matching rule costs a counter increment and one array-length check.
  */
 import { InvalidOptionError } from '../core/errors.js';
-import { FaultInjector, type SiteState } from '../core/injector.js';
+import { type Decision, FaultInjector, type SiteState } from '../core/injector.js';
 import type { SeedInput } from '../core/random.js';
 import type { FaultRule } from '../core/rules.js';
 import type { Trace, TraceEntry, TraceJSON } from '../core/trace.js';
+import { callDetails } from './details.js';
 import { announceRandomSeed, resolveSeed } from './env.js';
 import type { ErrorSpec } from './errors.js';
 import { validateErrorSpec } from './errors.js';
 import { type DeclaredErrors, type Outcome, resolveOutcome } from './outcome.js';
 import { activeScope, scopesInUse } from './scope.js';
-import { blockFor, type CallShape, declaredShape, isThenable } from './shape.js';
+import {
+  blockFor,
+  type CallShape,
+  declaredShape,
+  type InterfaceShapes,
+  interfaceShapes,
+  isThenable,
+} from './shape.js';
 
 /** A fault rule for chaos drivers: `error` takes catalog codes, HTTP statuses, Error classes or factories. */
 export type ChaosRule = FaultRule<ErrorSpec>;
@@ -39,10 +47,11 @@ export interface WrapOptions {
   /** Wrap objects the methods return (and resolve to), e.g. `client.db('x').collection('y')`. */
   deep?: boolean | ((value: object, method: string) => boolean);
   /**
-   * Calling conventions that cannot be seen before a method's first call: `{ query: 'callback', parse: 'sync' }`,
-   * `'*'` for every method. Without one, `async function`s are async, a trailing function argument is a callback,
-   * a name ending in `Sync` is sync, an earlier pass-through call shows the shape, and anything else is taken as
-   * `shapes['*']`, by default async.
+   * Calling conventions for methods whose shape cannot be seen before their first call: `{ query: 'async' }` for
+   * a plain function that returns a promise, `'*'` for every method. Without one, `async function`s (also compiled
+   * ones) are async, a trailing function argument is a callback, a name ending in `Sync` is sync, an earlier
+   * pass-through call shows the shape, ioredis commands are async, and anything else is taken as
+   * `shapes['*']`, by default sync (it throws).
    */
   shapes?: Readonly<Record<string, CallShape>>;
   /** Called with every fault as it is injected. */
@@ -75,6 +84,8 @@ interface Driver {
   readonly rootName: string;
   readonly children: WeakMap<object, object>;
   readonly control: ChaosControl;
+  /** Shapes seen on pass-through calls, per function: a method shared by several sites is learned once. */
+  readonly observed: WeakMap<Function, CallShape>;
 }
 
 const controls = new WeakMap<object, ChaosControl>();
@@ -233,26 +244,34 @@ export function wrap<T extends object>(target: T, options: WrapOptions = {}): T 
     rootName: options.name ?? defaultName(target),
     children: new WeakMap(),
     control,
+    observed: new WeakMap(),
   };
   return makeProxy(driver, target, driver.rootName);
 }
 
 /**
- * Builds the chaos object for `target`. For an object it is two layers: an outer object holding one accessor per
- * method (so a call reaches its cached wrapper with no Proxy trap: the hot path), whose prototype is a Proxy of
- * the target (so every other read, write, `in` and `instanceof` reaches the target, with `this` = the target).
- * Own-key introspection (`Object.keys`, spread) sees the outer layer; read those from the target itself.
+ * Builds the chaos object for `target`. For an object it is three layers. Outermost, a Proxy that answers
+ * introspection from the target (`Object.keys`, spread, `JSON.stringify`, `in`, `delete`, `defineProperty`,
+ * `getPrototypeOf`) but has no `get` trap, so a read goes straight to the middle layer: a plain object holding one
+ * accessor per method, which hands out the method's cached wrapper. Its prototype is a Proxy of the target, so
+ * every other read and write reaches the target, with `this` = the target.
  * A function target is a plain Proxy with an apply trap.
  */
 function makeProxy<T extends object>(driver: Driver, target: T, name: string): T {
   const methods = new Map<PropertyKey, { fn: Function; wrapper: Function }>();
+  let iface: InterfaceShapes | null | undefined;
+  const shapesOf = (): InterfaceShapes | undefined => {
+    if (iface === undefined)
+      iface = interfaceShapes(typeof target === 'function' ? undefined : target) ?? null;
+    return iface ?? undefined;
+  };
   const wrapperFor = (prop: PropertyKey, value: Function): Function => {
     const cached = methods.get(prop);
     if (cached !== undefined && cached.fn === value) return cached.wrapper;
     const wrapper =
       typeof prop === 'symbol'
         ? value.bind(target)
-        : methodWrapper(driver, target, name, String(prop), value);
+        : methodWrapper(driver, target, name, String(prop), value, shapesOf);
     methods.set(prop, { fn: value, wrapper });
     return wrapper;
   };
@@ -260,6 +279,9 @@ function makeProxy<T extends object>(driver: Driver, target: T, name: string): T
     get(t, prop) {
       const value = Reflect.get(t, prop, t);
       if (typeof value !== 'function' || prop === 'constructor') return value;
+      // A Proxy must report a frozen own property as it is: such a method is passed on unwrapped.
+      const own = Reflect.getOwnPropertyDescriptor(t, prop);
+      if (own && own.configurable === false && own.writable === false) return value;
       return wrapperFor(prop, value);
     },
     set(t, prop, value) {
@@ -268,34 +290,110 @@ function makeProxy<T extends object>(driver: Driver, target: T, name: string): T
   };
   let chaos: T;
   if (typeof target === 'function') {
-    const call = methodWrapper(driver, undefined, name, '', target as unknown as Function);
+    const call = methodWrapper(driver, undefined, name, '', target as unknown as Function, shapesOf);
     handler.apply = (_t, _this, args) => call(...args);
     chaos = new Proxy(target, handler);
   } else {
-    chaos = Object.create(new Proxy(target, handler)) as T;
-    const record = target as Record<string, unknown>;
-    for (const method of methodNamesOf(target)) {
+    const shell = Object.create(new Proxy(target, handler)) as object;
+    const record = target as Record<PropertyKey, unknown>;
+    const accessor = (key: PropertyKey, make: (value: Function) => Function) => {
       let fn: unknown;
       let wrapper: unknown;
-      Object.defineProperty(chaos, method, {
+      Object.defineProperty(shell, key, {
         configurable: true,
         enumerable: false,
         get() {
-          const value = record[method];
+          const value = record[key];
           if (value === fn) return wrapper;
           fn = value;
-          wrapper = typeof value === 'function' ? methodWrapper(driver, target, name, method, value) : value;
+          wrapper = typeof value === 'function' ? make(value) : value;
           return wrapper;
         },
         set(value: unknown) {
-          record[method] = value;
+          record[key] = value;
         },
       });
+    };
+    for (const method of methodNamesOf(target)) {
+      accessor(method, (value) => methodWrapper(driver, target, name, method, value, shapesOf));
     }
+    // Symbol-keyed methods (iterators, disposers) pass through, bound to the target so #private fields work.
+    for (const sym of symbolMethodsOf(target)) accessor(sym, (value) => value.bind(target));
+    // `console.log(driver)` shows the target (util.inspect looks at the proxied object itself).
+    Object.defineProperty(shell, INSPECT, {
+      configurable: true,
+      enumerable: false,
+      value: (_depth: number, options: object, inspect: (v: unknown, o: object) => string) =>
+        inspect(target, options),
+    });
+    chaos = new Proxy(shell, introspection(target)) as T;
   }
   driver.children.set(target, chaos);
   registerControl(chaos, driver.control);
   return chaos;
+}
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** Symbol-keyed methods reachable on `target` (own and inherited, not Object.prototype's). */
+function symbolMethodsOf(target: object): Set<symbol> {
+  const syms = new Set<symbol>();
+  for (let o: object | null = target; o && o !== Object.prototype && o !== Function.prototype; ) {
+    for (const key of Object.getOwnPropertySymbols(o)) {
+      const desc = Object.getOwnPropertyDescriptor(o, key);
+      if (desc && typeof desc.value === 'function') syms.add(key);
+    }
+    o = Object.getPrototypeOf(o);
+  }
+  return syms;
+}
+
+/**
+ * The outer layer's traps: own keys and descriptors are the target's, so `Object.keys`, spread and
+ * `JSON.stringify` see its fields. Proxy invariants are checked against the middle layer (`shell`), which is
+ * extensible and holds only configurable accessors, so the target's descriptors are reported as configurable
+ * (a frozen target's values stay exactly its own). A property made non-configurable through the driver is
+ * mirrored on the shell, so the invariants hold for it too.
+ */
+function introspection(target: object): ProxyHandler<object> {
+  return {
+    ownKeys: () => Reflect.ownKeys(target),
+    getOwnPropertyDescriptor(shell, key) {
+      const mirror = Reflect.getOwnPropertyDescriptor(shell, key);
+      if (mirror && mirror.configurable === false) return mirror;
+      const desc = Reflect.getOwnPropertyDescriptor(target, key);
+      if (!desc) return undefined;
+      // A method reads as the driver's wrapper, as `driver.method` does.
+      if (typeof desc.value === 'function' && mirror?.get) desc.value = mirror.get.call(shell);
+      desc.configurable = true;
+      return desc;
+    },
+    has: (_shell, key) => Reflect.has(target, key),
+    defineProperty(shell, key, desc) {
+      if (!Reflect.defineProperty(target, key, desc)) return false;
+      const mirror = Reflect.getOwnPropertyDescriptor(shell, key);
+      if (desc.configurable === false || mirror?.configurable === false) {
+        Reflect.defineProperty(shell, key, Reflect.getOwnPropertyDescriptor(target, key)!);
+      }
+      return true;
+    },
+    deleteProperty: (_shell, key) => Reflect.deleteProperty(target, key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(target),
+    setPrototypeOf: (_shell, proto) => Reflect.setPrototypeOf(target, proto),
+    // Freezing the driver would freeze its accessors, and with them the faults: refused.
+    preventExtensions: () => false,
+  };
+}
+
+/** How a misuse inside a fault (an error factory that returns no Error, a throwing `returns`) reaches the caller. */
+function failInShape(err: unknown, shape: CallShape, args: readonly unknown[]): unknown {
+  if (shape === 'async') return Promise.reject(err);
+  if (shape === 'callback') {
+    const cb = args[args.length - 1] as (err: unknown) => void;
+    setImmediate(() => cb(err));
+    return undefined;
+  }
+  throw err;
 }
 
 function methodWrapper(
@@ -304,20 +402,34 @@ function methodWrapper(
   name: string,
   method: string,
   fn: Function,
+  shapesOf: () => InterfaceShapes | undefined,
 ): Function {
   const own = driver.injector;
   const site = method ? `${name}.${method}` : name;
   const declared = driver.options.errors;
   const deep = driver.options.deep;
   const fixedShape = driver.options.shapes?.[method];
-  const fallbackShape = driver.options.shapes?.['*'] ?? 'async';
+  const shapeForAll = driver.options.shapes?.['*'];
   let observed: CallShape | undefined = fixedShape;
   const state: SiteState<ErrorSpec> = own.site(site, method);
 
   const passed = (result: unknown): unknown => {
-    if (observed === undefined) observed = isThenable(result) ? 'async' : 'sync';
+    if (observed === undefined) {
+      observed = isThenable(result) ? 'async' : 'sync';
+      if (!driver.observed.has(fn)) driver.observed.set(fn, observed);
+    }
     return deep ? wrapResult(driver, site, method, result) : result;
   };
+  // Known before calling: never by calling into a fault.
+  const knownShape = (args: readonly unknown[]): CallShape | undefined =>
+    fixedShape ??
+    declaredShape(fn, method, args) ??
+    observed ??
+    driver.observed.get(fn) ??
+    shapesOf()?.(method) ??
+    shapeForAll;
+  // Unknown means sync: a sync method must throw, and an `await` catches a throw too.
+  const shapeFor = (args: readonly unknown[]): CallShape => knownShape(args) ?? 'sync';
   // `arguments` rather than a rest parameter: on the pass-through path V8 then never builds an array.
   const wrapped = function chaosMethod(): unknown {
     let injector = own;
@@ -339,19 +451,37 @@ function methodWrapper(
     const args: unknown[] = new Array(arguments.length);
     // biome-ignore lint/complexity/noArguments: as above
     for (let i = 0; i < args.length; i++) args[i] = arguments[i];
-    const decision = injector.begin(st, args);
+    // A rule's `when`, an error factory or a `returns` function may throw: that reaches the caller in the
+    // method's shape, like any fault (an async method rejects, never throws).
+    let decision: Decision<ErrorSpec> | undefined;
+    try {
+      decision = injector.begin(st, args);
+    } catch (err) {
+      return failInShape(err, shapeFor(args), args);
+    }
     if (decision === undefined) return passed(fn.apply(target, args));
-    const scopeErrors = injector === own ? undefined : activeScope()?.errors;
-    const scopeDeclared = scopeErrors ? { ...declared, ...scopeErrors } : declared;
-    const outcome = resolveOutcome(injector, st, decision, args, scopeDeclared);
+    let outcome: Outcome;
+    try {
+      const scopeErrors = injector === own ? undefined : activeScope()?.errors;
+      const scopeDeclared = scopeErrors ? { ...declared, ...scopeErrors } : declared;
+      outcome = resolveOutcome(injector, st, decision, args, scopeDeclared, callDetails(fn, target, args));
+    } catch (err) {
+      return failInShape(err, shapeFor(args), args);
+    }
     if (driver.seedSource === 'random' && injector === own)
       announceRandomSeed(own.seed, `chaos driver "${driver.rootName}"`);
-    const shape = fixedShape ?? declaredShape(fn, method, args) ?? observed ?? fallbackShape;
     const callThrough = () => {
       const result = fn.apply(target, args);
       return deep ? wrapResult(driver, site, method, result) : result;
     };
-    return carryOut(outcome, shape, args, callThrough, target);
+    // A delay calls the target anyway: with the shape unknown, call first and learn it from the result, so a
+    // promise-returning method is delayed by a timer rather than by blocking the event loop.
+    if (outcome.delayMs > 0 && (outcome.kind === 'delay' || outcome.kind === 'emit') && !knownShape(args)) {
+      const result = passed(fn.apply(target, args));
+      if (outcome.kind === 'emit') emitOn(outcome, result, target);
+      return delayResult(result, outcome.delayMs);
+    }
+    return carryOut(outcome, shapeFor(args), args, callThrough, target, site);
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
   Object.defineProperty(wrapped, 'length', { value: fn.length, configurable: true });
@@ -430,6 +560,24 @@ function delay(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
+/**
+ * `result`, `ms` later: a promise settles later (its rejection is handled at once, so none goes unhandled while
+ * waiting); a plain value is returned after blocking, as a slow sync call would.
+ */
+function delayResult(result: unknown, ms: number): unknown {
+  if (!isThenable(result)) {
+    blockFor(ms);
+    return result;
+  }
+  return Promise.resolve(result).then(
+    (value) => delay(ms).then(() => value),
+    (err: unknown) =>
+      delay(ms).then(() => {
+        throw err;
+      }),
+  );
+}
+
 function emitOn(outcome: Outcome, result: unknown, target: object | undefined): void {
   const useResult = outcome.emit !== 'self' && isEmitter(result);
   const emitter = useResult ? result : isEmitter(target) && outcome.emit !== 'result' ? target : undefined;
@@ -454,6 +602,7 @@ function carryOut(
   args: unknown[],
   callThrough: () => unknown,
   target: object | undefined,
+  site: string,
 ): unknown {
   if (outcome.kind === 'emit') {
     // The call itself goes through; the error arrives as an event, as it does from a real stream or socket.
@@ -471,7 +620,8 @@ function carryOut(
       if (outcome.hang?.timeoutMs === undefined) {
         throw new InvalidOptionError(
           `${outcome.entry.rule}.hang`,
-          'a synchronous method can only hang with a timeoutMs',
+          `${site} is called as a synchronous method, which can only hang with a timeoutMs ` +
+            "(if it returns a promise, declare it: shapes: { method: 'async' })",
         );
       }
       blockFor(outcome.hang.timeoutMs);

@@ -40,7 +40,7 @@ export interface SiteState<E = unknown> {
   readonly random: RandomStream;
   calls: number;
   fires: number;
-  /** Fires per rule at this site, for `times`. */
+  /** Fires per rule at this site, for `timesPerSite`. */
   readonly firesByRule: Map<string, number>;
   rules: readonly CompiledRule<E>[];
   version: number;
@@ -69,6 +69,8 @@ export class FaultInjector<E = unknown> {
   readonly #validateError: ErrorValidator<E> | undefined;
   readonly #allowNoAction: boolean;
   readonly #sites = new Map<string, SiteState<E>>();
+  /** Fires per rule id over all sites, for `times` (kept across `setRules`, like the per-site counts). */
+  readonly #firesByRule = new Map<string, number>();
   readonly #replay: Map<string, TraceEntry> | undefined;
   #rules: CompiledRule<E>[];
   #rulesById = new Map<string, CompiledRule<E>>();
@@ -193,12 +195,17 @@ export class FaultInjector<E = unknown> {
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       if (!rule.enabled || (rule.scheduled && !scheduleAllows(rule, index))) continue;
-      // Per-site fire counts matter only to rules with `times`; others skip the lookup.
-      const fired = rule.times === Number.POSITIVE_INFINITY ? 0 : (state.firesByRule.get(rule.id) ?? 0);
+      // Fire counts matter only to rules with a cap; others skip the lookups.
+      const capped = rule.times !== Number.POSITIVE_INFINITY;
+      const cappedHere = rule.timesPerSite !== Number.POSITIVE_INFINITY;
+      const fired = capped ? (this.#firesByRule.get(rule.id) ?? 0) : 0;
       if (fired >= rule.times) continue;
+      const firedHere = cappedHere ? (state.firesByRule.get(rule.id) ?? 0) : 0;
+      if (firedHere >= rule.timesPerSite) continue;
       if (rule.when !== undefined && !rule.when(args)) continue;
       if (rule.rate < 1 && !(state.random.at(index, rule.lanes.fire) < rule.rate)) continue;
-      if (rule.times !== Number.POSITIVE_INFINITY) state.firesByRule.set(rule.id, fired + 1);
+      if (capped) this.#firesByRule.set(rule.id, fired + 1);
+      if (cappedHere) state.firesByRule.set(rule.id, firedHere + 1);
       state.fires += 1;
       let delayMs: number | undefined;
       if (rule.delay) {

@@ -28,17 +28,23 @@ export interface RuleSchedule {
   calls?: number | readonly number[];
   /** Fire only after this many calls have passed (calls 1..after never fire). */
   after?: number;
-  /** Fire at most this many times per site. Per site, not overall, so concurrency cannot change which calls fire. */
+  /**
+   * Fire at most this many times in all, over every site the rule covers. Which calls get those fires can depend
+   * on the order in which calls at different sites arrive; {@link timesPerSite} cannot.
+   */
   times?: number;
+  /** Fire at most this many times at each site: a cap that concurrency across sites cannot move. */
+  timesPerSite?: number;
   /** A rule can be switched off and on while running. Defaults to true. */
   enabled?: boolean;
 }
 
 /**
  * One fault rule. Selectors (`methods`, `site`, `when`) say which calls it considers; the schedule (`rate`,
- * `first`/`every`, `calls`, `after`, `times`, `enabled`) says on which of them it fires; the action (`error`,
- * `delay`, `hang`, `returns`, `emit`) says what happens. `delay` may combine with `error` or `returns` (slow,
- * then fail or answer). A call gets at most one fault: rules are tried in order and the first that fires wins.
+ * `first`/`every`, `calls`, `after`, `times`, `timesPerSite`, `enabled`) says on which of them it fires; the
+ * action (`error`, `delay`, `hang`, `returns`, `emit`) says what happens. `delay` may combine with `error` or
+ * `returns` (slow, then fail or answer). A call gets at most one fault: rules are tried in order and the first
+ * that fires wins.
  */
 export interface FaultRule<E = unknown> extends RuleSchedule {
   /** Which methods (by name). Defaults to every method. */
@@ -73,7 +79,10 @@ export interface CompiledRule<E = unknown> {
   readonly every: number | undefined;
   readonly calls: ReadonlySet<number> | undefined;
   readonly after: number;
+  /** The cap over all sites (`times`); Infinity when absent. */
   readonly times: number;
+  /** The cap at each site (`timesPerSite`); Infinity when absent. */
+  readonly timesPerSite: number;
   /** False when no `after`, `calls` or `first` narrows the schedule (the hot path skips the check). */
   readonly scheduled: boolean;
   enabled: boolean;
@@ -100,6 +109,7 @@ export const RULE_SCHEDULE_KEYS = [
   'calls',
   'after',
   'times',
+  'timesPerSite',
   'enabled',
 ] as const;
 
@@ -251,6 +261,10 @@ export function compileRules<E>(
     const after = rule.after === undefined ? 0 : nonNegativeInteger(rule.after, `${at}.after`);
     const times =
       rule.times === undefined ? Number.POSITIVE_INFINITY : nonNegativeInteger(rule.times, `${at}.times`);
+    const timesPerSite =
+      rule.timesPerSite === undefined
+        ? Number.POSITIVE_INFINITY
+        : nonNegativeInteger(rule.timesPerSite, `${at}.timesPerSite`);
     if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') {
       throw new InvalidOptionError(`${at}.enabled`, 'must be true or false');
     }
@@ -324,6 +338,7 @@ export function compileRules<E>(
       calls,
       after,
       times,
+      timesPerSite,
       scheduled: after > 0 || calls !== undefined || first !== undefined,
       enabled: rule.enabled ?? true,
       errors,
@@ -337,7 +352,7 @@ export function compileRules<E>(
   });
 }
 
-/** Does the schedule part of `rule` let call `index` fire (ignoring rate and `times`)? */
+/** Does the schedule part of `rule` let call `index` fire (ignoring rate, `times` and `timesPerSite`)? */
 export function scheduleAllows(rule: CompiledRule<unknown>, index: number): boolean {
   if (index <= rule.after) return false;
   if (rule.calls !== undefined && !rule.calls.has(index)) return false;

@@ -32,9 +32,10 @@ export type ResetMode = 'close' | 'rst';
 
 /**
  * One HTTP fault rule. Selectors (`method`, `origin`, `path`, `when`) pick requests; the schedule (`rate`,
- * `first`/`every`, `calls`, `after`, `times`, `enabled`) is the core's, counted per site `name METHOD /path`; the
- * action is one of `status`, `reset`, `hang`, `error`, optionally with `delay` before it, or a pass-through that
- * is changed on the way back (`delay`, `bodyDelay`, `truncate`).
+ * `first`/`every`, `calls`, `after`, `times`, `timesPerSite`, `enabled`) is the core's, counted per site
+ * `name METHOD /path` except `times`, which caps the rule over all its requests; the action is one of `status`,
+ * `reset`, `hang`, `error`, optionally with `delay` before it, or a pass-through that is changed on the way back
+ * (`delay`, `bodyDelay`, `truncate`).
  */
 export interface HttpFaultRule extends RuleSchedule {
   /** HTTP method(s), case-insensitive; `'*'` (default) for all. */

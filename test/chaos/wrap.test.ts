@@ -95,12 +95,76 @@ describe('wrap: a transparent pass-through', () => {
   });
 });
 
+describe('wrap: introspection sees the target', () => {
+  test('Object.keys, spread, JSON.stringify and own-property checks show the target own enumerable fields', () => {
+    const real = new Account('ada');
+    const acct = wrap(real, { seed: 1 });
+    assert.deepEqual(Object.keys(acct), Object.keys(real));
+    assert.deepEqual(Object.keys(acct), ['owner']);
+    assert.deepEqual({ ...acct }, { ...real });
+    assert.equal(JSON.stringify(acct), JSON.stringify(real));
+    assert.deepEqual(Object.entries(acct), [['owner', 'ada']]);
+    assert.ok(Object.hasOwn(acct, 'owner'));
+    assert.ok(!Object.hasOwn(acct, 'deposit'), 'methods stay on the prototype');
+
+    const literal = { host: 'db', port: 5432, ping: () => 'pong' };
+    const client = wrap(literal, { name: 'client', seed: 1, faults: [{ methods: 'ping', error: 'EIO' }] });
+    assert.deepEqual(Object.keys(client), ['host', 'port', 'ping']);
+    assert.equal(JSON.stringify(client), '{"host":"db","port":5432}');
+    const copy = { ...client };
+    assert.throws(
+      () => copy.ping(),
+      { code: 'EIO' },
+      'a spread copy holds the chaos method, as driver.ping is',
+    );
+  });
+
+  test('a frozen object with a Symbol method can be spread and iterated', () => {
+    const frozen = Object.freeze({
+      a: 1,
+      b: 'two',
+      *[Symbol.iterator]() {
+        yield 'x';
+        yield 'y';
+      },
+    });
+    const w = wrap(frozen, { name: 'frozen', seed: 1 });
+    assert.deepEqual([...w], ['x', 'y']);
+    const copy = { ...w };
+    assert.deepEqual(Object.keys(copy), ['a', 'b']);
+    assert.deepEqual([...copy], ['x', 'y']);
+    assert.equal(JSON.stringify(w), '{"a":1,"b":"two"}');
+  });
+});
+
+describe('wrap: rule caps', () => {
+  test('times caps a rule over every method it covers; timesPerSite caps it at each method', () => {
+    const target = () => ({ a: () => 1, b: () => 2, c: () => 3 });
+    const faultsOver = (rule: { times?: number; timesPerSite?: number }) => {
+      const w = wrap(target(), { name: 't', seed: 1, faults: [{ methods: '*', error: 'EIO', ...rule }] });
+      let faults = 0;
+      for (const m of ['a', 'b', 'c'] as const) {
+        for (let i = 0; i < 3; i++) {
+          try {
+            w[m]();
+          } catch {
+            faults += 1;
+          }
+        }
+      }
+      assert.equal(traceOf(w).size, faults);
+      return faults;
+    };
+    assert.equal(faultsOver({ times: 2 }), 2);
+    assert.equal(faultsOver({ timesPerSite: 2 }), 6);
+    assert.equal(faultsOver({ times: 2, timesPerSite: 1 }), 2);
+  });
+});
+
 describe('wrap: faults keep the method shape', () => {
   test('a sync method throws, an async method rejects and never throws synchronously', async () => {
-    // A sync method's shape cannot be seen before it is first called: declare it (or let one call pass first).
     const acct = wrap(new Account('x'), {
       seed: 1,
-      shapes: { deposit: 'sync' },
       faults: [
         { methods: 'deposit', error: 'EIO' },
         { methods: 'withdraw', error: 'ETIMEDOUT' },

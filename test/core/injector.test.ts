@@ -51,6 +51,17 @@ describe('fault injector', () => {
     }
   });
 
+  test('times caps a rule over every site it covers; timesPerSite caps it at each site', () => {
+    const firedPerSite = (rule: FaultRule) => {
+      const inj = new FaultInjector({ seed: 3, rules: [rule] });
+      return ['db.a', 'db.b', 'db.c'].map((site) => drive(inj, site, 3).length);
+    };
+    assert.deepEqual(firedPerSite({ times: 2, error: 'x' }), [2, 0, 0], 'two in all, as the rule reads');
+    assert.deepEqual(firedPerSite({ timesPerSite: 2, error: 'x' }), [2, 2, 2]);
+    assert.deepEqual(firedPerSite({ times: 3, timesPerSite: 2, error: 'x' }), [2, 1, 0]);
+    assert.deepEqual(firedPerSite({ error: 'x' }), [3, 3, 3]);
+  });
+
   test('the decision for call n at a site does not depend on other sites or on interleaving', () => {
     fc.assert(
       fc.property(
@@ -186,6 +197,7 @@ describe('fault injector', () => {
         /faults\[1\]\.id: duplicate/,
       ],
       [[{ rat: 0.5, error: 'x' }], /faults\[0\]\.rat: unknown rule option/],
+      [[{ timesPerSite: 1.5, error: 'x' }], /faults\[0\]\.timesPerSite: must be an integer >= 0; got 1\.5/],
       [{ rate: 1 }, /faults: must be an array/],
     ];
     for (const [rules, message] of bad) {
