@@ -48,18 +48,25 @@ export async function applyFault(
     const issue = parsed.error.issues[0]!;
     throw new InvalidOptionError(['with', ...issue.path].join('.'), issue.message);
   }
-  const revert = disruptor.revertFor(instance, parsed.data, ctx);
-  journal.append({
-    event: 'fault.applying',
-    id: ctx.faultId,
-    disruptor: disruptor.name,
-    instance: instance.id,
-    ...(apply.fault === undefined ? {} : { fault: apply.fault }),
-    revert,
-  });
+  let revert = disruptor.revertFor(instance, parsed.data, ctx);
+  const applying = (record: RevertRecord) =>
+    journal.append({
+      event: 'fault.applying',
+      id: ctx.faultId,
+      disruptor: disruptor.name,
+      instance: instance.id,
+      ...(apply.fault === undefined ? {} : { fault: apply.fault }),
+      revert: record,
+    });
+  applying(revert);
+  // a later `fault.applying` of the same id replaces the record `recover` would use
+  const updateRevert = (record: RevertRecord) => {
+    revert = record;
+    applying(record);
+  };
   let applied: AppliedFault;
   try {
-    applied = await disruptor.inject(instance, parsed.data, ctx);
+    applied = await disruptor.inject(instance, parsed.data, { ...ctx, updateRevert });
   } catch (err) {
     journal.append({ event: 'fault.failed', id: ctx.faultId, error: (err as Error).message });
     await revertFault(journal, ctx.faultId, revert, apply.retry);

@@ -33,6 +33,11 @@ export interface InjectContext {
   readonly restart?: (instance: DisruptorInstance) => Promise<{ pid: number }>;
   /** Aborts a slow injection (a command or a request). */
   readonly signal?: AbortSignal;
+  /**
+   * Journals a new revert record before the fault takes effect, for a disruptor that must read something first
+   * to know how to undo it (the term a failpoint had before the fault). `applyFault` gives it.
+   */
+  readonly updateRevert?: (revert: RevertRecord) => void;
 }
 
 /** An injected fault. */
