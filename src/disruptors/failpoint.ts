@@ -1,13 +1,19 @@
 /**
- * `failpoint`: sets a term through a process's failpoint endpoint and unsets it on revert. The bearer token is
- * never journaled: both inject and revert (in `recover` too) read FAULTLINE_FAILPOINTS_TOKEN. A revert that
- * finds the failpoint unknown (404) or nothing listening (the process, and its failpoints, are gone) is done.
+ * `failpoint`: sets a term through a process's failpoint endpoint and, on revert, puts back the term that was
+ * set before (or unsets it when none was). The term before is read (GET) and journaled before the new one is
+ * PUT, so `recover` after a crash restores it too. The bearer token is never journaled: both inject and revert
+ * (in `recover` too) read FAULTLINE_FAILPOINTS_TOKEN. A revert that finds the failpoint unknown (404) or
+ * nothing listening (the process, and its failpoints, are gone) is done.
+ *
+ * Revert records: `previous` is the term before (a string) or `null` (none); `unread: true` marks the record
+ * journaled before the term was read, when nothing has been set yet, so its revert does nothing. A record with
+ * neither (written by an older version) unsets the failpoint.
  */
 import { FaultlineError } from '../core/errors.js';
 import { failpoint } from '../experiment/disruptors/failpoint.js';
 import { createFailpointClient, FailpointEndpointError } from '../failpoint/client.js';
 import { expand } from './template.js';
-import { defineDisruptorRuntime, type Json } from './types.js';
+import { defineDisruptorRuntime, type Json, type RevertRecord } from './types.js';
 
 export const failpointRuntime = defineDisruptorRuntime(failpoint, {
   revertFor(instance, options) {
@@ -15,21 +21,36 @@ export const failpointRuntime = defineDisruptorRuntime(failpoint, {
       type: 'failpoint',
       endpoint: expand(options.endpoint, instance, 'endpoint'),
       name: options.name,
+      unread: true,
     };
   },
   async inject(instance, options, ctx) {
-    const revert = this.revertFor(instance, options, ctx);
-    const client = createFailpointClient({ target: revert.endpoint as string });
+    const { unread: _, ...base } = this.revertFor(instance, options, ctx);
+    const client = createFailpointClient({ target: base.endpoint as string });
+    let previous: string | null = null;
+    try {
+      previous = (await client.get(options.name)).term ?? null;
+    } catch (err) {
+      // not reached, declared or set in that process yet: there is no term to put back
+      if (!(err instanceof FailpointEndpointError && err.status === 404)) throw err;
+    }
+    const revert: RevertRecord = { ...base, type: 'failpoint', previous };
+    ctx.updateRevert?.(revert);
     // the code holding the failpoint may not have run yet when the fault starts
     const r = await client.set(options.name, options.term, { allowUnknown: true });
     const detail: Record<string, Json> = {};
     if (r.warning !== undefined) detail.warning = r.warning;
+    if (previous !== null) detail.previous = previous;
     return { revert, detail };
   },
   async revert(record) {
+    if (record.unread === true) return;
     const client = createFailpointClient({ target: record.endpoint as string });
+    const name = record.name as string;
     try {
-      await client.unset(record.name as string);
+      if (typeof record.previous === 'string')
+        await client.set(name, record.previous, { allowUnknown: true });
+      else await client.unset(name);
     } catch (err) {
       if (err instanceof FailpointEndpointError && err.status === 404) return;
       const cause = (err as FaultlineError).cause as { code?: string } | undefined;

@@ -2,19 +2,24 @@
  * Switching failpoints on from the environment, once, when faultline is loaded:
  *
  *   FAULTLINE_FAILPOINTS='a.b=50%throw;c=pause'   terms to set at start (all or none: a bad entry sets none)
+ *   FAULTLINE_FAILPOINTS_FILE=/path/wrenches      `name=term` lines, applied now and again when the file changes
  *   FAULTLINE_FAILPOINTS_ADDR=127.0.0.1:7070      start the control endpoint (port 0: any free port)
  *   FAULTLINE_FAILPOINTS_TOKEN=...                require this bearer token on the endpoint
  *   FAULTLINE_SEED=42                             seed for percentages, so a run can be replayed
- *   FAULTLINE_FAILPOINTS_OFF=1                    disable failpoints for the life of the process
+ *   FAULTLINE_FAILPOINTS_OFF=1                    disable failpoints for the life of the process (any yes)
  *   NODE_ENV=production                           refuse all of the above unless FAULTLINE_ALLOW_PRODUCTION=1
+ *
+ * The switches are read trimmed and case-insensitively, and doubtful values fall on the safe side (switches.ts).
  *
  * Misconfiguration never crashes the host process: each refusal or error is one line on stderr saying what
  * was not done and why.
  */
 import { FaultlineError } from '../core/errors.js';
+import { type FailpointFileWatcher, watchFailpointFile } from './file.js';
 import { parseFailpointsEnv } from './grammar.js';
 import { activationRefusal, disableFromEnvironment, failpoints } from './registry.js';
 import { type FailpointServer, startFailpointServer } from './server.js';
+import { ALLOW_HINT, failpointsOffByEnv, productionRefusal } from './switches.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -22,6 +27,8 @@ type Env = Record<string, string | undefined>;
 export interface FailpointEnvironmentResult {
   set: string[];
   server: Promise<FailpointServer | undefined>;
+  /** The FAULTLINE_FAILPOINTS_FILE being followed, if any. */
+  file?: FailpointFileWatcher;
 }
 
 /**
@@ -35,10 +42,11 @@ export function applyFailpointEnvironment(
   const result: FailpointEnvironmentResult = { set: [], server: Promise.resolve(undefined) };
   const spec = env.FAULTLINE_FAILPOINTS?.trim() ?? '';
 
-  if (env.FAULTLINE_FAILPOINTS_OFF === '1') {
-    disableFromEnvironment();
-    if (spec !== '')
-      log('faultline: ignoring FAULTLINE_FAILPOINTS: FAULTLINE_FAILPOINTS_OFF=1 disables failpoints');
+  const off = failpointsOffByEnv(env);
+  const offSetting = `FAULTLINE_FAILPOINTS_OFF=${(env.FAULTLINE_FAILPOINTS_OFF ?? '').trim()}`;
+  if (off) {
+    disableFromEnvironment(env.FAULTLINE_FAILPOINTS_OFF);
+    if (spec !== '') log(`faultline: ignoring FAULTLINE_FAILPOINTS: ${offSetting} disables failpoints`);
   }
 
   const seed = env.FAULTLINE_SEED?.trim();
@@ -50,13 +58,13 @@ export function applyFailpointEnvironment(
     }
   }
 
-  if (spec !== '' && env.FAULTLINE_FAILPOINTS_OFF !== '1') {
+  if (spec !== '' && !off) {
     try {
       const entries = parseFailpointsEnv(spec);
       const refused = entries.length > 0 ? activationRefusal(entries[0]!.name) : undefined;
       if (refused?.code === 'FAULTLINE_FAILPOINTS_PRODUCTION') {
         log(
-          'faultline: refusing to activate FAULTLINE_FAILPOINTS: NODE_ENV=production; set FAULTLINE_ALLOW_PRODUCTION=1 as well to allow failpoints in production',
+          `faultline: refusing to activate FAULTLINE_FAILPOINTS: ${productionRefusal() ?? 'NODE_ENV=production'}; ${ALLOW_HINT}`,
         );
       } else {
         // the code these names live in has usually not been loaded yet: no unknown-name warning at start
@@ -68,6 +76,15 @@ export function applyFailpointEnvironment(
     } catch (err) {
       log(`faultline: FAULTLINE_FAILPOINTS not applied: ${(err as Error).message}`);
     }
+  }
+
+  const file = env.FAULTLINE_FAILPOINTS_FILE?.trim();
+  if (file !== undefined && file !== '') {
+    const production = productionRefusal();
+    if (off) log(`faultline: ignoring FAULTLINE_FAILPOINTS_FILE: ${offSetting} disables failpoints`);
+    else if (production !== undefined) {
+      log(`faultline: refusing to read FAULTLINE_FAILPOINTS_FILE: ${production}; ${ALLOW_HINT}`);
+    } else result.file = watchFailpointFile(file, { log });
   }
 
   const addr = env.FAULTLINE_FAILPOINTS_ADDR?.trim();

@@ -10,7 +10,8 @@
  *   term     ::= [ percent "%" ] [ count "*" ] action [ "(" [ value ] ")" ]
  *   percent  ::= unsigned                          (0 <= P <= 100)
  *   count    ::= digit { digit }                   (1 <= N <= 2^53 - 1)
- *   action   ::= "return" | "throw" | "panic" | "sleep" | "pause" | "print" | "exit" | "off"
+ *   action   ::= "return" | "throw" | "panic" | "sleep" | "delay" | "pause" | "yield" | "print" | "break"
+ *              | "exit" | "off"
  *   value    ::= number | string | "true" | "false" | "null" | array | object
  *   array    ::= "[" [ value { "," value } ] "]"
  *   object   ::= "{" [ key ":" value { "," key ":" value } ] "}"
@@ -24,8 +25,11 @@
  *   return [(value)]        hands `value` to the caller (bare `return` hands back `true`)
  *   throw / panic [("msg")] raises a FailpointError
  *   sleep(ms | "250ms" | "2s" | "1m")
+ *   delay(ms | "250ms" | ...) busy-waits: the whole thread stalls, as fail(9)'s delay spins instead of sleeping
  *   pause                   blocks the caller until released
+ *   yield                   lets the event loop run everything ready before the caller goes on
  *   print [("msg")]         logs the hit
+ *   break                   stops in the debugger when one is attached (a `debugger` statement)
  *   exit [(code)]           ends the process at once, code 0..255 (default 1)
  *   off                     does nothing
  *
@@ -37,7 +41,17 @@
 import { FailpointParseError } from './errors.js';
 
 /** What a term does when it fires. `panic` is read as `throw`. */
-export type FailpointAction = 'return' | 'throw' | 'sleep' | 'pause' | 'print' | 'exit' | 'off';
+export type FailpointAction =
+  | 'return'
+  | 'throw'
+  | 'sleep'
+  | 'delay'
+  | 'pause'
+  | 'yield'
+  | 'print'
+  | 'break'
+  | 'exit'
+  | 'off';
 
 /** A value a term can carry: what JSON can say. */
 export type FailpointValue =
@@ -55,7 +69,7 @@ export interface FailpointTerm {
   /** How many times the term fires before it is used up; absent means without limit. */
   count?: number;
   action: FailpointAction;
-  /** The argument as written; absent when none was. For `sleep` it is normalised to milliseconds. */
+  /** The argument as written; absent when none was. For `sleep` and `delay` it is normalised to milliseconds. */
   arg?: FailpointValue;
 }
 
@@ -76,12 +90,15 @@ const ACTIONS: Readonly<Record<string, FailpointAction>> = {
   throw: 'throw',
   panic: 'throw',
   sleep: 'sleep',
+  delay: 'delay',
   pause: 'pause',
+  yield: 'yield',
   print: 'print',
+  break: 'break',
   exit: 'exit',
   off: 'off',
 };
-const ACTION_LIST = 'an action (return, throw, panic, sleep, pause, print, exit, off)';
+const ACTION_LIST = 'an action (return, throw, panic, sleep, delay, pause, yield, print, break, exit, off)';
 const VALUE_LIST = 'a value (number, "string", true, false, null, [...] or {...})';
 const MAX_DEPTH = 32;
 /** setTimeout's ceiling. */
@@ -107,9 +124,12 @@ export function parseFailpointTerm(text: string): FailpointSpec {
   return { text: text.trim(), terms };
 }
 
-/** Parses a FAULTLINE_FAILPOINTS list, `a.b=50%throw;c=pause`. Names must be valid and appear once. */
-export function parseFailpointsEnv(text: string): FailpointAssignment[] {
-  const p = new Parser(text, 'FAULTLINE_FAILPOINTS');
+/**
+ * Parses a FAULTLINE_FAILPOINTS list, `a.b=50%throw;c=pause`. Names must be valid and appear once. `what` names
+ * the input in errors (default `FAULTLINE_FAILPOINTS`).
+ */
+export function parseFailpointsEnv(text: string, what = 'FAULTLINE_FAILPOINTS'): FailpointAssignment[] {
+  const p = new Parser(text, what);
   const out: FailpointAssignment[] = [];
   const seen = new Set<string>();
   for (;;) {
@@ -411,7 +431,7 @@ class Parser {
   }
 }
 
-/** Checks (and for `sleep`, normalises) the argument an action was given. */
+/** Checks (and for `sleep` and `delay`, normalises) the argument an action was given. */
 function checkArg(
   p: Parser,
   action: FailpointAction,
@@ -425,11 +445,17 @@ function checkArg(
     case 'print':
       if (arg !== undefined && typeof arg !== 'string') p.fail(`a message string for ${action}`, at);
       return arg;
-    case 'sleep': {
-      if (arg === undefined) p.fail('a duration for sleep: sleep(100), sleep("250ms"), sleep("2s")', at);
+    case 'sleep':
+    case 'delay': {
+      if (arg === undefined) {
+        p.fail(`a duration for ${action}: ${action}(100), ${action}("250ms"), ${action}("2s")`, at);
+      }
       const ms = toMillis(arg);
       if (ms === undefined || ms > MAX_SLEEP_MS) {
-        p.fail(`a duration for sleep: milliseconds from 0 to ${MAX_SLEEP_MS}, or "250ms", "2s", "1m"`, at);
+        p.fail(
+          `a duration for ${action}: milliseconds from 0 to ${MAX_SLEEP_MS}, or "250ms", "2s", "1m"`,
+          at,
+        );
       }
       return ms;
     }
@@ -442,6 +468,8 @@ function checkArg(
       }
       return arg;
     case 'pause':
+    case 'yield':
+    case 'break':
     case 'off':
       if (arg !== undefined) p.fail(`no argument: ${action} takes none`, at);
       return undefined;

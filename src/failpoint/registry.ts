@@ -21,6 +21,7 @@ import {
   isValidFailpointName,
   parseFailpointTerm,
 } from './grammar.js';
+import { ALLOW_HINT, productionRefusal } from './switches.js';
 
 /** What {@link failpoints.list} reports for one failpoint. */
 export interface FailpointInfo {
@@ -138,7 +139,8 @@ function refresh(): void {
 /**
  * Marks a failpoint. Resolves to `undefined` when it is not switched on (the normal case: one boolean check);
  * otherwise runs its term: `return(v)` resolves to `v`, `throw` rejects with a {@link FailpointError},
- * `sleep(ms)` resolves later, `pause` waits until released, `print` logs, `exit(code)` ends the process.
+ * `sleep(ms)` resolves later, `delay(ms)` stalls the thread, `pause` waits until released, `yield` lets
+ * everything ready run first, `print` logs, `break` stops in an attached debugger, `exit(code)` ends the process.
  *
  * @param name where this is, e.g. `upgrade.refuse` or `journal.afterWrite`
  * @param ctx anything that helps whoever is watching: it is printed by `print`, shown by `waiters`, and put on
@@ -151,7 +153,7 @@ export function failpoint<T = unknown>(name: string, ctx?: unknown): Promise<T |
 
 /**
  * The synchronous form of {@link failpoint} for code that cannot await. `sleep` blocks the thread;
- * `pause` cannot work here and raises a misuse error.
+ * `pause` and `yield` cannot work here (nothing else runs until the caller returns) and raise a misuse error.
  */
 export function failpointSync<T = unknown>(name: string, ctx?: unknown): T | undefined {
   if (!anyActive) return undefined;
@@ -169,10 +171,19 @@ function hitAsync(name: string, ctx: unknown): Promise<unknown> {
       return Promise.reject(thrown(f, ctx));
     case 'sleep':
       return new Promise((resolve) => setTimeout(resolve, term.arg as number, undefined));
+    case 'delay':
+      spin(term.arg as number);
+      return RESOLVED;
     case 'pause':
       return pauseAt(f.site, ctx);
+    case 'yield':
+      // setImmediate runs after the I/O callbacks and timers already due: everything ready goes first
+      return new Promise((resolve) => setImmediate(resolve, undefined));
     case 'print':
       print(f, ctx);
+      return RESOLVED;
+    case 'break':
+      breakHere(f, ctx);
       return RESOLVED;
     case 'exit':
       return exitNow(f);
@@ -193,13 +204,24 @@ function hitSync(name: string, ctx: unknown): unknown {
     case 'sleep':
       sleepSync(term.arg as number);
       return undefined;
+    case 'delay':
+      spin(term.arg as number);
+      return undefined;
     case 'pause':
       throw new FaultlineError(
         'FAULTLINE_FAILPOINT_SYNC_PAUSE',
         `failpoint ${name}: pause needs the async failpoint(); failpointSync() cannot wait to be released`,
       );
+    case 'yield':
+      throw new FaultlineError(
+        'FAULTLINE_FAILPOINT_SYNC_YIELD',
+        `failpoint ${name}: yield needs the async failpoint(); nothing else can run until failpointSync() returns`,
+      );
     case 'print':
       print(f, ctx);
+      return undefined;
+    case 'break':
+      breakHere(f, ctx);
       return undefined;
     case 'exit':
       return exitNow(f);
@@ -274,6 +296,30 @@ function thrown(f: Fired, ctx: unknown): FailpointError {
 function sleepSync(ms: number): void {
   if (ms <= 0) return;
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Busy-waits `ms`: unlike `sleep`, the thread stays on the CPU, as a hot loop or a long GC would keep it. */
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spinning is the point
+  }
+}
+
+/**
+ * gofail's and fail(9)'s `break` hand the process to a debugger. Here it is a `debugger` statement: with an
+ * inspector attached (`node --inspect`, or `kill -USR1 <pid>` and then attach) execution stops on this line,
+ * with the failpoint's caller one frame up and `name` and `ctx` in scope; without one it only logs the hit.
+ * It never opens an inspector itself: whoever may set a term must not thereby get a debugging port.
+ */
+function breakHere(f: Fired, ctx: unknown): void {
+  const name = f.site.name;
+  const context = ctx === undefined ? '' : ` ${describeContext(ctx)}`;
+  process.stderr.write(
+    `faultline: failpoint ${name} hit #${f.hit} (${f.activation.spec.text}): break (stops here if a debugger is attached)${context}\n`,
+  );
+  // biome-ignore lint/suspicious/noDebugger: the break action is this statement
+  debugger;
 }
 
 function print(f: Fired, ctx: unknown): void {
@@ -360,10 +406,11 @@ function refusal(name: string): FaultlineError | undefined {
       `failpoints are disabled (${disabledBy}); not setting ${name}`,
     );
   }
-  if (process.env.NODE_ENV === 'production' && process.env.FAULTLINE_ALLOW_PRODUCTION !== '1') {
+  const production = productionRefusal();
+  if (production !== undefined) {
     return new FaultlineError(
       'FAULTLINE_FAILPOINTS_PRODUCTION',
-      `refusing to set failpoint ${name}: NODE_ENV=production; set FAULTLINE_ALLOW_PRODUCTION=1 as well to allow failpoints in production`,
+      `refusing to set failpoint ${name}: ${production}; ${ALLOW_HINT}`,
     );
   }
   return undefined;
@@ -558,12 +605,12 @@ export const failpoints = {
     disable('failpoints.disableAll()');
   },
 
-  /** Undoes {@link failpoints.disableAll}; refused when FAULTLINE_FAILPOINTS_OFF=1 disabled them. */
+  /** Undoes {@link failpoints.disableAll}; refused when FAULTLINE_FAILPOINTS_OFF disabled them. */
   enableAll(): void {
-    if (disabledBy === OFF_BY_ENV) {
+    if (offByEnv) {
       throw new FaultlineError(
         'FAULTLINE_FAILPOINTS_DISABLED',
-        `failpoints stay disabled: ${OFF_BY_ENV} is set`,
+        `failpoints stay disabled: ${disabledBy} is set`,
       );
     }
     disabledBy = undefined;
@@ -587,16 +634,18 @@ export const failpoints = {
   },
 };
 
-const OFF_BY_ENV = 'FAULTLINE_FAILPOINTS_OFF=1';
+/** Disabled by FAULTLINE_FAILPOINTS_OFF: for the life of the process. */
+let offByEnv = false;
 
 function disable(reason: string): void {
-  if (disabledBy !== OFF_BY_ENV) disabledBy = reason;
+  if (!offByEnv) disabledBy = reason;
   for (const site of sites.values()) deactivate(site);
 }
 
-/** @internal FAULTLINE_FAILPOINTS_OFF=1: disabled for the life of the process. */
-export function disableFromEnvironment(): void {
-  disable(OFF_BY_ENV);
+/** @internal FAULTLINE_FAILPOINTS_OFF said yes (`value` as written): disabled for the life of the process. */
+export function disableFromEnvironment(value = '1'): void {
+  disable(`FAULTLINE_FAILPOINTS_OFF=${value.trim()}`);
+  offByEnv = true;
 }
 
 /** @internal Why setting a failpoint would be refused right now (the endpoint and env use it to say so). */

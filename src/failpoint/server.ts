@@ -8,7 +8,16 @@
  *   POST   /failpoints/:name/release   body or query: count=N (default all) or id=W (one waiter)
  *   GET    /failpoints/:name/waiters   paused callers; ?min=N&timeout=MS waits until N are paused
  *
- * Errors are JSON `{"error": {"code", "message", ...}}` with a status code. Safety: it binds loopback only
+ * and gofail's shape beside it, text in and out, so scripts written for gofail keep working:
+ *
+ *   GET    /                           `name=term` lines, sorted (`name=` when no term is set)
+ *   GET    /:name                      the term and a newline; 404 when unknown or not set
+ *   GET    /:name/count                how many times its term has fired
+ *   PUT    /:name                      body: the term; 204
+ *   PUT    /failpoints                 body: `a=term;b=term`, all or nothing; 204
+ *   DELETE /:name                      unset; 204, or 400 when unknown or not set
+ *
+ * Errors of the /failpoints routes are JSON `{"error": {"code", "message", ...}}` with a status code. Safety: it binds loopback only
  * unless a token is configured, and then every request needs `Authorization: Bearer <token>` (compared in
  * constant time); without a token it also refuses requests whose Host is not a loopback name (DNS rebinding)
  * and any request carrying a browser `Origin`. It refuses to start when NODE_ENV=production unless
@@ -19,7 +28,7 @@ import { isIP } from 'node:net';
 import { type ControlGuard, createControlGuard, isLoopbackHost } from '../control/guard.js';
 import { FaultlineError, InvalidOptionError } from '../core/errors.js';
 import { FailpointParseError } from './errors.js';
-import { parseFailpointTerm } from './grammar.js';
+import { isValidFailpointName, parseFailpointsEnv, parseFailpointTerm } from './grammar.js';
 import {
   activationRefusal,
   type FailpointInfo,
@@ -28,6 +37,7 @@ import {
   pausedCallers,
   trackReached,
 } from './registry.js';
+import { ALLOW_HINT, productionRefusal } from './switches.js';
 
 export interface FailpointServerOptions {
   /** `host:port` (as in FAULTLINE_FAILPOINTS_ADDR); when given, `host` and `port` are ignored. */
@@ -52,6 +62,11 @@ export interface FailpointServer {
 }
 
 const MAX_BODY = 64 * 1024;
+/**
+ * A body over MAX_BODY is still read (and dropped) up to this much more, so the client finishes sending and
+ * reads the 413: closing a socket with unread data in it resets the connection, and the answer is lost.
+ */
+const DRAIN_LIMIT = 16 * 1024 * 1024;
 const MAX_WAIT_MS = 5 * 60_000;
 
 /** Splits `host:port`, `[::1]:port` or `:port` into its parts; the port must be 0..65535. */
@@ -91,10 +106,11 @@ export async function startFailpointServer(options: FailpointServerOptions = {})
     realm: 'faultline failpoints',
   });
   guard.checkListenHost(host);
-  if (process.env.NODE_ENV === 'production' && process.env.FAULTLINE_ALLOW_PRODUCTION !== '1') {
+  const production = productionRefusal();
+  if (production !== undefined) {
     throw new FaultlineError(
       'FAULTLINE_FAILPOINTS_PRODUCTION',
-      'refusing to start the failpoint endpoint: NODE_ENV=production; set FAULTLINE_ALLOW_PRODUCTION=1 as well to allow failpoints in production',
+      `refusing to start the failpoint endpoint: ${production}; ${ALLOW_HINT}`,
     );
   }
 
@@ -221,14 +237,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, guard: ControlG
     sendError(res, 400, 'FAULTLINE_BAD_REQUEST', 'the path is not valid percent-encoding');
     return;
   }
-  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
   const method = req.method ?? 'GET';
-  if (parts[0] !== 'failpoints' || parts.length > 3) {
+  if (parts[0] !== 'failpoints') return gofail(req, res, method, parts.join('/'));
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  if (parts.length > 3) {
     sendError(res, 404, 'FAULTLINE_NOT_FOUND', `no route ${method} ${url.pathname}`);
     return;
   }
   if (parts.length === 1) {
-    if (method !== 'GET') return methodNotAllowed(res, method, url.pathname, 'GET');
+    if (method === 'PUT') return gofailPutList(req, res);
+    if (method !== 'GET') return methodNotAllowed(res, method, url.pathname, 'GET, PUT');
     send(res, 200, {
       seed: failpoints.seed(),
       disabled: failpoints.disabled(),
@@ -295,7 +313,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, guard: ControlG
 }
 
 async function putTerm(req: IncomingMessage, res: ServerResponse, name: string, url: URL): Promise<void> {
-  const raw = await readBody(req, res);
+  const raw = await readBody(req, () => bodyTooLarge(res));
   if (raw === undefined) return;
   let term: unknown = raw;
   let allowUnknown = /^(1|true|yes)$/i.test(url.searchParams.get('allowUnknown') ?? '');
@@ -388,24 +406,32 @@ function numberParam(res: ServerResponse, name: string, value: unknown): number 
   return n;
 }
 
-async function readBody(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+function bodyTooLarge(res: ServerResponse): void {
+  sendError(res, 413, 'FAULTLINE_BODY_TOO_LARGE', `the body is over ${MAX_BODY} bytes`);
+}
+
+/**
+ * The body as text, or undefined after `tooLarge` has answered (a body over MAX_BODY, read to its end first so
+ * the answer arrives; past DRAIN_LIMIT more the connection is simply closed).
+ */
+async function readBody(req: IncomingMessage, tooLarge: () => void): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) {
-      sendError(
-        res,
-        413,
-        'FAULTLINE_BODY_TOO_LARGE',
-        `the body is over ${MAX_BODY} bytes`,
-        {},
-        { connection: 'close' },
-      );
+    if (size > MAX_BODY + DRAIN_LIMIT) {
       req.destroy();
       return undefined;
     }
+    if (size > MAX_BODY) {
+      chunks.length = 0;
+      continue;
+    }
     chunks.push(chunk);
+  }
+  if (size > MAX_BODY) {
+    tooLarge();
+    return undefined;
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -414,7 +440,7 @@ async function readJsonBody(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<Record<string, unknown> | undefined> {
-  const raw = await readBody(req, res);
+  const raw = await readBody(req, () => bodyTooLarge(res));
   if (raw === undefined) return undefined;
   if (raw.trim() === '') return {};
   try {
@@ -437,5 +463,104 @@ function jsonSafe(value: unknown): unknown {
     return text === undefined ? String(value) : JSON.parse(text);
   } catch {
     return String(value);
+  }
+}
+
+// gofail's endpoint shape: text bodies, gofail's status codes and messages.
+
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function noContent(res: ServerResponse, headers: Record<string, string> = {}): void {
+  res.writeHead(204, { 'cache-control': 'no-store', ...headers });
+  res.end();
+}
+
+const NO_EXIST = 'failpoint: failpoint does not exist';
+const DISABLED = 'failpoint: failpoint is disabled';
+
+function textError(res: ServerResponse, err: unknown, prefix: string): void {
+  if (!(err instanceof FaultlineError)) throw err;
+  sendText(res, statusOf(err), `${prefix}: ${err.message}\n`);
+}
+
+async function gofail(req: IncomingMessage, res: ServerResponse, method: string, key: string): Promise<void> {
+  if (key === '') {
+    if (method !== 'GET') {
+      req.resume();
+      return sendText(res, 405, 'Method not allowed\n', { allow: 'GET' });
+    }
+    const lines = failpoints.list().map((fp) => `${fp.name}=${fp.term ?? ''}\n`);
+    return sendText(res, 200, lines.join('') || '\n');
+  }
+  if (method === 'GET') {
+    req.resume();
+    const count = key.endsWith('/count');
+    const fp = failpoints.get(count ? key.slice(0, -'/count'.length) : key);
+    if (fp === undefined) return sendText(res, 404, `failed to GET: ${NO_EXIST}\n`);
+    if (fp.term === null) return sendText(res, 404, `failed to GET: ${DISABLED}\n`);
+    return sendText(res, 200, count ? String(fp.fires) : `${fp.term}\n`);
+  }
+  if (method === 'PUT') {
+    const raw = await readBody(req, () => sendText(res, 413, `the body is over ${MAX_BODY} bytes\n`));
+    if (raw === undefined) return;
+    if (!isValidFailpointName(key)) {
+      return sendText(res, 400, `fail to set failpoint: ${JSON.stringify(key)} is not a failpoint name\n`);
+    }
+    try {
+      const refused = activationRefusal(key);
+      if (refused !== undefined) throw refused;
+      const known = failpoints.get(key) !== undefined;
+      // gofail's failpoints all exist from the start; here a name exists once its code has run, so a script
+      // that sets failpoints before that must not be refused. The header says so instead.
+      failpoints.set(key, parseFailpointTerm(raw), { allowUnknown: true });
+      return noContent(
+        res,
+        known ? {} : { 'faultline-warning': `failpoint ${key} has not been reached or declared yet` },
+      );
+    } catch (err) {
+      return textError(res, err, 'fail to set failpoint');
+    }
+  }
+  if (method === 'DELETE') {
+    req.resume();
+    const fp = failpoints.get(key);
+    if (fp === undefined) return sendText(res, 400, `failed to delete failpoint ${NO_EXIST}\n`);
+    if (fp.term === null) return sendText(res, 400, `failed to delete failpoint ${DISABLED}\n`);
+    failpoints.unset(key);
+    return noContent(res);
+  }
+  req.resume();
+  sendText(res, 405, 'Method not allowed\n', { allow: 'GET, PUT, DELETE' });
+}
+
+/** gofail's `PUT /failpoints` with `a=term;b=term`: every entry is set, or none (a bad entry is a 400). */
+async function gofailPutList(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = await readBody(req, () => sendText(res, 413, `the body is over ${MAX_BODY} bytes\n`));
+  if (raw === undefined) return;
+  try {
+    const entries = parseFailpointsEnv(raw, 'failpoint list');
+    for (const { name } of entries) {
+      const refused = activationRefusal(name);
+      if (refused !== undefined) throw refused;
+    }
+    for (const { name, spec } of entries) failpoints.set(name, spec, { allowUnknown: true });
+    noContent(res);
+  } catch (err) {
+    textError(res, err, 'fail to parse failpoint');
   }
 }

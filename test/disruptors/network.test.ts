@@ -128,7 +128,7 @@ describe('failpoint', () => {
       }),
       ctx,
     );
-    assert.deepEqual(applied.revert, { type: 'failpoint', endpoint, name: 'demo.declared' });
+    assert.deepEqual(applied.revert, { type: 'failpoint', endpoint, name: 'demo.declared', previous: null });
     assert.match(String((await client.get('demo.declared')).term), /boom/);
     await fp.revert(applied.revert);
     assert.equal((await client.get('demo.declared')).term ?? null, null);

@@ -88,7 +88,11 @@ describe('faultline failpoint (CLI)', () => {
   test('an unknown name: exit 1 and one line; --allow-unknown sets it with a warning', async () => {
     const r = await cli(['set', 'demo.nope', 'throw', '--target', target]);
     assert.equal(r.code, 1);
-    assert.match(oneLine(r.stderr), /^faultline: failpoint demo\.nope has not been reached or declared/);
+    const line = oneLine(r.stderr);
+    assert.match(line, /^faultline: failpoint demo\.nope has not been reached or declared/);
+    // the hint names the flag this command takes, not the endpoint's query parameter
+    assert.match(line, /pass --allow-unknown if its code has not run yet/);
+    assert.doesNotMatch(line, /allowUnknown/);
     const ok = await cli(['set', 'demo.nope', 'throw', '--allow-unknown', '--target', target]);
     assert.equal(ok.code, 0);
     assert.match(

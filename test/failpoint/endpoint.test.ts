@@ -139,8 +139,11 @@ describe('control endpoint (no token, loopback)', () => {
   test('wrong methods, unknown routes and bad parameters are JSON errors with status codes', async () => {
     const m = await http('POST', `${url}/failpoints`);
     assert.equal(m.status, 405);
-    assert.equal(m.headers.allow, 'GET');
-    assert.equal((await http('GET', `${url}/nope`)).status, 404);
+    // PUT /failpoints is gofail's list form (test/failpoint/gofail-shape.test.ts); other paths are gofail's /NAME
+    assert.equal(m.headers.allow, 'GET, PUT');
+    const unknown = await http('GET', `${url}/failpoints/demo.declared/waiters/more`);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.json.error.code, 'FAULTLINE_NOT_FOUND');
     const bad = await http('POST', `${url}/failpoints/demo.declared/release?count=-1`);
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.code, 'FAULTLINE_BAD_REQUEST');

@@ -142,6 +142,72 @@ describe('FAULTLINE_FAILPOINTS in a child process', () => {
     assert.deepEqual(allowed.outcomes.a, ['throw:boom', 'throw:boom']);
   });
 
+  test('every spelling of production refuses (any case, spaces around, prod), and the allow takes any yes', async () => {
+    const base = { FAULTLINE_FAILPOINTS: 'a=throw("boom")', FIXTURE_POINTS: 'a', FIXTURE_HITS: '2' };
+    const spellings = ['Production', 'PRODUCTION', ' production', 'prod'];
+    const refused = await Promise.all(spellings.map((NODE_ENV) => runHits({ ...base, NODE_ENV })));
+    refused.forEach((r, i) => {
+      assert.deepEqual(
+        r.outcomes.a,
+        ['-', '-'],
+        `NODE_ENV=${JSON.stringify(spellings[i])} applied failpoints`,
+      );
+      assert.match(
+        r.stderr,
+        /refusing to activate FAULTLINE_FAILPOINTS: NODE_ENV=(\w+|" production"); set FAULTLINE_ALLOW_PRODUCTION=1/,
+      );
+    });
+    assert.match(refused[2]!.stderr, /NODE_ENV=" production"/);
+    const [allowed, development] = await Promise.all([
+      runHits({ ...base, NODE_ENV: 'Prod', FAULTLINE_ALLOW_PRODUCTION: ' True ' }),
+      runHits({ ...base, NODE_ENV: 'development' }),
+    ]);
+    assert.deepEqual(allowed.outcomes.a, ['throw:boom', 'throw:boom'], allowed.stderr);
+    assert.deepEqual(development.outcomes.a, ['throw:boom', 'throw:boom'], development.stderr);
+  });
+
+  test('NODE_ENV=PRODUCTION keeps the control endpoint from starting, and says so', async () => {
+    const child = startFixture('serve', { NODE_ENV: 'PRODUCTION', FAULTLINE_FAILPOINTS_ADDR: '127.0.0.1:0' });
+    try {
+      await child.stderrMatch(
+        /failpoint endpoint not started: refusing to start the failpoint endpoint: NODE_ENV=PRODUCTION; set FAULTLINE_ALLOW_PRODUCTION=1/,
+      );
+      assert.doesNotMatch(child.stderr(), /listening on/);
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('FAULTLINE_FAILPOINTS_OFF: any yes switches failpoints off, a value that is neither warns and does too', async () => {
+    const base = { FAULTLINE_FAILPOINTS: 'a=throw("boom")', FIXTURE_POINTS: 'a', FIXTURE_HITS: '2' };
+    const yes = ['true', 'yes', ' TRUE ', 'On'];
+    const off = await Promise.all(yes.map((v) => runHits({ ...base, FAULTLINE_FAILPOINTS_OFF: v })));
+    off.forEach((r, i) => {
+      assert.deepEqual(
+        r.outcomes.a,
+        ['-', '-'],
+        `FAULTLINE_FAILPOINTS_OFF=${JSON.stringify(yes[i])} was ignored`,
+      );
+      assert.match(
+        r.stderr,
+        /ignoring FAULTLINE_FAILPOINTS: FAULTLINE_FAILPOINTS_OFF=\S+ disables failpoints/,
+      );
+    });
+    const [unknown, no, zero] = await Promise.all([
+      runHits({ ...base, FAULTLINE_FAILPOINTS_OFF: 'maybe' }),
+      runHits({ ...base, FAULTLINE_FAILPOINTS_OFF: 'false' }),
+      runHits({ ...base, FAULTLINE_FAILPOINTS_OFF: ' 0 ' }),
+    ]);
+    assert.deepEqual(unknown.outcomes.a, ['-', '-']);
+    assert.match(
+      unknown.stderr,
+      /FAULTLINE_FAILPOINTS_OFF=maybe is neither yes nor no .*; reading it as yes: failpoints are off/,
+    );
+    assert.deepEqual(no.outcomes.a, ['throw:boom', 'throw:boom'], no.stderr);
+    assert.deepEqual(zero.outcomes.a, ['throw:boom', 'throw:boom'], zero.stderr);
+    assert.doesNotMatch(no.stderr + zero.stderr, /neither yes nor no/);
+  });
+
   test('a bad list sets nothing and names the column', async () => {
     const r = await runHits({
       FAULTLINE_FAILPOINTS: 'a=throw;b=50%x',

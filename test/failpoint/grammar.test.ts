@@ -72,6 +72,24 @@ describe('failpoint grammar: [P%][N*]action[(arg)][->term...]', () => {
     assert.equal(parseFailpointTerm('sleep("1.5m")').terms[0]!.arg, 90_000);
   });
 
+  test("delay (pingcap, fail(9)) takes a duration like sleep; yield and gofail's break take none", () => {
+    assert.deepEqual(parseFailpointTerm('2*delay("250ms")->yield->10%break').terms, [
+      { count: 2, action: 'delay', arg: 250 },
+      { action: 'yield' },
+      { percent: 10, action: 'break' },
+    ]);
+    assert.equal(parseFailpointTerm('delay(40)').terms[0]!.arg, 40);
+    assert.match(parseError('delay').expected, /a duration for delay: delay\(100\)/);
+    assert.match(parseError('delay("soon")').expected, /a duration for delay/);
+    assert.equal(parseError('yield(1)').expected, 'no argument: yield takes none');
+    assert.equal(parseError('break("x")').expected, 'no argument: break takes none');
+    assert.match(parseError('x').expected, /sleep, delay, pause, yield, print, break, exit, off/);
+    assert.equal(
+      formatFailpointTerm(parseFailpointTerm('delay("2s")->yield->break').terms),
+      'delay(2000)->yield->break',
+    );
+  });
+
   test('parse errors name the column and what was expected', () => {
     const cases: [string, number, RegExp][] = [
       ['50%x', 4, /an action \(return, throw/],
@@ -163,8 +181,11 @@ describe('grammar fuzz', () => {
     'throw',
     'panic',
     'sleep',
+    'delay',
     'pause',
+    'yield',
     'print',
+    'break',
     'exit',
     'off',
     'retur',
@@ -206,7 +227,7 @@ describe('grammar fuzz', () => {
       {
         percent: fc.double({ min: 0, max: 100, noNaN: true }),
         count: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-        pick: fc.integer({ min: 0, max: 6 }),
+        pick: fc.integer({ min: 0, max: 9 }),
         value,
         message: fc.string(),
         ms: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
@@ -223,6 +244,9 @@ describe('grammar fuzz', () => {
         { action: 'print', arg: r.message },
         { action: 'exit', arg: r.code },
         { action: 'off' },
+        { action: 'delay', arg: r.ms },
+        { action: 'yield' },
+        { action: 'break' },
       ][r.pick] as FailpointTerm;
       if (r.percent !== undefined) t.percent = r.percent;
       if (r.count !== undefined) t.count = r.count;

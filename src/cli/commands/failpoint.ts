@@ -5,7 +5,11 @@
  */
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../../core/errors.js';
-import { createFailpointClient, type FailpointClient } from '../../failpoint/client.js';
+import {
+  createFailpointClient,
+  type FailpointClient,
+  FailpointEndpointError,
+} from '../../failpoint/client.js';
 
 interface CommonOptions {
   target?: string;
@@ -58,6 +62,17 @@ function withCommon(cmd: Command): Command {
     .option('--json', "print the endpoint's JSON answer");
 }
 
+/**
+ * The endpoint's answer to an unknown name tells an HTTP caller to pass `allowUnknown=1`; on the command line
+ * that is the `--allow-unknown` flag, so the hint is reworded to what the user can type here.
+ */
+function unknownNameHint(err: unknown): unknown {
+  if (!(err instanceof FailpointEndpointError) || err.code !== 'FAULTLINE_FAILPOINT_UNKNOWN') return err;
+  const message = err.message.replace(/\ballowUnknown(=1)?\b/, '--allow-unknown');
+  if (message === err.message) return err;
+  return new FailpointEndpointError(err.status, err.code, message, err.column);
+}
+
 /** Registers `faultline failpoint ...`. */
 export function registerFailpointCommand(program: Command): void {
   const fp = program
@@ -91,7 +106,11 @@ export function registerFailpointCommand(program: Command): void {
     .description("set a failpoint's term, e.g. set upgrade.refuse '1*throw(\"refused\")'")
     .option('--allow-unknown', 'set a name the process has not reached or declared yet')
     .action(async (name: string, term: string, opts: CommonOptions & { allowUnknown?: boolean }) => {
-      const res = await client(opts).set(name, term, { allowUnknown: opts.allowUnknown === true });
+      const res = await client(opts)
+        .set(name, term, { allowUnknown: opts.allowUnknown === true })
+        .catch((err: unknown) => {
+          throw unknownNameHint(err);
+        });
       if (opts.json) return printJson(res);
       out(`${name} = ${res.failpoint.term}`);
       if (res.warning !== undefined) process.stderr.write(`faultline: warning: ${res.warning}\n`);
