@@ -175,10 +175,11 @@ export async function runExperiment(
         : Math.floor(Math.random() * 2 ** 47);
   const startedMs = clock.epochMs();
   const outDir = resolve(options.outDir ?? join('faultline-results', timestamp(new Date(startedMs))));
-  mkdirSync(outDir, { recursive: true });
+  // whatever the umask: recover trusts a journal only in a directory nobody else can write to
+  mkdirSync(outDir, { recursive: true, mode: 0o755 });
   const journalPath = join(outDir, 'journal.ndjson');
   const journal = openJournal(journalPath);
-  const unregister = registerRun({ title: spec.title, outDir }, haltDir);
+  const registration = registerRun({ title: spec.title, outDir }, haltDir);
   const command =
     options.command ?? `faultline run ${options.file ?? 'EXPERIMENT.yaml'} --seed ${seed} --out ${outDir}`;
   const plan = planExperiment(spec, seed);
@@ -207,6 +208,9 @@ export async function runExperiment(
     title: spec.title,
     seed,
     pid: process.pid,
+    // recover checks these against the run file (halt.ts), so a journal put in this run's place is refused
+    runId: registration.runId,
+    ...(registration.startTime === undefined ? {} : { startTime: registration.startTime }),
     ...(options.file === undefined ? {} : { file: options.file }),
   });
   emit('run.started', `${spec.title} (seed ${seed})`);
@@ -471,7 +475,7 @@ export async function runExperiment(
         ...(result?.reason === undefined ? {} : { reason: result.reason }),
       });
       journal.close();
-      unregister();
+      registration.unregister();
       outer?.removeEventListener('abort', onOuterAbort);
     }
   }

@@ -18,7 +18,9 @@ export {
   clearHalt,
   type HaltInfo,
   haltStatus,
+  type RunFile,
   type RunningExperiment,
+  runFiles,
   runningExperiments,
   setHalt,
 } from './halt.js';

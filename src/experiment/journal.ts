@@ -4,7 +4,7 @@
  * after, so whatever instant the runner dies at, `faultline recover` finds every fault that may be active and
  * knows how to undo it from the file alone.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FaultlineError } from '../core/errors.js';
 import type { Json, RevertRecord } from '../disruptors/types.js';
@@ -27,7 +27,17 @@ export type JournalEvent = { at: string } & (
   | { event: 'monitor.breach'; monitor: string; value?: number | null; message?: string }
   | { event: 'monitor.recovered'; monitor: string }
   | { event: 'abort'; reason: string }
-  | { event: 'run.started'; title: string; seed: number; pid: number; file?: string }
+  | {
+      event: 'run.started';
+      title: string;
+      seed: number;
+      pid: number;
+      /** The runner's start time (clock ticks since boot, /proc/<pid>/stat field 22), where known. */
+      startTime?: number;
+      /** The id in the run's run file (see halt.ts), which `recover` checks the journal against. */
+      runId?: string;
+      file?: string;
+    }
   | { event: 'run.ended'; verdict: string; reason?: string }
   | {
       event: 'target.started';
@@ -92,25 +102,36 @@ export class Journal {
   }
 }
 
-/** Opens (creating it and its directory if needed) a journal for appending. Mode 0600: it names endpoints. */
+/**
+ * Opens (creating it and its directory if needed) a journal for appending. Mode 0600 whatever the umask or an
+ * existing file's mode, and a directory it creates is 0755: the journal names endpoints, and `recover` acts on a
+ * journal only when nobody else could have written it or its directory (see control/trusted-file.ts).
+ */
 export function openJournal(path: string, options: { now?: () => Date } = {}): Journal {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const fd = openSync(path, 'a', 0o600);
+  try {
+    fchmodSync(fd, 0o600); // the mode given to open applies only to a new file
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
   return new Journal(path, fd, options.now ?? (() => new Date()));
 }
 
 /**
- * Reads a journal's events. A last line cut short (the writer died mid-write) is ignored; a bad line anywhere
- * else is an error naming the file and line.
+ * Reads a journal's events, from its path or from an open file descriptor (`name` then names it in errors). A
+ * last line cut short (the writer died mid-write) is ignored; a bad line anywhere else is an error naming the
+ * file and line.
  */
-export function readJournal(path: string): JournalEvent[] {
+export function readJournal(path: string | number, name = String(path)): JournalEvent[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new FaultlineError(
       'FAULTLINE_JOURNAL_UNREADABLE',
-      `cannot read journal ${path}: ${(err as Error).message}`,
+      `cannot read journal ${name}: ${(err as Error).message}`,
       {
         cause: err,
       },
@@ -126,7 +147,7 @@ export function readJournal(path: string): JournalEvent[] {
       events.push(e);
     } catch {
       if (i === lines.length - 1) break; // no newline yet: the write never finished, so the event never happened
-      throw new FaultlineError('FAULTLINE_JOURNAL_CORRUPT', `${path}:${i + 1}: not a journal event`);
+      throw new FaultlineError('FAULTLINE_JOURNAL_CORRUPT', `${name}:${i + 1}: not a journal event`);
     }
   }
   return events;

@@ -2,11 +2,15 @@
  * `faultline halt [--clear] [--wait DURATION] [--reason TEXT]`: the emergency stop. Without `--clear` it sets
  * the halt marker — every experiment running on this machine stops injecting, rolls back and ends `aborted`, and
  * no new one starts — then waits for the running ones to finish rolling back and says which. `--clear` lifts it.
- * FAULTLINE_STATE_DIR chooses the directory runners share (default `<tmpdir>/faultline`).
+ * A run file left by a runner that was killed (its pid gone, or reused by a process with another start time) is
+ * ignored, with a line saying so: waiting on it would wait on a stranger. FAULTLINE_STATE_DIR chooses the
+ * directory runners share (default `<tmpdir>/faultline`).
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../../core/errors.js';
-import { clearHalt, haltStatus, runningExperiments, setHalt, stateDir } from '../../experiment/halt.js';
+import { clearHalt, haltStatus, type RunFile, runFiles, setHalt, stateDir } from '../../experiment/halt.js';
+import { printable } from '../../experiment/revert-words.js';
 import { parseDuration } from '../../load/parse.js';
 
 interface HaltCliOptions {
@@ -17,6 +21,16 @@ interface HaltCliOptions {
 }
 
 const POLL_MS = 100;
+
+/**
+ * A run file whose runner is gone (killed with SIGKILL, say) or whose pid now names another process: nothing to
+ * stop or wait for, but the run may have left faults applied, which `faultline recover` undoes.
+ */
+function sayStale(f: RunFile): void {
+  process.stdout.write(
+    `  ignoring stale run file ${f.file}: ${f.stale}; "${printable(f.run.title)}" died without rolling back: \`faultline recover ${join(f.run.outDir, 'journal.ndjson')}\` undoes what it left and removes the file\n`,
+  );
+}
 
 /** Registers `faultline halt`. */
 export function registerHaltCommand(program: Command): void {
@@ -32,8 +46,11 @@ export function registerHaltCommand(program: Command): void {
       if (o.status) {
         const h = haltStatus(dir);
         process.stdout.write(h ? `halted since ${h.at}${h.reason ? `: ${h.reason}` : ''}\n` : 'not halted\n');
-        for (const r of runningExperiments(dir))
-          process.stdout.write(`running: pid ${r.pid} ${r.title} (${r.outDir})\n`);
+        for (const f of runFiles(dir)) {
+          if (f.stale === undefined)
+            process.stdout.write(`running: pid ${f.run.pid} ${f.run.title} (${f.run.outDir})\n`);
+          else sayStale(f);
+        }
         return;
       }
       if (o.clear) {
@@ -49,20 +66,30 @@ export function registerHaltCommand(program: Command): void {
         throw new InvalidOptionError('--wait', (err as Error).message.replace(/^\w+: /, ''));
       }
       setHalt(dir, o.reason);
-      const running = runningExperiments(dir);
+      const files = runFiles(dir);
+      const running = files.flatMap((f) => (f.stale === undefined ? [f.run] : []));
       process.stdout.write(
         `halt set: ${running.length} running experiment(s) rolling back; new runs refused until \`faultline halt --clear\`\n`,
       );
+      for (const f of files) if (f.stale !== undefined) sayStale(f);
       for (const r of running) process.stdout.write(`  stopping pid ${r.pid}: ${r.title}\n`);
       const deadline = performance.now() + waitMs;
       let left = running;
       while (left.length > 0 && performance.now() < deadline) {
         // other processes' exits have no event we can wait on; their registry entries are polled
         await new Promise((r) => setTimeout(r, POLL_MS));
-        const now = new Set(runningExperiments(dir).map((r) => r.pid));
-        for (const r of left.filter((x) => !now.has(x.pid)))
-          process.stdout.write(`  stopped pid ${r.pid}: ${r.title} (results in ${r.outDir})\n`);
-        left = left.filter((x) => now.has(x.pid));
+        const now = runFiles(dir);
+        const live = new Set(now.flatMap((f) => (f.stale === undefined ? [f.run.pid] : [])));
+        for (const r of left.filter((x) => !live.has(x.pid))) {
+          // its run file outlived it: the runner was killed before it could roll back
+          const dead = now.find(
+            (f) => f.stale !== undefined && f.run.pid === r.pid && f.run.runId === r.runId,
+          );
+          if (dead === undefined)
+            process.stdout.write(`  stopped pid ${r.pid}: ${r.title} (results in ${r.outDir})\n`);
+          else sayStale(dead);
+        }
+        left = left.filter((x) => live.has(x.pid));
       }
       if (left.length > 0) {
         process.stdout.write(`${left.length} experiment(s) still rolling back after ${o.wait}\n`);

@@ -1,24 +1,31 @@
 /**
- * `faultline recover [journal]`: finishes a rollback the runner could not (it was killed, the machine
+ * `faultline recover [journal] [--dry-run]`: finishes a rollback the runner could not (it was killed, the machine
  * rebooted): reverts every fault the journal shows applied and not reverted, last in first out, retrying a
  * failing revert, and appends each outcome to the journal. Exit 0 when everything is reverted, 1 otherwise.
  * Without an argument it takes the newest `faultline-results/<run>/journal.ndjson` (by modification time).
+ *
+ * It acts only on a journal this user's own run wrote (see experiment/recovery.ts) and refuses any other with
+ * one line naming the file and why. It also removes the run files that killed runs left in the state directory
+ * (stale: their process is gone), once their journal has nothing left to revert.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { FaultlineError, InvalidOptionError } from '../../core/errors.js';
+import { InvalidOptionError } from '../../core/errors.js';
 import { revertPending } from '../../disruptors/apply.js';
+import { type RunFile, removeStaleRunFile, runFiles, stateDir } from '../../experiment/halt.js';
 import { openJournal, pendingReverts, readJournal } from '../../experiment/journal.js';
+import { openRecoveryJournal } from '../../experiment/recovery.js';
+import { describeRevert } from '../../experiment/revert-words.js';
 
-/** The newest `<dir>/<run>/journal.ndjson`. @throws FaultlineError when there is none. */
-export function newestJournal(dir: string): string {
+/** The newest `<dir>/<run>/journal.ndjson`, or undefined when there is none (or no `dir`). */
+export function newestJournal(dir: string): string | undefined {
   let best: { path: string; mtime: number } | undefined;
   let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
-    throw new FaultlineError('FAULTLINE_NO_JOURNAL', `no journal given and no results directory ${dir}`);
+    return undefined;
   }
   for (const entry of entries) {
     const path = join(dir, entry, 'journal.ndjson');
@@ -29,9 +36,7 @@ export function newestJournal(dir: string): string {
       // not a run directory
     }
   }
-  if (best === undefined)
-    throw new FaultlineError('FAULTLINE_NO_JOURNAL', `no journal.ndjson under ${dir}/*/`);
-  return best.path;
+  return best?.path;
 }
 
 function positiveInt(field: string, value: string): number {
@@ -39,6 +44,44 @@ function positiveInt(field: string, value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidOptionError(field, `expected a whole number >= 1; got '${value}'`);
   return n;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Reverts still pending in a stale run's journal; undefined when it cannot be read. */
+function pendingIn(journal: string): number | undefined {
+  try {
+    return pendingReverts(readJournal(journal)).length;
+  } catch (err) {
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    return cause?.code === 'ENOENT' ? 0 : undefined;
+  }
+}
+
+function removeRunFile(f: RunFile, dryRun: boolean): void {
+  const what = `stale run file ${f.file} (${f.stale})`;
+  if (dryRun) say(`would remove ${what}`);
+  else if (removeStaleRunFile(f)) say(`removed ${what}`);
+  else say(`kept ${what}: it changed meanwhile or belongs to another user`);
+}
+
+/**
+ * Stale run files of other runs: removed when their journal has nothing left to revert (or is gone); a run that
+ * died with reverts pending keeps its run file, and recover names the journal to recover next.
+ */
+function tidyOtherRunFiles(dir: string, skip: ReadonlySet<string>, dryRun: boolean): void {
+  for (const f of runFiles(dir)) {
+    if (f.stale === undefined || skip.has(f.file)) continue;
+    const journal = join(f.run.outDir, 'journal.ndjson');
+    const left = pendingIn(journal);
+    if (left === 0) removeRunFile(f, dryRun);
+    else
+      say(
+        `kept stale run file ${f.file} (${f.stale}): ${left === undefined ? 'cannot read' : `${left} revert(s) pending in`} ${journal}; run \`faultline recover ${journal}\``,
+      );
+  }
 }
 
 /** Registers `faultline recover`. */
@@ -51,32 +94,53 @@ export function registerRecoverCommand(program: Command): void {
     .argument('[journal]', 'the journal (default: the newest faultline-results/*/journal.ndjson)')
     .option('--results <dir>', 'where to look for the newest journal', 'faultline-results')
     .option('--attempts <n>', 'attempts per revert before it counts as failed', '3')
-    .action(async (file: string | undefined, o: { results: string; attempts: string }) => {
+    .option('--dry-run', 'say what would be reverted and which run files removed; change nothing')
+    .action(async (file: string | undefined, o: { results: string; attempts: string; dryRun?: boolean }) => {
       const attempts = positiveInt('--attempts', o.attempts);
-      const path = resolve(file ?? newestJournal(o.results));
-      const pending = pendingReverts(readJournal(path));
-      if (pending.length === 0) {
-        process.stdout.write(`${path}: nothing to revert\n`);
+      const dryRun = o.dryRun === true;
+      const dir = stateDir();
+      const path = file ?? newestJournal(o.results);
+      if (path === undefined) {
+        say(`nothing to recover: no journal under ${o.results}/*/`);
+        tidyOtherRunFiles(dir, new Set(), dryRun);
         return;
       }
-      process.stdout.write(`${path}: ${pending.length} fault(s) to revert\n`);
-      const journal = openJournal(path);
-      try {
-        const outcomes = await revertPending(journal, pending, { attempts }, (out, p) => {
-          const what = `${p.fault ?? p.id} (${p.disruptor} on ${p.instance})`;
-          process.stdout.write(
-            out.ok
-              ? `reverted ${what}${out.attempts > 1 ? ` after ${out.attempts} attempts` : ''}\n`
-              : `FAILED   ${what} after ${out.attempts} attempts: ${out.error}\n`,
-          );
-        });
-        const failed = outcomes.filter((x) => !x.ok).length;
-        if (failed > 0) {
-          process.stdout.write(`${failed} revert(s) failed; they stay pending in the journal\n`);
-          process.exitCode = 1;
+      const recovery = openRecoveryJournal(path, dir);
+      const own = new Set(recovery.runFiles.map((f) => f.file));
+      const { pending } = recovery;
+      let failed = 0;
+      if (pending.length === 0) {
+        say(`${recovery.path}: nothing to revert`);
+      } else if (dryRun) {
+        say(`${recovery.path}: ${pending.length} fault(s) to revert (dry run: nothing is changed)`);
+        for (const p of pending)
+          say(`${describeRevert(p).would}${p.applied ? '' : ' (it may never have taken effect)'}`);
+        say(`dry run: ${pending.length} revert(s) would be made; nothing was changed`);
+      } else {
+        say(`${recovery.path}: ${pending.length} fault(s) to revert`);
+        const journal = openJournal(recovery.path);
+        try {
+          const outcomes = await revertPending(journal, pending, { attempts }, (out, p) => {
+            const words = describeRevert(p);
+            say(
+              out.ok
+                ? `${words.done}${out.attempts > 1 ? ` (after ${out.attempts} attempts)` : ''}`
+                : `FAILED to ${words.todo} after ${out.attempts} attempts: ${out.error}`,
+            );
+          });
+          failed = outcomes.filter((x) => !x.ok).length;
+        } finally {
+          journal.close();
         }
-      } finally {
-        journal.close();
+        say(
+          failed === 0
+            ? `recovered: ${pending.length} of ${pending.length} reverted`
+            : `${pending.length - failed} of ${pending.length} reverted, ${failed} failed: still pending in the journal; run \`faultline recover ${recovery.path}\` again`,
+        );
+        if (failed > 0) process.exitCode = 1;
       }
+      // the run file stays while reverts are pending: the next recover checks the journal against it again
+      if (failed === 0) for (const f of recovery.runFiles) removeRunFile(f, dryRun);
+      tidyOtherRunFiles(dir, own, dryRun);
     });
 }
