@@ -265,7 +265,7 @@ export const experimentSchema = z
       .string()
       .optional()
       .describe(
-        'A file (relative to this one) whose targets, monitors, parameters and other fields this one starts from.',
+        'A file (relative to this one, or an absolute path; a regular file of at most 1 MiB) whose targets, monitors, parameters and other fields this one starts from.',
       ),
     title: z.string().min(1),
     description: z.string().optional(),
