@@ -37,17 +37,22 @@ export function hashString(text: string, h = 0x811c9dc5): number {
   return mix32(h ^ text.length);
 }
 
-/** Turns any accepted seed into a canonical non-negative integer below 2^53, the form traces record. */
+/**
+ * Turns any accepted seed into a canonical non-negative integer below 2^53, the form traces record.
+ * A negative integer is refused: folding it onto its absolute value would make `-5` silently replay seed 5's
+ * schedule, and a user who typed `-5` meant some other seed.
+ */
 export function normalizeSeed(seed: SeedInput): number {
   if (typeof seed === 'number') {
     if (!Number.isFinite(seed) || !Number.isInteger(seed)) {
       throw new RangeError(`seed must be an integer, a bigint or a string; got ${seed}`);
     }
-    return Math.abs(seed) % TWO_POW_53;
+    if (seed < 0) throw new RangeError(negativeSeed(seed));
+    return Math.abs(seed) % TWO_POW_53; // abs: -0 becomes 0
   }
   if (typeof seed === 'bigint') {
-    const v = seed < 0n ? -seed : seed;
-    return Number(v % BigInt(TWO_POW_53));
+    if (seed < 0n) throw new RangeError(negativeSeed(seed));
+    return Number(seed % BigInt(TWO_POW_53));
   }
   if (typeof seed === 'string') {
     if (/^-?\d+$/.test(seed.trim())) return normalizeSeed(BigInt(seed.trim()));
@@ -55,6 +60,10 @@ export function normalizeSeed(seed: SeedInput): number {
     return hi * TWO_POW_32 + hashString(seed);
   }
   throw new TypeError(`seed must be an integer, a bigint or a string; got ${typeof seed}`);
+}
+
+function negativeSeed(seed: number | bigint): string {
+  return `seed must be a whole number >= 0 or a word; got ${seed} (a negative seed is refused, not taken as ${-seed})`;
 }
 
 /**

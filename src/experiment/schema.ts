@@ -19,6 +19,9 @@ export const nameSchema = z
   .string()
   .regex(/^[A-Za-z_][\w.-]*$/, 'names start with a letter or _ and use letters, digits, _ . -');
 
+const NEGATIVE_SEED =
+  'a seed is a whole number >= 0 or a word; a negative seed is refused, not taken as its absolute value';
+
 const scalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 
 /** A parameter: a default value, or `{ default, description }`. `--set name=value` overrides the default. */
@@ -262,12 +265,19 @@ export const experimentSchema = z
       .string()
       .optional()
       .describe(
-        'A file (relative to this one) whose targets, monitors, parameters and other fields this one starts from.',
+        'A file (relative to this one, or an absolute path; a regular file of at most 1 MiB) whose targets, monitors, parameters and other fields this one starts from.',
       ),
     title: z.string().min(1),
     description: z.string().optional(),
+    // a negative seed is refused rather than folded onto its absolute value (`-5` would replay seed 5)
     seed: z
-      .union([z.int(), z.string().min(1)])
+      .union([
+        z.int().min(0, NEGATIVE_SEED),
+        z
+          .string()
+          .min(1)
+          .refine((s) => !/^\s*-\d+\s*$/.test(s), NEGATIVE_SEED),
+      ])
       .optional()
       .describe('Seed for every random choice; --seed overrides it.'),
     parameters: z

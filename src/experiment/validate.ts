@@ -8,10 +8,12 @@
  * nearest ancestor that does.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { checkAliases, MAX_EXPANDED_VALUES } from './aliases.js';
 import { checkExperiment, type SpecIssue } from './check.js';
+import { readRegularFile } from './read-file.js';
 import { type ExperimentSpec, experimentSchema } from './schema.js';
 import { type ParamValue, scalarFromText, substituteString, substituteTree } from './substitute.js';
 
@@ -33,7 +35,10 @@ export interface ValidateOptions {
   set?: Record<string, string>;
   /** Environment for `${NAME}` (default: none — pass `process.env` explicitly). */
   env?: Record<string, string | undefined>;
-  /** Reads the file an `extends:` names (default: from disk, relative to `file`). */
+  /**
+   * Reads the file an `extends:` names, given its path (relative to `file`'s folder unless absolute). Default:
+   * from disk, a regular file of at most 1 MiB.
+   */
   readBase?: (path: string) => string;
 }
 
@@ -174,7 +179,7 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
 
   // extends: the base file's fields fill in what this one does not set; maps (targets, monitors, parameters)
   // merge name by name. Base nodes keep their own positions, so errors in them name the base file.
-  const base = mergeBase(doc, file, options, errors);
+  const base = mergeBase(doc, file, options, at, errors);
   if (errors.length > 0) return { ok: false, errors };
   const atPath = (path: Path, offset: number, field: string, message: string) => {
     if (base?.owns(path)) {
@@ -187,6 +192,14 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
         errors.push({ file: base.file, line, column: col, field, message });
     } else at(offset, field, message);
   };
+
+  // Aliases, before anything expands them (the base file's nodes are in `doc` now, keeping their positions).
+  const aliasProblem = checkAliases(doc);
+  if (aliasProblem) {
+    const { alias, path, message } = aliasProblem;
+    atPath(path, rangeOf(alias)?.[0] ?? 0, formatPath(path), message);
+    return { ok: false, errors };
+  }
 
   // Parameters: defaults (which may use ${ENV}), then --set overrides; unknown --set names are errors.
   const parameters: Record<string, ParamValue> = {};
@@ -231,7 +244,15 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
   for (const s of subIssues) atPath(s.path, rangeOf(s.node)?.[0] ?? 0, formatPath(s.path), s.message);
   if (errors.length > 0) return { ok: false, errors };
 
-  const parsed = experimentSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  let tree: unknown;
+  try {
+    // checkAliases bounded the expansion; yaml's own guard, at the same limit, stays as a second line
+    tree = doc.toJS({ maxAliasCount: MAX_EXPANDED_VALUES });
+  } catch (err) {
+    at(rangeOf(doc.contents)?.[0] ?? 0, '', `cannot read the YAML: ${(err as Error).message}`);
+    return { ok: false, errors };
+  }
+  const parsed = experimentSchema.safeParse(tree);
   if (!parsed.success) {
     for (const i of zodIssues(parsed.error))
       atPath(i.path, offsetOf(doc, i.path, i.key), formatPath(i.path), i.message);
@@ -262,26 +283,33 @@ interface Base {
   owns(path: Path): boolean;
 }
 
-/** Merges the `extends:` file into `doc` (in place); problems with the base file go to `errors`. */
+/**
+ * Merges the `extends:` file into `doc` (in place). A problem reaching or reading the base file is reported by
+ * `at`, on the `extends:` line of this file; a problem inside the base file names the base file.
+ */
 function mergeBase(
   doc: Document,
   file: string,
   options: ValidateOptions,
+  at: (offset: number, field: string, message: string) => void,
   errors: ExperimentError[],
 ): Base | undefined {
   const ext = doc.get('extends', true);
   if (ext === undefined) return undefined;
+  const here = offsetOf(doc, ['extends']);
   if (!isScalar(ext) || typeof ext.value !== 'string' || ext.value.trim() === '') {
-    errors.push({ file, field: 'extends', message: 'expected the path of an experiment file' });
+    at(here, 'extends', 'expected the path of an experiment file');
     return undefined;
   }
-  const path = join(dirname(file), ext.value);
-  const shown = relative(process.cwd(), path) || path;
+  // An absolute path means that file; a relative one is relative to this file's folder.
+  const path = isAbsolute(ext.value) ? ext.value : join(dirname(file), ext.value);
+  const rel = relative(process.cwd(), path);
+  const shown = rel === '' || rel.startsWith('..') ? path : rel;
   let text: string;
   try {
-    text = (options.readBase ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+    text = (options.readBase ?? ((p: string) => readRegularFile(p)))(path);
   } catch (err) {
-    errors.push({ file, field: 'extends', message: `cannot read ${shown}: ${(err as Error).message}` });
+    at(here, 'extends', `cannot read ${shown}: ${(err as Error).message}`);
     return undefined;
   }
   const lineCounter = new LineCounter();
@@ -297,13 +325,18 @@ function mergeBase(
     });
   }
   if (errors.length > 0) return undefined;
+  const baseAt = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file: shown, line, column: col };
+  };
   if (!isMap(baseDoc.contents)) {
-    errors.push({ file: shown, field: '', message: 'an experiment file is a mapping' });
+    const where = baseAt(rangeOf(baseDoc.contents)?.[0] ?? 0);
+    errors.push({ ...where, field: '', message: 'an experiment file is a mapping' });
     return undefined;
   }
   if (baseDoc.has('extends')) {
     errors.push({
-      file: shown,
+      ...baseAt(offsetOf(baseDoc, ['extends'])),
       field: 'extends',
       message: 'a base file cannot extend another (one level only)',
     });

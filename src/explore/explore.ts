@@ -176,7 +176,10 @@ export type ExploreProgress =
 export interface ExploreResult {
   /** The base seed (what `--seed` takes to redo this exploration). */
   seed: number;
+  /** The runs asked for (`options.runs`): a failure on run 37 of 300 says 300 here. */
   runs: number;
+  /** The runs made: all of them when every one passed, fewer when exploration stopped at a failure. */
+  ran: number;
   /** Undefined when every run passed. */
   failure?: ExploreFailure;
 }
@@ -197,8 +200,11 @@ export interface ExploreFailure {
   shrinkReplays: number;
   /** False when replaying the same schedule gave different outcomes: the scenario is not deterministic. */
   deterministic: boolean;
-  /** `FAULTLINE_REPLAY=…`: reproduces the failure. */
-  reproduction: string;
+  /**
+   * `FAULTLINE_REPLAY=…`: reproduces the failure. Absent when `deterministic` is false: a replay of that schedule
+   * did not fail again, so no line can promise to reproduce it.
+   */
+  reproduction?: string;
 }
 
 /** The seed of run `i` (from 1) of an exploration with base seed `base`. */
@@ -238,8 +244,13 @@ export async function explore(scenario: Scenario, options: ExploreOptions = {}):
   };
   await Promise.all(Array.from({ length: Math.min(parallel, runs) }, worker));
   const found = first.found;
-  if (!found) return { seed: base, runs: done };
-  return { seed: base, runs: done, failure: await analyse(scenario, found.run, found.outcome, options) };
+  if (!found) return { seed: base, runs, ran: done };
+  return {
+    seed: base,
+    runs,
+    ran: done,
+    failure: await analyse(scenario, found.run, found.outcome, options),
+  };
 }
 
 async function analyse(
@@ -274,7 +285,7 @@ async function analyse(
     schedule: minimal.map(describeEntry),
     shrinkReplays,
     deterministic,
-    reproduction: `FAULTLINE_REPLAY=${encodeReproduction(minimalTrace)}`,
+    ...(deterministic ? { reproduction: `FAULTLINE_REPLAY=${encodeReproduction(minimalTrace)}` } : {}),
   };
 }
 
@@ -299,7 +310,7 @@ export async function replay(
 /** A report of a failure for people: seed, minimal schedule, reproduction line. */
 export function formatFailure(name: string, result: ExploreResult): string {
   const f = result.failure;
-  if (!f) return `${name}: ${result.runs} runs passed (base seed ${result.seed})`;
+  if (!f) return `${name}: ${result.ran} runs passed (base seed ${result.seed})`;
   const reason = f.error instanceof Error ? f.error.message : String(f.error);
   const lines = [
     `${name}: failed on run ${f.run} of ${result.runs} (seed ${f.seed}; base seed ${result.seed})`,
@@ -317,6 +328,10 @@ export function formatFailure(name: string, result: ExploreResult): string {
   }
   for (const line of f.deterministic ? f.schedule : f.trace.entries.map(describeEntry))
     lines.push(`    ${line}`);
-  lines.push(`  reproduce: ${f.reproduction}`);
+  if (f.reproduction !== undefined) lines.push(`  reproduce: ${f.reproduction}`);
+  else
+    lines.push(
+      `  no reproduce line: replaying this run does not reliably fail; make the scenario deterministic, then explore again from base seed ${result.seed}`,
+    );
   return lines.join('\n');
 }

@@ -87,4 +87,12 @@ describe('random streams', () => {
     assert.throws(() => normalizeSeed(Number.NaN), /integer/);
     assert.ok(laneOf('x') !== laneOf('y'));
   });
+
+  test('a negative seed is refused, never taken as its absolute value', () => {
+    for (const seed of [-5, -5n, '-5', ' -5 '])
+      assert.throws(() => normalizeSeed(seed), /seed must be a whole number >= 0 or a word; got -5/);
+    assert.equal(Object.is(normalizeSeed(-0), 0), true);
+    // a word that starts with '-' is a word: hashed, and not the same seed as without the '-'
+    assert.notEqual(normalizeSeed('-abc'), normalizeSeed('abc'));
+  });
 });

@@ -3,7 +3,11 @@
  * this file wins, and an error in either file names that file, line and field.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { expandDeep } from '../../src/experiment/templates.js';
 import { validateExperiment, validateExperimentFile } from '../../src/experiment/validate.js';
 
@@ -83,6 +87,86 @@ targets:
     assert.match(!r.ok ? (r.errors[0]?.message ?? '') : '', /cannot read nowhere\.yaml/);
     const nested = validate('extends: a.yaml\ntitle: t\nduration: 1s\n', 'extends: b.yaml\n');
     assert.match(!nested.ok ? (nested.errors[0]?.message ?? '') : '', /one level only/);
+  });
+});
+
+describe('extends: which files it follows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-extends-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const CHILD = (path: string) => `title: t\nduration: 5s\n\nextends: ${path}\n`;
+  // the refusal names this file and the line of its extends: field (line 4 of CHILD)
+  const refusal = (file: string, path: string, why: string) =>
+    new RegExp(`^${file}:4:10: extends: cannot read ${path}: ${why}\\n$`);
+  const validateCli = (file: string) => {
+    // generous: only there to fail instead of hanging; the command is expected to answer at once
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'validate', file], {
+      encoding: 'utf8',
+      env: { ...process.env, FAULTLINE_DEBUG: '' },
+      timeout: 20_000,
+    });
+    assert.equal(r.signal, null, `validate ${file} did not finish`);
+    return { code: r.status, err: r.stderr };
+  };
+
+  it('a FIFO is refused at once, not waited on', () => {
+    const fifo = join(dir, 'base.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const file = join(dir, 'fifo.yaml');
+    writeFileSync(file, CHILD('base.fifo'));
+    const r = validateCli(file);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, refusal(file, fifo, 'not a regular file \\(a FIFO\\)'));
+  });
+
+  it('/dev/zero is refused, not read until memory runs out; an absolute path is that file', () => {
+    const file = join(dir, 'zero.yaml');
+    writeFileSync(file, CHILD('/dev/zero'));
+    const r = validateCli(file);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, refusal(file, '/dev/zero', 'not a regular file \\(a character device\\)'));
+  });
+
+  it('a file over 1 MiB is refused, the limit stated; a directory is refused', () => {
+    writeFileSync(join(dir, 'huge.yaml'), `# ${'x'.repeat(1024 * 1024 - 2)}\nwarmup: 1s\n`);
+    writeFileSync(join(dir, 'big-child.yaml'), CHILD('huge.yaml'));
+    const r = validateExperimentFile(join(dir, 'big-child.yaml'));
+    assert.deepEqual(!r.ok && r.errors.map((e) => [e.line, e.field, e.message]), [
+      [
+        4,
+        'extends',
+        `cannot read ${join(dir, 'huge.yaml')}: too large: 1048588 bytes; the limit for an experiment file is 1 MiB`,
+      ],
+    ]);
+    // exactly at the limit is fine
+    writeFileSync(join(dir, 'full.yaml'), `warmup: 1s\n# ${'x'.repeat(1024 * 1024 - 14)}\n`);
+    writeFileSync(join(dir, 'full-child.yaml'), CHILD('full.yaml'));
+    const full = validateExperimentFile(join(dir, 'full-child.yaml'));
+    assert.ok(full.ok, JSON.stringify(!full.ok && full.errors));
+    assert.equal(full.spec.warmup, '1s');
+    mkdirSync(join(dir, 'folder'));
+    writeFileSync(join(dir, 'folder-child.yaml'), CHILD('folder'));
+    const d = validateExperimentFile(join(dir, 'folder-child.yaml'));
+    assert.match(!d.ok ? (d.errors[0]?.message ?? '') : '', /not a regular file \(a directory\)/);
+    assert.equal(!d.ok && d.errors[0]?.line, 4);
+  });
+
+  it('an absolute path to a regular file is honoured, not taken as relative', () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    writeFileSync(join(shared, 'system.yaml'), 'warmup: 3s\n');
+    const elsewhere = join(dir, 'experiments');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'abs.yaml'), CHILD(join(shared, 'system.yaml')));
+    const r = validateExperimentFile(join(elsewhere, 'abs.yaml'));
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+    assert.equal(r.spec.warmup, '3s');
+  });
+
+  it('a missing base file and a base file that extends another name their lines', () => {
+    const r = validateExperiment(CHILD('nowhere.yaml'), { file: 'x.yaml' });
+    assert.equal(!r.ok && r.errors[0]?.line, 4);
+    const nested = validate('title: t\nextends: a.yaml\nduration: 1s\n', '# shared\nextends: b.yaml\n');
+    assert.deepEqual(!nested.ok && [nested.errors[0]?.file, nested.errors[0]?.line], ['exp/a.yaml', 2]);
   });
 });
 

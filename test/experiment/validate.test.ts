@@ -168,6 +168,41 @@ describe('experiment validator', () => {
     );
   });
 
+  test('a file that reuses one anchor 100 times (and more) validates', () => {
+    // 150 monitors sharing one definition, each fault reusing one `with:` map: what real reuse looks like
+    const monitors = Array.from({ length: 150 }, (_, i) => `  m${i + 1}: *probe`).join('\n');
+    const faults = Array.from(
+      { length: 100 },
+      (_, i) => `  - { disruptor: process.kill, target: *t, at: ${i + 1}s, with: *kill }`,
+    ).join('\n');
+    const text = `title: reuse
+duration: 200s
+targets:
+  api: { type: process, command: node server.js }
+monitors:
+  m0: &probe { type: http, url: "http://127.0.0.1:8080/health", every: 500ms }
+${monitors}
+faults:
+  - { disruptor: process.kill, target: &t api, at: 0s, with: &kill { signal: SIGKILL } }
+${faults}
+`;
+    const r = validateExperiment(text);
+    assert.ok(r.ok, r.ok ? '' : r.errors.map(formatExperimentError).join('\n'));
+    assert.equal(Object.keys(r.spec.monitors).length, 151);
+    assert.equal(r.spec.faults.length, 101);
+  });
+
+  test('a billion laughs is refused quickly at the alias that passes the limit, by line and field', () => {
+    const text = readFileSync(join(brokenDir, '28-alias-bomb.yaml'), 'utf8');
+    // not a time bound: a billion values would not be walked in minutes; this is only to fail, not hang
+    const started = Date.now();
+    const r = validateExperiment(text, { file: 'bomb.yaml' });
+    assert.ok(Date.now() - started < 20_000);
+    assert.deepEqual(!r.ok && r.errors.map(formatExperimentError), [
+      'bomb.yaml:10:38: lol.e[7]: *d: aliases expand this file past 100000 values, the limit for an experiment file',
+    ]);
+  });
+
   test('every file in examples/experiments validates', () => {
     const files = readdirSync(examplesDir).filter((f) => /\.ya?ml$/.test(f));
     assert.ok(files.length >= 3);
@@ -191,6 +226,22 @@ describe('faultline validate', () => {
     assert.equal(r.code, 2);
     assert.equal(r.err, `${file}:7:40: faults[0].target: unknown target 'db'; defined: api\n`);
     assert.doesNotMatch(r.err, /\n\s+at /);
+  });
+
+  test('an alias bomb exits 2 naming file:line, no stack trace', () => {
+    const file = 'test/fixtures/experiment/broken/28-alias-bomb.yaml';
+    for (const args of [
+      ['validate', file],
+      ['run', file, '--dry-run'],
+    ]) {
+      const r = cli(...args);
+      assert.equal(r.code, 2, r.err);
+      assert.match(
+        r.err,
+        new RegExp(`^${file}:10:38: lol\\.e\\[7\\]: \\*d: aliases expand this file past 100000`),
+      );
+      assert.doesNotMatch(r.err, /\n\s+at /);
+    }
   });
 
   test('a missing file and a bad --set exit 2 with one line', () => {

@@ -3,7 +3,14 @@ import * as realFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodeReproduction, explore, formatFailure, replay, type Scenario } from '../../src/index.js';
+import {
+  decodeReproduction,
+  explore,
+  formatFailure,
+  replay,
+  runSeed,
+  type Scenario,
+} from '../../src/index.js';
 import { Store } from '../helpers/store.js';
 
 /** Planted bug 1: three attempts, then it gives up — three failures in a row lose the read. */
@@ -97,7 +104,8 @@ describe('explore: planted bugs are found and shrunk', () => {
 
   test('the reproduction line reproduces the failure in 100 of 100 repeats', async () => {
     const result = await explore(retryScenario(3), { runs: 100, seed: 5 });
-    const line = result.failure!.reproduction;
+    const line = result.failure?.reproduction;
+    assert.ok(line, 'a deterministic failure has a reproduction line');
     assert.match(line, /^FAULTLINE_REPLAY=[A-Za-z0-9_-]+$/);
     const decoded = decodeReproduction(line);
     assert.deepEqual(decoded.entries, result.failure!.minimal.entries);
@@ -126,6 +134,34 @@ describe('explore: planted bugs are found and shrunk', () => {
     const result = await explore(flaky, { runs: 10, seed: 1 });
     assert.equal(result.failure?.deterministic, false);
     assert.match(formatFailure('flaky', result), /unseeded randomness or real time/);
+  });
+
+  test('a run flagged nondeterministic has no reproduction line, and none is printed', async () => {
+    let calls = 0;
+    const flaky: Scenario = async (ctx) => {
+      const db = ctx.wrap(new Store(), { name: 'db', faults: [{ rate: 0.5, error: 'EIO' }] });
+      await db.get('x').catch(() => {});
+      calls += 1;
+      if (calls % 2 === 1) throw new Error('depends on the wall clock');
+    };
+    const result = await explore(flaky, { runs: 10, seed: 1 });
+    assert.equal(result.failure?.deterministic, false);
+    assert.equal(result.failure?.reproduction, undefined);
+    const text = formatFailure('flaky', result);
+    assert.doesNotMatch(text, /reproduce:|FAULTLINE_REPLAY=/);
+    assert.match(text, /no reproduce line: .* explore again from base seed 1$/m);
+  });
+
+  test('a failure names its true run number out of the runs asked for', async () => {
+    const unlucky = runSeed(7, 37);
+    const result = await explore((ctx) => ctx.seed !== unlucky, { runs: 300, seed: 7 });
+    assert.equal(result.failure?.run, 37);
+    assert.equal(result.runs, 300);
+    assert.equal(result.ran, 37);
+    assert.match(formatFailure('unlucky', result), /^unlucky: failed on run 37 of 300 \(/);
+    const passed = await explore(() => true, { runs: 12, seed: 7 });
+    assert.deepEqual([passed.runs, passed.ran], [12, 12]);
+    assert.equal(formatFailure('fine', passed), 'fine: 12 runs passed (base seed 7)');
   });
 
   test('a scenario that returns false fails; one that hangs times out', async () => {
@@ -205,6 +241,7 @@ describe('explore: a two-step write through the real node:fs/promises', () => {
     assert.match(String((f.error as Error).message), /data lost/);
     assert.equal(f.minimal.entries.length, 1);
     assert.equal(f.minimal.entries[0]!.site, 'fs.rename');
+    assert.ok(f.reproduction);
     const again = await replay(saveScenario, f.reproduction);
     assert.equal(again.failed, true);
   });
@@ -243,6 +280,7 @@ describe('explore: failpoints in scenarios', () => {
       f.schedule[0],
       `failpoint:save.between-steps #${f.minimal.entries[0]!.index} fired throw("crash") (rule save.between-steps)`,
     );
+    assert.ok(f.reproduction);
     for (let i = 0; i < 20; i++) assert.equal((await replay(crashBetweenSteps, f.reproduction)).failed, true);
     assert.equal(failpoints.get('save.between-steps')?.term ?? null, null, 'the run unset its failpoint');
   });
@@ -273,6 +311,7 @@ describe('explore: chaos HTTP in scenarios', () => {
     assert.ok(f, 'found');
     assert.equal(f.minimal.entries.length, 1);
     assert.match(f.schedule[0]!, /^http POST \/pay #\d+ status 503 \(rule rule-0\)$/);
+    assert.ok(f.reproduction);
     assert.equal((await replay(payments, f.reproduction)).failed, true);
   });
 });

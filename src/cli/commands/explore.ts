@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { FaultlineError, InvalidOptionError } from '../../core/errors.js';
 import { explore, formatFailure, replay, type Scenario } from '../../explore/explore.js';
+import { parseSeedOption } from '../seed.js';
 
 interface ExploreCliOptions {
   runs: string;
@@ -56,6 +57,26 @@ function positiveInt(value: string, field: string): number {
   return n;
 }
 
+/** `--seed`, else `FAULTLINE_SEED` (empty counts as unset), each refused by its own name when bad. */
+function baseSeed(option: string | undefined, env: string | undefined): number | undefined {
+  if (option !== undefined) return parseSeedOption(option, '--seed');
+  if (env !== undefined && env.trim() !== '') return parseSeedOption(env, 'FAULTLINE_SEED');
+  return undefined;
+}
+
+/**
+ * The schedule to replay, if any. `--replay ""` (typically an unset shell variable) is an error: exploring instead
+ * would look like a replay that passed. An empty FAULTLINE_REPLAY stays "unset", as for every other variable.
+ */
+function replayLine(option: string | undefined, env: string | undefined): string | undefined {
+  if (option !== undefined) {
+    if (option.trim() === '')
+      throw new InvalidOptionError('--replay', 'is empty; give the reproduce: line explore printed');
+    return option;
+  }
+  return env !== undefined && env.trim() !== '' ? env : undefined;
+}
+
 export function registerExploreCommand(program: Command): void {
   program
     .command('explore')
@@ -71,7 +92,8 @@ export function registerExploreCommand(program: Command): void {
     .action(async (file: string, opts: ExploreCliOptions) => {
       const runs = positiveInt(opts.runs, '--runs');
       const timeoutMs = positiveInt(opts.timeout, '--timeout');
-      const pinned = opts.replay ?? process.env.FAULTLINE_REPLAY;
+      const seed = baseSeed(opts.seed, process.env.FAULTLINE_SEED);
+      const pinned = replayLine(opts.replay, process.env.FAULTLINE_REPLAY);
       const scenarios = scenariosOf(await loadModule(file), file, opts.scenario);
       let failed = 0;
       for (const [name, scenario] of scenarios) {
@@ -85,7 +107,7 @@ export function registerExploreCommand(program: Command): void {
         let last = 0;
         const result = await explore(scenario, {
           runs,
-          seed: opts.seed,
+          seed,
           timeoutMs,
           onProgress: (e) => {
             if (e.phase === 'explore' && (e.run - last >= Math.max(1, Math.floor(runs / 10)) || e.failed)) {

@@ -12,6 +12,7 @@ import { type LoadOptions, type LoadResult, runLoad } from '../../load/http-runn
 import { parseDuration, parsePositiveInt, parseRate } from '../../load/parse.js';
 import type { LoadProgress } from '../../load/recorder.js';
 import { parseVariableSpec, type VariableSpec } from '../../load/template.js';
+import { parseSeedOption } from '../seed.js';
 
 interface LoadCliOptions {
   rate?: string;
@@ -114,6 +115,7 @@ export function registerLoad(program: Command): void {
     .action(async (url: string | undefined, o: LoadCliOptions) => {
       const durationMs = parseDuration(o.duration, '--duration');
       const timeoutMs = parseDuration(o.timeout, '--timeout');
+      const seed = parseSeedOption(o.seed ?? '0');
       const thinkTimeMs = o.think === undefined ? undefined : parseDuration(o.think, '--think');
       const connections =
         o.connections === undefined ? undefined : parsePositiveInt(o.connections, '--connections');
@@ -141,7 +143,7 @@ export function registerLoad(program: Command): void {
           timeoutMs,
           connections,
           thinkTimeMs,
-          seed: o.seed,
+          seed,
           vars: parseVars(o.var),
           requests: {
             method: o.method,

@@ -8,7 +8,6 @@
 import { randomInt } from 'node:crypto';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidOptionError } from '../../core/errors.js';
 import { normalizeSeed } from '../../core/random.js';
 import { runExperiment } from '../../experiment/engine.js';
 import { formatPlan } from '../../experiment/format.js';
@@ -16,6 +15,7 @@ import { planExperiment } from '../../experiment/plan.js';
 import { formatRunEvent, formatRunProgress } from '../../experiment/progress.js';
 import { formatExperimentError, validateExperimentFile } from '../../experiment/validate.js';
 import { renderTextSummary } from '../../report/text.js';
+import { parseSeedOption } from '../seed.js';
 import { collect, parseSets } from './validate.js';
 
 interface RunCliOptions {
@@ -52,15 +52,12 @@ export function registerRunCommand(program: Command): void {
       }
       let seed: number;
       let chosen = false;
-      try {
-        if (o.seed !== undefined) seed = normalizeSeed(o.seed);
-        else if (result.spec.seed !== undefined) seed = normalizeSeed(result.spec.seed);
-        else {
-          seed = randomInt(0, 2 ** 47);
-          chosen = true;
-        }
-      } catch (err) {
-        throw new InvalidOptionError('--seed', (err as Error).message);
+      if (o.seed !== undefined) seed = parseSeedOption(o.seed);
+      // the file's seed passed validation, which refuses what normalizeSeed would
+      else if (result.spec.seed !== undefined) seed = normalizeSeed(result.spec.seed);
+      else {
+        seed = randomInt(0, 2 ** 47);
+        chosen = true;
       }
       if (o.dryRun) {
         const plan = planExperiment(result.spec, seed);
