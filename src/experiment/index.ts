@@ -55,10 +55,12 @@ export {
 export { runners } from './runners/index.js';
 export {
   type ConditionSpec,
+  ERROR_RATE_KPIS,
   type ExperimentSpec,
   experimentJsonSchema,
   experimentSchema,
   type FaultSpec,
+  HYPOTHESIS_KPIS,
   type TargetSpec,
 } from './schema.js';
 export { checkSteadyState, type SteadyStateResult } from './steady.js';
