@@ -52,6 +52,7 @@ export {
   Registry,
   type RunnerDefinition,
 } from './registry.js';
+export { experimentResultSchema, resultJsonSchema } from './result-schema.js';
 export { runners } from './runners/index.js';
 export {
   type ConditionSpec,
