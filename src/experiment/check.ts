@@ -45,12 +45,20 @@ type ThresholdKind = 'fraction' | 'duration' | 'rate' | 'number';
 const KPI_KIND: Record<string, ThresholdKind> = {
   error_rate: 'fraction',
   p50: 'duration',
+  p90: 'duration',
   p95: 'duration',
   p99: 'duration',
+  'p99.9': 'duration',
+  max: 'duration',
   throughput: 'rate',
   time_to_recover: 'duration',
   max_downtime: 'duration',
 };
+
+/** What a KPI's bounds are: every `error_rate.<class>` is a percentage like `error_rate`. */
+function kpiKind(kpi: string): ThresholdKind {
+  return KPI_KIND[kpi] ?? (kpi.startsWith('error_rate.') ? 'fraction' : 'number');
+}
 
 function thresholdProblem(kind: ThresholdKind, v: number | string): string | undefined {
   try {
@@ -85,6 +93,7 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
   const targetNames = Object.keys(spec.targets);
   const monitorNames = Object.keys(spec.monitors);
   const runnerNames = spec.load.map(runnerName);
+  const faultNames = spec.faults.map(faultName);
   const methodMs = parseDuration(spec.duration);
 
   const unique = (names: string[], section: string) => {
@@ -94,7 +103,7 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
       seen.add(n);
     });
   };
-  unique(spec.faults.map(faultName), 'faults');
+  unique(faultNames, 'faults');
   unique(runnerNames, 'load');
 
   for (const [name, t] of Object.entries(spec.targets)) {
@@ -126,7 +135,7 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
     if (c.down !== undefined && c.monitor === undefined) add([...path, 'down'], 'only applies with monitor');
     if (c.above === undefined && c.below === undefined && c.down === undefined)
       add(path, c.monitor !== undefined ? 'give above, below or down' : 'give above or below');
-    const kind: ThresholdKind = c.kpi ? (KPI_KIND[c.kpi] as ThresholdKind) : 'number';
+    const kind: ThresholdKind = c.kpi ? kpiKind(c.kpi) : 'number';
     for (const f of ['above', 'below'] as const) {
       const v = c[f];
       if (v === undefined) continue;
@@ -196,11 +205,18 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
     } else if (a.monitor !== undefined) add([...path, 'monitor'], 'only applies to max_downtime');
     if (a.recovered_when !== undefined && a.kpi !== 'time_to_recover')
       add([...path, 'recovered_when'], 'only applies to time_to_recover');
+    if (a.absorb !== undefined && a.kpi !== 'time_to_recover')
+      add([...path, 'absorb'], 'only applies to time_to_recover');
+    if (Array.isArray(a.absorb))
+      a.absorb.forEach((name, j) => {
+        if (!faultNames.includes(name))
+          add([...path, 'absorb', j], `unknown fault '${name}'; ${known(faultNames)}`);
+      });
     if (a.monitor !== undefined && !monitorNames.includes(a.monitor))
       add([...path, 'monitor'], `unknown monitor '${a.monitor}'; ${known(monitorNames)}`);
     if (a.load !== undefined && !runnerNames.includes(a.load))
       add([...path, 'load'], `unknown load runner '${a.load}'; ${known(runnerNames)}`);
-    const kind = KPI_KIND[a.kpi] as ThresholdKind;
+    const kind = kpiKind(a.kpi);
     for (const f of ['above', 'below'] as const) {
       const v = a[f];
       if (v === undefined) continue;

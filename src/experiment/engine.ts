@@ -15,7 +15,11 @@ import { join, resolve } from 'node:path';
 import { FaultlineError } from '../core/errors.js';
 import { normalizeSeed, type SeedInput } from '../core/random.js';
 import type { RevertOutcome } from '../disruptors/apply.js';
-import type { MonitorSample as AvailabilitySample } from '../kpi/availability.js';
+import {
+  type Availability,
+  type MonitorSample as AvailabilitySample,
+  availability,
+} from '../kpi/availability.js';
 import { type Clock, systemClock } from '../load/clock.js';
 import type { LoadRun } from '../load/http-runner.js';
 import { startRunner } from '../load/runners/index.js';
@@ -116,7 +120,7 @@ export interface ExperimentResult extends ReportData {
   /** Judged assertions with notes. */
   assertions: AssertionResult[];
   /** Monitor samples with values and errors (the report uses up/down only). */
-  monitors: Array<{ name: string; target?: string; samples: MonitorSample[] }>;
+  monitors: Array<{ name: string; target?: string; samples: MonitorSample[]; availability: Availability }>;
 }
 
 /** What {@link runExperiment} resolves to. */
@@ -584,7 +588,9 @@ export async function runExperiment(
         })),
       monitors: Object.entries(samples).map(([name, s]) => {
         const target = monitorTargets(name);
-        return { name, ...(target === undefined ? {} : { target }), samples: s };
+        // over the whole run, as the report shows it
+        const a = availability(s, { endMs: endedMs });
+        return { name, ...(target === undefined ? {} : { target }), samples: s, availability: a };
       }),
       assertions,
       events: [...events],

@@ -4,7 +4,9 @@
  *
  * Load KPIs are measured per phase (see src/kpi/phases.ts: `during` is every second that overlaps a fault). With
  * several load runners and no `load:` named, their series are combined second by second — counts add up and
- * percentiles come from the merged histograms — before any KPI is computed.
+ * percentiles come from the merged histograms — before any KPI is computed. Latency KPIs (p50 … p99.9, max)
+ * cover answered requests; `error_rate.<class>` is that class's share of every completed request, so the
+ * per-class rates add up to `error_rate`.
  */
 import { availability, type MonitorSample } from '../kpi/availability.js';
 import { bucketOverlaps, type FaultWindow, type PhasesKpis, phaseKpis, phaseOf } from '../kpi/phases.js';
@@ -16,6 +18,7 @@ import {
   type LoadSeries,
   mergeLatency,
   OUTCOME_CLASSES,
+  type OutcomeClass,
   summarizeLatency,
   totalOutcomes,
 } from '../load/samples.js';
@@ -92,25 +95,25 @@ export function trimSeries(series: LoadSeries, fromMs: number, toMs: number): Lo
   };
 }
 
-const UNITS: Record<string, string> = {
-  error_rate: '%',
-  p50: 'ms',
-  p95: 'ms',
-  p99: 'ms',
-  throughput: 'req/s',
-  time_to_recover: 'ms',
-  max_downtime: 'ms',
-};
+/** `error_rate` and every `error_rate.<class>`: measured in %, bounds written as percentages or fractions. */
+function isErrorRate(kpi: string): boolean {
+  return kpi === 'error_rate' || kpi.startsWith('error_rate.');
+}
+
+function unitOf(kpi: string): string {
+  if (isErrorRate(kpi)) return '%';
+  return kpi === 'throughput' ? 'req/s' : 'ms';
+}
 
 function bound(kpi: string, v: number | string): number {
-  if (kpi === 'error_rate') return fraction(v);
+  if (isErrorRate(kpi)) return fraction(v);
   if (kpi === 'throughput') return parseRate(v);
   return parseDuration(v);
 }
 
 function show(kpi: string, v: number | string): string {
   if (typeof v === 'string') return v.replace(/\s+/g, '');
-  if (kpi === 'error_rate') return `${v * 100}%`;
+  if (isErrorRate(kpi)) return `${v * 100}%`;
   if (kpi === 'throughput') return `${v} req/s`;
   return `${v} ms`;
 }
@@ -138,17 +141,25 @@ export function assertionName(a: AssertionSpec): string {
   return `${subject} ${expectedText(a)}`;
 }
 
-const PERCENTILES: Record<string, number> = { p50: 50, p95: 95, p99: 99 };
+const PERCENTILES: Record<string, number> = { p50: 50, p90: 90, p95: 95, p99: 99, 'p99.9': 99.9 };
 
-/** A load KPI over some buckets, in the assertion's unit (error rate as a fraction). */
+/** A load KPI over some buckets, in the assertion's unit (error rates as fractions). */
 function bucketValue(kpi: string, series: LoadSeries, buckets: readonly LoadBucket[]): number | null {
   const completed = buckets.reduce((n, b) => n + totalOutcomes(b.outcomes), 0);
   if (kpi === 'throughput')
     return buckets.length === 0 ? null : completed / ((buckets.length * series.bucketMs) / 1000);
   if (completed === 0) return null;
   if (kpi === 'error_rate') return (completed - buckets.reduce((n, b) => n + b.outcomes.ok, 0)) / completed;
+  if (kpi.startsWith('error_rate.')) {
+    // the same denominator as error_rate: the classes' rates add up to it
+    const c = kpi.slice('error_rate.'.length) as OutcomeClass;
+    return buckets.reduce((n, b) => n + b.outcomes[c], 0) / completed;
+  }
+  // latencies: answered requests only (a timeout has no latency), percentiles from the merged histograms
   const h = mergeLatency(buckets.map((b) => b.latency));
-  return h.totalCount === 0 ? null : h.getValueAtPercentile(PERCENTILES[kpi] ?? 99) / 1000;
+  if (h.totalCount === 0) return null;
+  if (kpi === 'max') return h.maxValue / 1000;
+  return h.getValueAtPercentile(PERCENTILES[kpi] ?? 99) / 1000;
 }
 
 function bucketWindow(series: LoadSeries, b: LoadBucket): { startMs: number; endMs: number } {
@@ -191,7 +202,7 @@ function loadAssertion(a: AssertionSpec, inputs: HypothesisInputs, base: Asserti
       inPhase.length === 0 ? `no load samples in phase ${phase}` : `nothing completed in phase ${phase}`;
     return { ...base, faultsActive: phaseFaults, note: why };
   }
-  const measured = a.kpi === 'error_rate' ? measuredRaw * 100 : measuredRaw;
+  const measured = isErrorRate(a.kpi) ? measuredRaw * 100 : measuredRaw;
   const passed = withinBounds(a, measuredRaw);
   if (passed) return { ...base, measured, passed, faultsActive: phaseFaults };
   // which seconds broke the promise on their own, and what was going on then
@@ -216,11 +227,15 @@ function recoveryAssertion(
   if (series === undefined) return { ...base, note: 'time to recover needs load; none was recorded' };
   if (inputs.faults.length === 0)
     return { ...base, note: 'no fault took effect, so there was nothing to recover from' };
+  // an absorbed fault is judged from its start: the system should stay (or get) healthy while it is active
+  const absorbed = (f: NamedFaultWindow): boolean =>
+    f.absorb === true || a.absorb === true || (Array.isArray(a.absorb) && a.absorb.includes(f.name));
+  const faults = inputs.faults.map((f) => (absorbed(f) ? { ...f, absorb: true } : f));
   let recoveries: ReturnType<typeof timesToRecover>;
   try {
     const r = a.recovered_when;
-    recoveries = timesToRecover(series, inputs.faults, {
-      faults: inputs.faults,
+    recoveries = timesToRecover(series, faults, {
+      faults,
       // per-second p99s are noisy (GC, a busy machine): the default band is wider than the kpi module's
       p99Factor: 2,
       p99SlackMs: 50,
@@ -305,7 +320,7 @@ export function evaluateHypothesis(
       ...(a.phase === undefined ? {} : { phase: a.phase }),
       expected: expectedText(a),
       measured: null,
-      unit: UNITS[a.kpi] ?? '',
+      unit: unitOf(a.kpi),
       passed: false,
       faultsActive: [],
     };

@@ -54,13 +54,16 @@ export {
   Registry,
   type RunnerDefinition,
 } from './registry.js';
+export { experimentResultSchema, resultJsonSchema } from './result-schema.js';
 export { runners } from './runners/index.js';
 export {
   type ConditionSpec,
+  ERROR_RATE_KPIS,
   type ExperimentSpec,
   experimentJsonSchema,
   experimentSchema,
   type FaultSpec,
+  HYPOTHESIS_KPIS,
   type TargetSpec,
 } from './schema.js';
 export { checkSteadyState, type SteadyStateResult } from './steady.js';

@@ -7,6 +7,7 @@
  * converted by the planner and engine, so error messages can quote what the user wrote.
  */
 import { z } from 'zod';
+import type { OutcomeClass } from '../load/samples.js';
 import { commandSchema, envSchema, signalSchema } from './common.js';
 import { disruptors } from './disruptors/index.js';
 import { durationSchema, fractionSchema, positiveDurationSchema } from './duration.js';
@@ -224,13 +225,56 @@ export const steadyStateSchema = z.strictObject({
   probes: z.array(steadyProbeSchema).min(1),
 });
 
-/** KPIs a hypothesis can assert on. */
-export const HYPOTHESIS_KPIS = [...LIVE_KPIS, 'time_to_recover', 'max_downtime'] as const;
+/**
+ * Per-class error rates a hypothesis can assert on: `error_rate.<class>` for every outcome class but `ok` (the
+ * same classes as `errorRates` in result.json). `1xx`–`3xx` count only when the runner's ok rule rejects them.
+ */
+export const ERROR_RATE_KPIS = [
+  'error_rate.1xx',
+  'error_rate.2xx',
+  'error_rate.3xx',
+  'error_rate.4xx',
+  'error_rate.5xx',
+  'error_rate.timeout',
+  'error_rate.reset',
+  'error_rate.refused',
+  'error_rate.other',
+] as const;
+
+// Both directions: an outcome class added to the load recorder and not here (or the reverse) fails to compile.
+type ErrorRateClass = (typeof ERROR_RATE_KPIS)[number] extends `error_rate.${infer C}` ? C : never;
+const _classesCovered = (c: Exclude<OutcomeClass, 'ok'>): ErrorRateClass => c;
+const _classesKnown = (c: ErrorRateClass): Exclude<OutcomeClass, 'ok'> => c;
+void _classesCovered;
+void _classesKnown;
+
+/** KPIs a hypothesis can assert on: the live ones, more latency percentiles, per-class error rates, recovery. */
+export const HYPOTHESIS_KPIS = [
+  'error_rate',
+  ...ERROR_RATE_KPIS,
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'p99.9',
+  'max',
+  'throughput',
+  'time_to_recover',
+  'max_downtime',
+] as const;
+
+// every live KPI can be asserted on too (a condition's KPI means the same in the hypothesis)
+const _liveAsserted = (k: (typeof LIVE_KPIS)[number]): (typeof HYPOTHESIS_KPIS)[number] => k;
+void _liveAsserted;
 
 /** One assertion of the hypothesis. */
 export const assertionSchema = z.strictObject({
   name: z.string().optional(),
-  kpi: z.enum(HYPOTHESIS_KPIS),
+  kpi: z
+    .enum(HYPOTHESIS_KPIS)
+    .describe(
+      'Load KPIs (per phase): error_rate, error_rate.<class>, p50, p90, p95, p99, p99.9, max, throughput; time_to_recover; max_downtime of a monitor.',
+    ),
   phase: z
     .enum(['before', 'during', 'after'])
     .optional()
@@ -255,6 +299,12 @@ export const assertionSchema = z.strictObject({
     })
     .optional()
     .describe('For time_to_recover: what "back to steady state" means.'),
+  absorb: z
+    .union([z.boolean(), z.array(nameSchema).min(1)])
+    .optional()
+    .describe(
+      'For time_to_recover: faults the system should absorb (true: every fault); their time to recover counts from their start, not their end.',
+    ),
 });
 
 /** The experiment file. */

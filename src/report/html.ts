@@ -172,7 +172,8 @@ function monitorsTable(data: ReportData): string {
   if (data.monitors.length === 0) return '';
   const rows = data.monitors
     .map((m) => {
-      const a = availability(m.samples, { endMs: data.endedMs });
+      // the engine's figure when result.json has one, so the page and the file agree; computed for older files
+      const a = m.availability ?? availability(m.samples, { endMs: data.endedMs });
       return (
         `<tr><td>${e(m.name)}</td><td class="muted">${e(m.target ?? '')}</td>` +
         `<td class="num">${e(a.samples > 0 ? `${(a.availability * 100).toFixed(1)} %` : '–')}</td>` +

@@ -71,6 +71,17 @@ const phaseKpisSchema = z.object({
   latency: latencySummarySchema.omit({ hdr: true }),
 });
 
+/** Availability of one monitor (src/kpi/availability.ts). */
+export const availabilitySchema = z.object({
+  samples: count,
+  ok: count,
+  availability: num,
+  outages: count,
+  longestOutageMs: num,
+  downtimeMs: num,
+  endedDown: z.boolean(),
+});
+
 const phaseName = z.enum(['before', 'during', 'after']);
 const windowSchema = z.object({ startMs: time, endMs: time });
 
@@ -111,6 +122,7 @@ export const reportDataSchema = z.object({
       name: z.string(),
       target: z.string().optional(),
       samples: z.array(z.object({ tMs: time, ok: z.boolean() })),
+      availability: availabilitySchema.optional(),
     }),
   ),
   assertions: z.array(

@@ -5,7 +5,7 @@
  *
  * Times are epoch milliseconds. A field the engine could not measure is `null`, never a made-up zero.
  */
-import type { MonitorSample } from '../kpi/availability.js';
+import type { Availability, MonitorSample } from '../kpi/availability.js';
 import type { PhasesKpis } from '../kpi/phases.js';
 import type { LoadSeries } from '../load/samples.js';
 
@@ -51,6 +51,11 @@ export interface ReportMonitor {
   /** What it probes (a URL, a command), for the reader. */
   target?: string;
   samples: MonitorSample[];
+  /**
+   * Availability over every sample, an outage still going counting up to `endedMs`. The engine writes it; a
+   * result.json from before it did has none, and the report computes it from the samples.
+   */
+  availability?: Availability;
 }
 
 /** One hypothesis assertion and how it came out. */

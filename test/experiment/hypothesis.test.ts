@@ -3,6 +3,7 @@
  * what "could not be measured" looks like, and how several load runners combine.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   type AssertionSpec,
@@ -12,6 +13,8 @@ import {
   trimSeries,
 } from '../../src/experiment/hypothesis.js';
 import { renderJunit } from '../../src/experiment/junit.js';
+import { HYPOTHESIS_KPIS } from '../../src/experiment/schema.js';
+import { formatExperimentError, validateExperiment } from '../../src/experiment/validate.js';
 import { decideVerdict } from '../../src/experiment/verdict.js';
 import { bucketFrom, type LoadSeries, seriesFrom } from '../../src/load/samples.js';
 
@@ -157,6 +160,177 @@ describe('evaluateHypothesis', () => {
     );
     assert.equal(t.buckets[3]?.outcomes['5xx'], 30, 'second 5 kept its counts');
     assert.equal(t.startMs, 2000);
+  });
+});
+
+/**
+ * 20 s at 100 req/s. Seconds 5–9 (the fault): 50 ok and 20 5xx answered (62 in 10 ms, 7 in 100 ms, 1 in 1 s),
+ * 20 timeouts, 6 resets, 4 refused. After: 10 ms each, but second 12 has one 500 ms and one 2 s answer.
+ */
+function kpiSeries(): LoadSeries {
+  const rep = (n: number, v: number) => Array.from({ length: n }, () => v);
+  return seriesFrom(
+    Array.from({ length: 20 }, (_, t) => {
+      if (t >= 5 && t < 10)
+        return bucketFrom({
+          t,
+          outcomes: { ok: 50, '5xx': 20, timeout: 20, reset: 6, refused: 4 },
+          latenciesMs: [...rep(62, 10), ...rep(7, 100), 1000],
+        });
+      if (t === 12) return bucketFrom({ t, outcomes: { ok: 100 }, latenciesMs: [...rep(98, 10), 500, 2000] });
+      return bucketFrom({ t, outcomes: { ok: 100 }, latenciesMs: rep(100, 10) });
+    }),
+  );
+}
+
+/** Within HDR's 3 significant digits. */
+function near(actual: number | null | undefined, expected: number): void {
+  assert.ok(
+    actual != null && Math.abs(actual - expected) <= expected * 0.001 + 0.001,
+    `${actual} ≉ ${expected}`,
+  );
+}
+
+describe('evaluateHypothesis: p90, p99.9, max and error rates per outcome class', () => {
+  const judged = evaluateHypothesis(
+    [
+      a({ kpi: 'p90', phase: 'during', below: '200ms' }),
+      a({ kpi: 'p99.9', phase: 'after', below: '1s' }),
+      a({ kpi: 'p99', phase: 'after', below: '1s' }),
+      a({ kpi: 'max', phase: 'after', below: '1s' }),
+      a({ kpi: 'error_rate.timeout', phase: 'during', below: '1%' }),
+      a({ kpi: 'error_rate.5xx', phase: 'during', below: 0.25 }),
+      a({ kpi: 'error_rate.reset', phase: 'during', above: '5%' }),
+      a({ kpi: 'error_rate.refused', phase: 'during', below: '5%' }),
+      a({ kpi: 'error_rate', phase: 'during', below: '1%' }),
+      a({ kpi: 'error_rate.timeout', phase: 'before', below: '1%' }),
+    ],
+    inputs({ load: { web: kpiSeries() } }),
+  );
+  const [p90, p999, p99, max, timeout, e5xx, reset, refused, all, timeoutBefore] = judged;
+
+  it('latency: p90 and p99.9 from the merged histograms, max the slowest answer', () => {
+    assert.equal(p90?.name, 'p90 during < 200ms');
+    near(p90?.measured, 100);
+    assert.equal(p90?.unit, 'ms');
+    assert.equal(p90?.passed, true);
+    assert.equal(p999?.name, 'p99.9 after < 1s');
+    near(p999?.measured, 500);
+    assert.equal(p999?.passed, true);
+    near(p99?.measured, 10);
+    assert.equal(max?.name, 'max after < 1s');
+    near(max?.measured, 2000);
+    assert.equal(max?.passed, false);
+    // second 12 broke it, with no fault active: the one that ended last before it gets the blame
+    assert.deepEqual(max?.faultsActive, ['kill']);
+  });
+
+  it('error rate per class: its share of every completed request, in %, adding up to error_rate', () => {
+    assert.equal(timeout?.name, 'error_rate.timeout during < 1%');
+    assert.equal(timeout?.measured, 20);
+    assert.equal(timeout?.unit, '%');
+    assert.equal(timeout?.passed, false);
+    assert.deepEqual(timeout?.faultsActive, ['kill']);
+    assert.equal(e5xx?.measured, 20);
+    assert.equal(e5xx?.passed, true);
+    assert.equal(e5xx?.expected, '< 25%');
+    assert.equal(reset?.measured, 6);
+    assert.equal(reset?.passed, true);
+    assert.equal(refused?.measured, 4);
+    assert.equal(all?.measured, 50);
+    assert.equal(
+      [timeout, e5xx, reset, refused].reduce((n, x) => n + (x?.measured ?? 0), 0),
+      all?.measured,
+    );
+    assert.equal(timeoutBefore?.measured, 0);
+    assert.equal(timeoutBefore?.passed, true);
+  });
+});
+
+describe('evaluateHypothesis: absorb', () => {
+  const ttr = (extra: Partial<AssertionSpec>, faults: HypothesisInputs['faults'] = [fault]) =>
+    evaluateHypothesis([a({ kpi: 'time_to_recover', below: '10s', ...extra })], inputs({ faults }))[0];
+
+  it('an absorbed fault is measured from its start: the seconds it was active count', () => {
+    assert.equal(ttr({})?.measured, 0, 'healthy from the first second after the end');
+    assert.equal(ttr({ absorb: true })?.measured, 5000);
+    assert.equal(ttr({ absorb: ['kill'] })?.measured, 5000);
+    assert.equal(ttr({ absorb: ['other'] })?.measured, 0, 'only the faults named');
+    assert.equal(ttr({ absorb: true, below: '3s' })?.passed, false);
+  });
+
+  it('a fault window marked absorb is measured from its start too', () => {
+    assert.equal(ttr({}, [{ ...fault, absorb: true }])?.measured, 5000);
+  });
+});
+
+describe('hypothesis grammar in the experiment file', () => {
+  it('docs/experiments.md names every KPI an assertion accepts', () => {
+    const doc = readFileSync(new URL('../../docs/experiments.md', import.meta.url), 'utf8');
+    for (const kpi of HYPOTHESIS_KPIS) {
+      const [, cls] = /^error_rate\.(.+)$/.exec(kpi) ?? [];
+      assert.ok(cls === undefined ? doc.includes(`\`${kpi}\``) : doc.includes(`\`${cls}\``), kpi);
+    }
+  });
+
+  const file = (hypothesis: string) => `title: grammar
+duration: 30s
+targets:
+  api: { type: process, command: node server.js }
+load:
+  - { name: web, type: http, url: "http://127.0.0.1:8080", rate: 10/s }
+faults:
+  - { name: kill, disruptor: process.kill, target: api, at: 5s, duration: 2s }
+hypothesis:
+${hypothesis}`;
+  const errors = (hypothesis: string): string[] => {
+    const r = validateExperiment(file(hypothesis));
+    return r.ok ? [] : r.errors.map(formatExperimentError);
+  };
+
+  it('accepts the new KPIs and absorb, and keeps the old names', () => {
+    assert.deepEqual(
+      errors(`  - { kpi: p90, phase: during, below: 200ms }
+  - { kpi: p99.9, phase: after, below: 1s }
+  - { kpi: max, phase: during, below: 2s }
+  - { kpi: error_rate.timeout, phase: during, below: 1% }
+  - { kpi: error_rate.5xx, phase: during, below: 0.01 }
+  - { kpi: error_rate.reset, phase: after, below: 1% }
+  - { kpi: error_rate.refused, phase: after, below: 1% }
+  - { kpi: error_rate, phase: during, below: 1% }
+  - { kpi: p50, phase: before, below: 10ms }
+  - { kpi: p95, phase: before, below: 10ms }
+  - { kpi: p99, phase: before, below: 10ms }
+  - { kpi: throughput, phase: before, above: 5/s }
+  - { kpi: time_to_recover, below: 10s, absorb: true }
+  - { kpi: time_to_recover, below: 10s, absorb: [kill] }
+`),
+      [],
+    );
+  });
+
+  it('checks them like the others: a phase, a bound of the right kind, absorb only where it means something', () => {
+    const found = errors(`  - { kpi: error_rate.timeout, below: 1% }
+  - { kpi: error_rate.timeout, phase: during, below: 200ms }
+  - { kpi: p99.9, phase: after, below: 1% }
+  - { kpi: p99, phase: after, below: 1s, absorb: true }
+  - { kpi: time_to_recover, below: 10s, absorb: [kil] }
+`);
+    const expect = [
+      /hypothesis\[0\]\.phase: required for error_rate\.timeout/,
+      /hypothesis\[1\]\.below: expected a percentage/,
+      /hypothesis\[2\]\.below: /,
+      /hypothesis\[3\]\.absorb: only applies to time_to_recover/,
+      /hypothesis\[4\]\.absorb\[0\]: unknown fault 'kil'; defined: kill/,
+    ];
+    for (const re of expect)
+      assert.ok(
+        found.some((e) => re.test(e)),
+        `${re} not in:\n${found.join('\n')}`,
+      );
+    // an unknown KPI names the known ones
+    const [unknown] = errors('  - { kpi: p99.99, phase: after, below: 1s }\n');
+    assert.match(unknown ?? '', /hypothesis\[0\]\.kpi: .*"error_rate\.timeout".*"p99\.9"/);
   });
 });
 

@@ -74,6 +74,31 @@ describe('renderReport', () => {
     );
   });
 
+  it('shows the availability result.json carries, and round-trips it through the reader', () => {
+    const d = makeReportData();
+    const m = d.monitors[0] as (typeof d.monitors)[0];
+    // the engine's figure wins over a recount of the samples (it may have used a different end time)
+    m.availability = {
+      samples: 80,
+      ok: 60,
+      availability: 0.75,
+      outages: 2,
+      longestOutageMs: 6500,
+      downtimeMs: 9000,
+      endedDown: false,
+    };
+    assert.match(
+      renderReport(d),
+      new RegExp(
+        `<td>${m.name}</td>.*?<td class="num">75\\.0 %</td><td class="num">2</td><td class="num">6\\.5 s</td><td class="num">9\\.0 s</td>`,
+      ),
+    );
+    assert.deepEqual(
+      parseReportData(JSON.parse(JSON.stringify(d))).monitors[0]?.availability,
+      m.availability,
+    );
+  });
+
   it('embeds the chart model as JSON the page can read back', () => {
     const m = /<script type="application\/json" id="faultline-data">([\s\S]*?)<\/script>/.exec(html);
     assert.ok(m?.[1]);
@@ -189,6 +214,11 @@ describe('parseReportData', () => {
       /^assertions\[0\]\.faultsActive: /,
     ],
     ['NaN-like time', (d) => (d.events[0].tMs = null), /^events\[0\]\.tMs: /],
+    [
+      'availability without its outages',
+      (d) => (d.monitors[0].availability = { samples: 1, ok: 1, availability: 1 }),
+      /^monitors\[0\]\.availability\.outages: /,
+    ],
     [
       'not an object',
       (d) => {
