@@ -157,6 +157,22 @@ function reasonOf(signal: AbortSignal): string {
   return 'stopped';
 }
 
+/** Calls `onHalt` once a halt is in force (polled every `everyMs`); returns the function that stops watching. */
+function watchHalt(dir: string, clock: Clock, everyMs: number, onHalt: () => void): () => void {
+  let timer: unknown;
+  let stopped = false;
+  const look = () => {
+    if (stopped) return;
+    if (haltStatus(dir) !== undefined) onHalt();
+    else timer = clock.setTimeout(look, everyMs);
+  };
+  look();
+  return () => {
+    stopped = true;
+    clock.clearTimeout(timer);
+  };
+}
+
 /** Errors that mean "the system was not ready", not "the run is broken". */
 const NOT_READY_CODES = new Set(['FAULTLINE_TARGET_START', 'FAULTLINE_TARGET_NOT_READY']);
 
@@ -194,6 +210,11 @@ export async function runExperiment(
   const onOuterAbort = () => stop.abort(reasonOf(outer as AbortSignal));
   outer?.addEventListener('abort', onOuterAbort, { once: true });
   if (outer?.aborted) onOuterAbort();
+
+  // `faultline halt` leaves a marker: looked at from the first target's start to the end of the method
+  const stopHaltWatch = watchHalt(haltDir, clock, options.tickMs ?? 100, () =>
+    stop.abort('halted by faultline halt'),
+  );
 
   const events: RunEvent[] = [];
   const emit = (kind: string, message: string) => {
@@ -283,6 +304,7 @@ export async function runExperiment(
     };
     try {
       for (const [name, t] of Object.entries(spec.targets)) {
+        if (stop.signal.aborted) break;
         const group = await createTargetGroup(name, t, ctx);
         groups.set(name, group);
         // ports are known before anything starts, so a group may list its own instances (e.g. peers)
@@ -296,20 +318,21 @@ export async function runExperiment(
       else if (stop.signal.aborted) aborted = reasonOf(stop.signal);
       else throw err;
     }
-
-    // run-time placeholders in everything that is not a target
-    const targets = started as ReadonlyMap<string, readonly TemplateInstance[]>;
-    const monitorSpecs = expandDeep(spec.monitors, ['monitors'], { targets });
-    resolvedMonitors = monitorSpecs;
-    const steady = spec.steady_state && expandDeep(spec.steady_state, ['steady_state'], { targets });
-    resolvedSteady = steady;
-    // {{name}} in load requests are the runner's own seeded variables: only {{targets.…}} is ours there
-    const loadSpecs = expandDeep(spec.load, ['load'], { targets, keepUnknown: true });
-    const faultOptions = spec.faults.map((f, i) =>
-      expandDeep(f.with, ['faults', i, 'with'], { targets, keepUnknown: true }),
-    ) as Record<string, unknown>[];
+    if (stop.signal.aborted && notReady === undefined) aborted ??= reasonOf(stop.signal);
 
     if (notReady === undefined && aborted === undefined) {
+      // run-time placeholders in everything that is not a target (only once every target has its ports)
+      const targets = started as ReadonlyMap<string, readonly TemplateInstance[]>;
+      const monitorSpecs = expandDeep(spec.monitors, ['monitors'], { targets });
+      resolvedMonitors = monitorSpecs;
+      const steady = spec.steady_state && expandDeep(spec.steady_state, ['steady_state'], { targets });
+      resolvedSteady = steady;
+      // {{name}} in load requests are the runner's own seeded variables: only {{targets.…}} is ours there
+      const loadSpecs = expandDeep(spec.load, ['load'], { targets, keepUnknown: true });
+      const faultOptions = spec.faults.map((f, i) =>
+        expandDeep(f.with, ['faults', i, 'with'], { targets, keepUnknown: true }),
+      ) as Record<string, unknown>[];
+
       // monitors run from warm-up to the end of the steady-state-after check
       const entries: Record<string, MonitorEntry> = {};
       for (const [name, m] of Object.entries(monitorSpecs)) {
@@ -395,10 +418,6 @@ export async function runExperiment(
             aborted = reasonOf(stop.signal);
             break;
           }
-          if (haltStatus(haltDir) !== undefined) {
-            aborted = 'halted by faultline halt';
-            break;
-          }
           const now = executor.now();
           if (now >= durationMs) break;
           const snapshot = inputs();
@@ -425,6 +444,7 @@ export async function runExperiment(
   } catch (err) {
     fatal = err;
   } finally {
+    stopHaltWatch();
     // rollback: stop injecting, stop sending, revert what is applied — whatever happened above
     try {
       if (executor) {

@@ -4,6 +4,11 @@
  * end (rollback) last in, first out. Every injection goes through the journal (the revert record is on disk
  * before the fault takes effect).
  *
+ * Injections and reverts run concurrently: {@link FaultExecutor.tick} only starts them, so one that hangs until
+ * its timeout (an `http` call nobody answers) delays neither the clock nor any other fault. A fault's window is
+ * from the moment its injection took effect to the moment its revert did, and its `duration` is counted from
+ * the first: a 500 ms pause is on for 500 ms however long the injection took to land.
+ *
  * The blast radius is enforced here too, whatever the plan says: the plan already respects `max_unavailable`
  * for scheduled faults, but `when:` faults fire at moments no plan knows, so before any injection the executor
  * checks the group's live count and delays (or drops, per the group's `excess`) what does not fit. Time is
@@ -13,7 +18,7 @@ import { randomStream } from '../core/random.js';
 import { applyFault, type RevertOutcome, revertFault } from '../disruptors/apply.js';
 import { getDisruptor } from '../disruptors/registry.js';
 import type { AppliedFault, DisruptorInstance, Json, RevertRecord } from '../disruptors/types.js';
-import type { Clock } from '../load/clock.js';
+import type { Clock, TimerHandle } from '../load/clock.js';
 import { parseDuration } from '../load/parse.js';
 import { type ConditionInputs, evaluateCondition } from '../monitors/condition.js';
 import { faultName } from './check.js';
@@ -40,9 +45,14 @@ export interface FaultRun {
   instance: string;
   /** `applied`: took effect; `failed`: the injection failed (and was reverted); `dropped`: no room. */
   status: 'applied' | 'failed' | 'dropped';
+  /** When it took effect (the injection returned); for a failed one, when the injection started. */
   startMs: number;
-  /** When it was reverted; null while applied or when its revert failed. */
+  /** When its revert took effect (or the injection failed); null while applied or when its revert failed. */
   endMs: number | null;
+  /** When the injection was started (before `startMs` by however long it took to land). */
+  injectStartMs?: number;
+  /** When the revert was started (before `endMs` by however long it took). */
+  revertStartMs?: number;
   /** A short description of what was done. */
   detail: string;
   error?: string;
@@ -60,6 +70,11 @@ interface Active {
   revert: RevertRecord;
   /** Method ms when the revert is due; Infinity: at rollback. */
   dueMs: number;
+  /** Method ms the plan expected it to end (scheduled faults only). */
+  plannedEndMs?: number;
+  timer?: TimerHandle;
+  /** Set once the revert has started. */
+  reverting?: Promise<RevertOutcome>;
 }
 
 interface Pending {
@@ -100,7 +115,7 @@ export function describeFault(f: FaultSpec, options: Record<string, unknown> = f
 
 /** Runs the faults of one experiment. */
 export class FaultExecutor {
-  /** Every fault instance, in the order they were applied (or failed, or dropped). */
+  /** Every fault instance, in the order they settled: took effect, failed, or were dropped. */
   readonly runs: FaultRun[] = [];
   readonly #o: ExecutorOptions;
   readonly #active = new Map<string, Active>();
@@ -108,6 +123,12 @@ export class FaultExecutor {
   #pending: Pending[];
   readonly #delayed: Pending[] = [];
   readonly #fired = new Map<number, number>();
+  /** Injections in flight, per fault index: a `when:` fault does not fire again while one is landing. */
+  readonly #applying = new Map<number, number>();
+  /** Injections and reverts in flight. */
+  readonly #inflight = new Set<Promise<void>>();
+  /** Aborts injections in flight: the run's signal, or the end of injecting. */
+  readonly #injections = new AbortController();
   readonly #durationMs: number;
   #methodStart = 0;
   #stopped = false;
@@ -125,6 +146,9 @@ export class FaultExecutor {
         atMs: s.startMs as number,
       }));
     for (const name of options.groups.keys()) this.#unavailable.set(name, new Set());
+    const signal = options.signal;
+    if (signal?.aborted) this.#injections.abort(signal.reason);
+    else signal?.addEventListener('abort', () => this.#injections.abort(signal.reason), { once: true });
   }
 
   /** Marks the start of the method (monotonic ms of the clock). */
@@ -137,49 +161,72 @@ export class FaultExecutor {
     return this.#o.clock.nowMs() - this.#methodStart;
   }
 
-  /** Faults applied right now. */
+  /** Faults in effect right now (a fault whose revert is under way still is). */
   active(): FaultRun[] {
     return [...this.#active.values()].map((a) => a.run);
   }
 
-  /** Method ms of the next scheduled apply or revert (Infinity when none). */
+  /** Method ms of the next scheduled apply (Infinity when none); reverts keep their own timers. */
   nextDueMs(): number {
     let next = Number.POSITIVE_INFINITY;
     for (const p of this.#pending) next = Math.min(next, p.atMs);
-    for (const a of this.#active.values()) next = Math.min(next, a.dueMs);
     return next;
   }
 
-  /** No more injections (an abort): pending steps are dropped, what is applied stays until {@link rollback}. */
+  /** Resolves once no injection or revert is in flight. */
+  async settled(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.all([...this.#inflight]);
+  }
+
+  /**
+   * No more injections (an abort, or the end of the method): pending steps are dropped and injections in flight
+   * are aborted; what is applied stays until {@link rollback}.
+   */
   stopInjecting(): void {
     this.#stopped = true;
     this.#pending = [];
     this.#delayed.length = 0;
+    if (!this.#injections.signal.aborted) this.#injections.abort(new Error('injections stopped'));
   }
 
   /**
-   * Does what is due at method ms `nowMs`: reverts first (so an instance coming back frees room at the same
-   * instant), then scheduled applies, then `when:` faults whose condition holds over `inputs`.
+   * Starts what is due at method ms `nowMs` — scheduled applies, then `when:` faults whose condition holds over
+   * `inputs` — without waiting for any of it. Reverts are not started here: each has a timer from the moment its
+   * fault took effect.
    */
-  async tick(nowMs: number, inputs?: ConditionInputs): Promise<void> {
-    const dueReverts = [...this.#active.values()]
-      .filter((a) => a.dueMs <= nowMs)
-      .sort((a, b) => a.dueMs - b.dueMs || a.run.startMs - b.run.startMs);
-    for (const a of dueReverts) await this.#revert(a);
+  tick(nowMs: number, inputs?: ConditionInputs): void {
     if (this.#stopped) return;
     const due = this.#pending.filter((p) => p.atMs <= nowMs);
     this.#pending = this.#pending.filter((p) => p.atMs > nowMs);
-    for (const p of due) await this.#applyStep(p, nowMs);
-    if (inputs !== undefined) await this.#whenFaults(nowMs, inputs);
+    for (const p of due) this.#applyStep(p, true);
+    if (inputs !== undefined) this.#whenFaults(inputs);
   }
 
-  /** Reverts everything still applied, last applied first. Never rejects; outcomes say what failed. */
+  /**
+   * Stops injecting, waits for injections and reverts in flight (an injection that lands is then reverted
+   * too), and reverts everything still applied, last applied first. Never rejects; outcomes say what failed.
+   */
   async rollback(): Promise<RevertOutcome[]> {
     this.stopInjecting();
+    for (const a of this.#active.values()) this.#o.clock.clearTimeout(a.timer);
+    await this.settled();
     const all = [...this.#active.values()].reverse();
     const outcomes: RevertOutcome[] = [];
-    for (const a of all) outcomes.push(await this.#revert(a));
+    for (const a of all) outcomes.push(await (a.reverting ?? this.#startRevert(a)));
+    await this.settled();
     return outcomes;
+  }
+
+  /** Runs `work` in the background, tracked until it settles; a bug in it is reported, never unhandled. */
+  #track(work: () => Promise<unknown>, what: string): void {
+    const p: Promise<void> = work().then(
+      () => undefined,
+      (err: unknown) => {
+        this.#o.onEvent?.('executor.error', `${what}: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+    this.#inflight.add(p);
+    void p.finally(() => this.#inflight.delete(p));
   }
 
   #room(groupName: string): number {
@@ -204,13 +251,27 @@ export class FaultExecutor {
     return order.filter((i) => !down.has(i)).slice(0, take);
   }
 
-  async #applyStep(p: Pending, nowMs: number): Promise<void> {
+  /**
+   * Whether room on `groupName` is only missing because a scheduled fault there is outliving its plan (its
+   * duration counts from when it took effect, or its revert is still under way): the plan had room, so the
+   * step waits for it rather than being dropped.
+   */
+  #overrunning(groupName: string): boolean {
+    const now = this.now();
+    return [...this.#active.values()].some(
+      (a) =>
+        a.group === groupName &&
+        (a.reverting !== undefined || (a.plannedEndMs !== undefined && a.plannedEndMs <= now)),
+    );
+  }
+
+  #applyStep(p: Pending, planned: boolean): void {
     const f = this.#o.spec.faults[p.faultIndex] as FaultSpec;
     const [index] = this.#pick(p.faultIndex, p.occurrence, 1, p.instance);
     if (index === undefined) {
       const target = this.#o.spec.targets[f.target];
       const max = target ? maxUnavailableOf(target) : 0;
-      if (target?.excess === 'drop') {
+      if (target?.excess === 'drop' && !(planned && this.#overrunning(f.target))) {
         this.#drop(p, `max_unavailable ${max} of ${f.target} reached`);
       } else {
         this.#delayed.push(p);
@@ -221,7 +282,9 @@ export class FaultExecutor {
       }
       return;
     }
-    await this.#apply(p.faultIndex, p.occurrence, index, nowMs);
+    const plannedEndMs =
+      planned && f.duration !== undefined ? p.atMs + parseDuration(f.duration) : undefined;
+    this.#apply(p.faultIndex, p.occurrence, index, { plannedEndMs });
   }
 
   #drop(p: Pending, why: string): void {
@@ -251,13 +314,13 @@ export class FaultExecutor {
     >;
   }
 
-  async #apply(
+  /** Reserves the instance at once (the blast radius counts it from now) and injects in the background. */
+  #apply(
     faultIndex: number,
     occurrence: number,
     index: number,
-    nowMs: number,
-    trigger?: string,
-  ): Promise<boolean> {
+    extra: { trigger?: string; plannedEndMs?: number | undefined } = {},
+  ): void {
     const f = this.#o.spec.faults[faultIndex] as FaultSpec;
     const name = faultName(f, faultIndex);
     const group = this.#o.groups.get(f.target) as ExecutorGroup;
@@ -265,6 +328,7 @@ export class FaultExecutor {
     const disruptor = getDisruptor(f.disruptor);
     const options = this.#options(faultIndex);
     const id = `${name}.${occurrence}.${instance.id}`;
+    const injectStartMs = this.#o.clock.epochMs();
     const run: FaultRun = {
       id,
       fault: name,
@@ -273,61 +337,99 @@ export class FaultExecutor {
       occurrence,
       instance: instance.id,
       status: 'applied',
-      startMs: this.#o.clock.epochMs(),
+      startMs: injectStartMs,
       endMs: null,
       detail: describeFault(f, options),
-      ...(trigger === undefined ? {} : { trigger }),
+      injectStartMs,
+      ...(extra.trigger === undefined ? {} : { trigger: extra.trigger }),
     };
-    this.runs.push(run);
     if (disruptor === undefined) {
       run.status = 'failed';
       run.endMs = run.startMs;
       run.error = `no runtime for disruptor ${f.disruptor}`;
+      this.runs.push(run);
       this.#o.onEvent?.('fault.failed', `${name} on ${instance.id}: ${run.error}`);
-      return false;
+      return;
     }
     const down = this.#unavailable.get(f.target) as Set<number>;
     down.add(index);
-    let applied: AppliedFault;
-    try {
-      applied = await applyFault(
-        this.#o.journal,
-        disruptor,
-        instance,
-        options,
-        {
-          faultId: id,
-          ...(group.owned ? { restart: () => group.restart(index) } : {}),
-          ...(this.#o.signal ? { signal: this.#o.signal } : {}),
-        },
-        { fault: name },
-      );
-    } catch (err) {
-      down.delete(index);
-      run.status = 'failed';
-      run.endMs = this.#o.clock.epochMs();
-      run.error = (err as Error).message;
-      this.#o.onEvent?.('fault.failed', `${name} on ${instance.id} failed: ${run.error}`);
-      return false;
-    }
-    if (applied.detail !== undefined) run.info = applied.detail;
-    const durationMs = f.duration === undefined ? Number.POSITIVE_INFINITY : parseDuration(f.duration);
-    const end = nowMs + durationMs;
-    this.#active.set(id, {
-      run,
-      faultIndex,
-      group: f.target,
-      index,
-      revert: applied.revert,
-      dueMs: end < this.#durationMs ? end : Number.POSITIVE_INFINITY,
+    this.#applying.set(faultIndex, (this.#applying.get(faultIndex) ?? 0) + 1);
+    this.#track(async () => {
+      let applied: AppliedFault;
+      try {
+        applied = await applyFault(
+          this.#o.journal,
+          disruptor,
+          instance,
+          options,
+          {
+            faultId: id,
+            ...(group.owned ? { restart: () => group.restart(index) } : {}),
+            signal: this.#injections.signal,
+          },
+          { fault: name },
+        );
+      } catch (err) {
+        down.delete(index);
+        run.status = 'failed';
+        run.endMs = this.#o.clock.epochMs();
+        run.error = (err as Error).message;
+        this.runs.push(run);
+        this.#o.onEvent?.('fault.failed', `${name} on ${instance.id} failed: ${run.error}`);
+        this.#retryDelayed();
+        return;
+      } finally {
+        this.#applying.set(faultIndex, (this.#applying.get(faultIndex) ?? 1) - 1);
+      }
+      // it took effect now: its window and its duration start here
+      run.startMs = this.#o.clock.epochMs();
+      if (applied.detail !== undefined) run.info = applied.detail;
+      this.runs.push(run);
+      const durationMs = f.duration === undefined ? Number.POSITIVE_INFINITY : parseDuration(f.duration);
+      const end = this.now() + durationMs;
+      const a: Active = {
+        run,
+        faultIndex,
+        group: f.target,
+        index,
+        revert: applied.revert,
+        dueMs: end < this.#durationMs ? end : Number.POSITIVE_INFINITY,
+        ...(extra.plannedEndMs === undefined ? {} : { plannedEndMs: extra.plannedEndMs }),
+      };
+      this.#active.set(id, a);
+      this.#o.onEvent?.('fault.applied', `${name} → ${instance.id}: ${run.detail}`);
+      // a fault that lands after injecting stopped is left for rollback (which waits for this very task)
+      if (Number.isFinite(a.dueMs) && !this.#stopped) {
+        a.timer = this.#o.clock.setTimeout(
+          () => {
+            if (a.reverting === undefined && this.#active.get(id) === a) void this.#startRevert(a);
+          },
+          Math.max(0, a.dueMs - this.now()),
+        );
+      }
+    }, `${name} on ${instance.id}`);
+  }
+
+  /** Starts reverting `a` in the background; the promise is also kept on `a` so rollback can wait for it. */
+  #startRevert(a: Active): Promise<RevertOutcome> {
+    this.#o.clock.clearTimeout(a.timer);
+    let resolve!: (o: RevertOutcome) => void;
+    a.reverting = new Promise<RevertOutcome>((r) => {
+      resolve = r;
     });
-    this.#o.onEvent?.('fault.applied', `${name} → ${instance.id}: ${run.detail}`);
-    return true;
+    this.#track(async () => resolve(await this.#revert(a)), `reverting ${a.run.fault} on ${a.run.instance}`);
+    return a.reverting;
   }
 
   async #revert(a: Active): Promise<RevertOutcome> {
-    this.#active.delete(a.run.id);
-    const outcome = await revertFault(this.#o.journal, a.run.id, a.revert);
+    a.run.revertStartMs = this.#o.clock.epochMs();
+    let outcome: RevertOutcome;
+    try {
+      outcome = await revertFault(this.#o.journal, a.run.id, a.revert);
+    } finally {
+      this.#active.delete(a.run.id);
+    }
+    const reverted = this.#o.clock.epochMs();
     const f = this.#o.spec.faults[a.faultIndex] as FaultSpec;
     const group = this.#o.groups.get(a.group) as ExecutorGroup;
     // e.g. a killed owned process comes back when its fault ends (process.kill's `restart`)
@@ -343,21 +445,25 @@ export class FaultExecutor {
       }
     }
     if (outcome.ok) {
-      a.run.endMs = this.#o.clock.epochMs();
+      // the window ends when the revert took effect; a restart after it is the system coming back, not the fault
+      a.run.endMs = reverted;
       (this.#unavailable.get(a.group) as Set<number>).delete(a.index);
       this.#o.onEvent?.('fault.reverted', `${a.run.fault} on ${a.run.instance} reverted`);
     } else {
       a.run.error = `revert failed after ${outcome.attempts} attempts: ${outcome.error}`;
       this.#o.onEvent?.('revert.failed', `${a.run.fault} on ${a.run.instance}: ${a.run.error}`);
     }
-    if (!this.#stopped && this.#delayed.length > 0) {
-      const retry = this.#delayed.splice(0);
-      for (const p of retry) await this.#applyStep(p, this.now());
-    }
+    this.#retryDelayed();
     return outcome;
   }
 
-  async #whenFaults(nowMs: number, inputs: ConditionInputs): Promise<void> {
+  /** Room may have come back: delayed steps try again. */
+  #retryDelayed(): void {
+    if (this.#stopped || this.#delayed.length === 0) return;
+    for (const p of this.#delayed.splice(0)) this.#applyStep(p, false);
+  }
+
+  #whenFaults(inputs: ConditionInputs): void {
     const faults = this.#o.spec.faults;
     for (let i = 0; i < faults.length; i++) {
       const f = faults[i] as FaultSpec;
@@ -365,6 +471,7 @@ export class FaultExecutor {
       const fired = this.#fired.get(i) ?? 0;
       if (fired >= (f.times ?? 1)) continue;
       const name = faultName(f, i);
+      if ((this.#applying.get(i) ?? 0) > 0) continue;
       if ([...this.#active.values()].some((a) => a.run.fault === name)) continue;
       const state = evaluateCondition(f.when, inputs, this.#o.clock.epochMs());
       if (!state.holds) continue;
@@ -372,10 +479,8 @@ export class FaultExecutor {
       const picks = this.#pick(i, fired, wantedInstances(f, group.instances.length), null);
       if (picks.length === 0) continue; // no room: the condition is looked at again next tick
       this.#o.onEvent?.('fault.triggered', `${name}: ${state.reason}`);
-      let any = false;
-      for (const index of picks) any = (await this.#apply(i, fired, index, nowMs, state.reason)) || any;
       this.#fired.set(i, fired + 1);
-      void any;
+      for (const index of picks) this.#apply(i, fired, index, { trigger: state.reason });
     }
   }
 }

@@ -80,8 +80,12 @@ const faultRunSchema = z.object({
   occurrence: count,
   instance: z.string(),
   status: z.enum(['applied', 'failed', 'dropped']),
-  startMs: num,
-  endMs: num.nullable().describe('When it was reverted; null when its revert failed.'),
+  startMs: num.describe('When it took effect (for a failed one, when its injection started).'),
+  endMs: num
+    .nullable()
+    .describe('When its revert took effect (or its injection failed); null when its revert failed.'),
+  injectStartMs: num.optional().describe('When its injection was started.'),
+  revertStartMs: num.optional().describe('When its revert was started.'),
   detail: z.string(),
   error: z.string().optional(),
   info: z.record(z.string(), z.json()).optional().describe('What the injection reported (a pid, a new pid).'),

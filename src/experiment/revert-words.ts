@@ -80,13 +80,19 @@ export function describeRevert(p: PendingRevert): RevertWords {
         'delete',
         `toxic ${p.fault === undefined ? printable(r.toxic) : fault} on proxy ${printable(r.proxy)} at ${printable(r.api)}`,
       );
-    case 'failpoint':
-      return verb(
-        'clear',
-        'cleared',
-        'clear',
-        `failpoint ${printable(r.name)} at ${printable(r.endpoint)} (fault ${fault} on ${instance})`,
-      );
+    case 'failpoint': {
+      const where = `at ${printable(r.endpoint)} (fault ${fault} on ${instance})`;
+      // journaled before the earlier term was read: nothing had been set yet
+      if (r.unread === true) return nothing(`failpoint ${printable(r.name)} was not set yet ${where}`);
+      if (typeof r.previous === 'string')
+        return verb(
+          'restore',
+          'restored',
+          'restore',
+          `failpoint ${printable(r.name)} to ${printable(JSON.stringify(r.previous))} ${where}`,
+        );
+      return verb('clear', 'cleared', 'clear', `failpoint ${printable(r.name)} ${where}`);
+    }
     case 'command':
       if (r.command === null || r.command === undefined)
         return nothing(`fault ${fault} on ${instance} has no revert command`);

@@ -8,14 +8,16 @@
  * 100 to be 5 s old and no sample since to have dropped back. A down sample has no value, so it never matches
  * `above`/`below`; `down: true` matches down samples. Several of above / below / down hold when any does.
  *
- * KPI conditions read the load series over the last `for` (at least 1 s), in whole buckets, as the schema
- * documents: "error_rate above 50% for 5s" is the error rate of the last five complete seconds.
+ * KPI conditions read the load series over the last `for` (at least 1 s) in whole buckets, and hold only when
+ * every one of those buckets meets the condition on its own: "error_rate above 50% for 5s" holds once each of
+ * the last five complete seconds had more than half its requests fail — never on a single bad second, and
+ * never before five seconds of load were measured. The value reported is the KPI over the whole window.
  */
 import { fraction, ms, rate } from '../experiment/duration.js';
 import type { ConditionSpec } from '../experiment/schema.js';
 import type { MonitorSample as AvailabilitySample } from '../kpi/availability.js';
-import { windowKpis } from '../kpi/phases.js';
-import { type LoadSeries, mergeLatency } from '../load/samples.js';
+import { bucketsKpis, windowKpis } from '../kpi/phases.js';
+import { type LoadBucket, type LoadSeries, mergeLatency } from '../load/samples.js';
 
 /** A sample as conditions read it: its time, whether it was up, and its number. */
 export interface ConditionSample extends AvailabilitySample {
@@ -118,20 +120,6 @@ function completeWindow(s: LoadSeries, windowMs: number, nowMs: number): { fromM
   return { fromMs: toMs - Math.ceil(windowMs / s.bucketMs) * s.bucketMs, toMs };
 }
 
-function percentileMs(series: readonly LoadSeries[], windowMs: number, nowMs: number, p: number): number {
-  const summaries = series.flatMap((s) => {
-    const window = completeWindow(s, windowMs, nowMs);
-    return s.buckets
-      .filter((b) => {
-        const start = s.startMs + b.t * s.bucketMs;
-        return start >= window.fromMs && start + s.bucketMs <= window.toMs;
-      })
-      .map((b) => b.latency);
-  });
-  const h = mergeLatency(summaries);
-  return h.totalCount === 0 ? 0 : h.getValueAtPercentile(p) / 1000;
-}
-
 function threshold(kpi: Kpi, v: number | string | undefined, field: string): number | undefined {
   if (v === undefined) return undefined;
   if (kpi === 'error_rate') return fraction(v);
@@ -150,20 +138,85 @@ function kpiCondition(
     c.load !== undefined
       ? [load[c.load]].filter((s): s is LoadSeries => s !== undefined)
       : Object.values(load);
-  const windowMs = Math.max(forMs, MIN_KPI_WINDOW_MS);
+  const bucketMs = series[0]?.bucketMs ?? MIN_KPI_WINDOW_MS;
+  // `for` is a span of whole buckets, each of which must meet the condition: it held that long, without a break
+  const slots = Math.max(1, Math.ceil(Math.max(forMs, MIN_KPI_WINDOW_MS) / bucketMs));
+  const windowMs = slots * bucketMs;
   const label = `${kpi}${c.load ? ` of ${c.load}` : ''} over ${windowMs} ms`;
-  const parts = series.map((s) => windowKpis(s, completeWindow(s, windowMs, nowMs)));
+  const windows = series.map((s) => completeWindow(s, windowMs, nowMs));
+  const parts = series.map((s, i) => windowKpis(s, windows[i]));
   const buckets = parts.reduce((n, k) => n + k.buckets, 0);
   if (buckets === 0) return { holds: false, reason: `${label}: no complete bucket yet` };
-  // Several runners together: counts add up, and percentiles come from their merged histograms.
-  const completed = parts.reduce((n, k) => n + k.completed, 0);
-  const ok = parts.reduce((n, k) => n + k.ok, 0);
-  let value: number;
-  if (kpi === 'error_rate') value = completed > 0 ? (completed - ok) / completed : 0;
-  else if (kpi === 'throughput') value = parts.reduce((n, k) => n + k.throughput, 0);
-  else value = percentileMs(series, windowMs, nowMs, PERCENTILE[kpi]);
   const above = threshold(kpi, c.above, 'above');
   const below = threshold(kpi, c.below, 'below');
-  const holds = (above !== undefined && value > above) || (below !== undefined && value < below);
-  return { holds, value, reason: `${label} = ${value}${holds ? '' : ': condition not met'}` };
+  const meets = (v: number | undefined) =>
+    v !== undefined && ((above !== undefined && v > above) || (below !== undefined && v < below));
+  // Several runners together: counts add up, and percentiles come from their merged histograms.
+  const value = kpiValue(
+    kpi,
+    series.flatMap((s, i) => inWindow(s, windows[i] as Window)),
+  ) as number;
+  let measured = 0;
+  let met = 0;
+  for (let k = 0; k < slots; k++) {
+    const slot = series.flatMap((s, i) => {
+      const from = (windows[i] as Window).fromMs + k * s.bucketMs;
+      return inWindow(s, { fromMs: from, toMs: from + s.bucketMs });
+    });
+    if (slot.length === 0) continue; // before the load started: not measured
+    measured++;
+    if (meets(kpiValue(kpi, slot))) met++;
+  }
+  const holds = measured === slots && met === slots;
+  const why =
+    measured < slots
+      ? `: ${measured} of ${slots} buckets measured so far`
+      : holds
+        ? ''
+        : `: met in ${met} of ${slots} buckets`;
+  return { holds, value, reason: `${label} = ${value}${why}` };
+}
+
+interface Window {
+  fromMs: number;
+  toMs: number;
+}
+
+/** The buckets of `s` lying wholly inside `w`, with their series. */
+function inWindow(s: LoadSeries, w: Window): { s: LoadSeries; b: LoadBucket }[] {
+  const out: { s: LoadSeries; b: LoadBucket }[] = [];
+  for (const b of s.buckets) {
+    const start = s.startMs + b.t * s.bucketMs;
+    if (start >= w.fromMs && start + s.bucketMs <= w.toMs) out.push({ s, b });
+  }
+  return out;
+}
+
+/**
+ * The KPI over some buckets (of one or several series): undefined when nothing completed there, for the
+ * rates and latencies that need a request to be measured.
+ */
+function kpiValue(kpi: Kpi, buckets: readonly { s: LoadSeries; b: LoadBucket }[]): number | undefined {
+  if (kpi === 'throughput') {
+    let completed = 0;
+    const seconds = new Set<number>();
+    for (const { s, b } of buckets) {
+      completed += bucketsKpis(s, [b]).completed;
+      seconds.add(s.startMs + b.t * s.bucketMs);
+    }
+    // runners side by side add up; the time is the span of distinct buckets, not their count
+    const spanSec = (seconds.size * (buckets[0]?.s.bucketMs ?? 1000)) / 1000;
+    return spanSec > 0 ? completed / spanSec : 0;
+  }
+  let completed = 0;
+  let ok = 0;
+  for (const { s, b } of buckets) {
+    const k = bucketsKpis(s, [b]);
+    completed += k.completed;
+    ok += k.ok;
+  }
+  if (completed === 0) return kpi === 'error_rate' ? 0 : undefined;
+  if (kpi === 'error_rate') return (completed - ok) / completed;
+  const h = mergeLatency(buckets.map(({ b }) => b.latency));
+  return h.totalCount === 0 ? undefined : h.getValueAtPercentile(PERCENTILE[kpi]) / 1000;
 }

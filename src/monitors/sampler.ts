@@ -83,8 +83,8 @@ export interface TimedSample {
 }
 
 /**
- * One sample with a timeout. A sample still running at the timeout is reported down at once (dated and timed at
- * the timeout) and aborted; `settled` tells when the monitor has actually finished, so samples never overlap.
+ * One sample with a timeout, dated when its answer came. A sample still running at the timeout is reported down
+ * at once (dated and timed at the timeout) and aborted; `settled` tells when the monitor has actually finished, so samples never overlap.
  */
 export async function sampleOnce(
   monitor: Monitor,
@@ -92,7 +92,7 @@ export async function sampleOnce(
   clock: Clock,
   stop: AbortSignal,
 ): Promise<TimedSample> {
-  const tMs = clock.epochMs();
+  const startMs = clock.epochMs();
   const controller = new AbortController();
   const onStop = () => controller.abort(new Error('monitors stopped'));
   stop.addEventListener('abort', onStop, { once: true });
@@ -110,14 +110,19 @@ export async function sampleOnce(
   const first = await Promise.race([running, timedOut]);
   clock.clearTimeout(timer);
   const settled = running.then(() => stop.removeEventListener('abort', onStop));
+  // a sample is dated when its answer came (or the timeout did): that is when the state it reports was seen,
+  // so a condition held `for: 5s` counts from an observation, not from a question still in flight
+  const tMs = clock.epochMs();
   if (first === 'timeout') {
-    const latencyMs = clock.epochMs() - tMs;
     controller.abort(new Error(`timed out after ${timeoutMs} ms`));
     if (stop.aborted) return { sample: undefined, settled };
-    return { sample: { tMs, ok: false, latencyMs, error: `timed out after ${timeoutMs} ms` }, settled };
+    return {
+      sample: { tMs, ok: false, latencyMs: tMs - startMs, error: `timed out after ${timeoutMs} ms` },
+      settled,
+    };
   }
   if (stop.aborted) return { sample: undefined, settled };
-  return { sample: { ...first, tMs, latencyMs: first.latencyMs ?? clock.epochMs() - tMs }, settled };
+  return { sample: { ...first, tMs, latencyMs: first.latencyMs ?? tMs - startMs }, settled };
 }
 
 function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {

@@ -123,7 +123,7 @@ describe('failpoint revert', () => {
 
     const out = await cli(['recover', path]);
     assert.equal(out.code, 0, out.stderr);
-    assert.match(out.stdout, /reverted slow-save/);
+    assert.match(out.stdout, /^restored failpoint store\.save to ".+" at .+ \(fault slow-save on svc-0\)$/m);
     assert.equal(failpoints.get('store.save')?.term, BEFORE);
     assert.deepEqual(pendingReverts(readJournal(path)), []);
   });

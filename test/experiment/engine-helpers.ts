@@ -77,6 +77,8 @@ export function peakFromJournal(journalPath: string): Record<string, number> {
   const peak: Record<string, number> = {};
   for (const e of events) {
     if (e.event === 'fault.applying') {
+      // a fault may be journaled again before it takes effect (its processes, once known): count it once
+      if (byId.has(e.id)) continue;
       const target = e.instance.replace(/-\d+$/, '');
       byId.set(e.id, e.instance);
       const m = active.get(target) ?? new Map<string, number>();

@@ -113,6 +113,35 @@ describe('KPI conditions over load series', () => {
     assert.equal(tp.holds, false);
   });
 
+  it('`for` means every whole bucket of it met the condition, not their average', () => {
+    // one bad second among good ones: 20% over five seconds, but only one of them above 10%
+    const spike = seriesFrom(
+      Array.from({ length: 10 }, (_, t) =>
+        bucketFrom({ t, outcomes: t === 6 ? { '5xx': 100 } : { ok: 100 }, latenciesMs: [10] }),
+      ),
+      { startMs: 0 },
+    );
+    const s = evaluateCondition(
+      cond({ kpi: 'error_rate', above: '10%', for: '5s' }),
+      { load: { spike } },
+      9000,
+    );
+    assert.equal(s.value, 0.2, 'the value is still the window as a whole');
+    assert.equal(s.holds, false);
+    assert.match(s.reason, /met in 1 of 5 buckets/);
+  });
+
+  it('`for` is not met before that much load was measured', () => {
+    // the load started a second ago and failed all along: one complete bucket is not five seconds
+    const fresh = seriesFrom([bucketFrom({ t: 0, outcomes: { '5xx': 100 }, latenciesMs: [10] })], {
+      startMs: 4000,
+    });
+    const c = cond({ kpi: 'error_rate', above: '50%', for: '5s' });
+    const s = evaluateCondition(c, { load: { fresh } }, 5000);
+    assert.equal(s.holds, false);
+    assert.match(s.reason, /1 of 5 buckets measured so far/);
+  });
+
   it('no complete bucket yet: does not hold', () => {
     const s = evaluateCondition(cond({ kpi: 'error_rate', above: '1%' }), inputs, 500);
     assert.equal(s.holds, false);

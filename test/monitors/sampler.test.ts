@@ -64,7 +64,11 @@ describe('startMonitors', () => {
     );
     await clock.advance(60);
     assert.equal(samples.length, 1);
-    assert.deepEqual(samples[0], { tMs: 0, ok: false, latencyMs: 50, error: 'timed out after 50 ms' });
+    assert.deepEqual(
+      samples[0],
+      { tMs: 50, ok: false, latencyMs: 50, error: 'timed out after 50 ms' },
+      'dated at the timeout, when it was known to be down',
+    );
     assert.equal(m.pending[0]?.signal.aborted, true, 'the slow sample was asked to stop');
     // It ignores the abort and answers "ok" late: still down, and no second sample started meanwhile.
     await clock.advance(200);
@@ -98,7 +102,8 @@ describe('startMonitors', () => {
     assert.equal(m.pending.length, 2, 'next sample at once: its slot has passed');
     assert.deepEqual(
       samples.map((s) => [s.tMs, s.latencyMs]),
-      [[0, 250]],
+      [[250, 250]],
+      'dated when the answer came',
     );
     stop.abort();
     assert.equal(m.pending[1]?.signal.aborted, true, 'stop aborts the sample in flight');
