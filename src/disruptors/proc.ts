@@ -154,16 +154,20 @@ export function requirePid(pid: number | undefined, instance: string): number {
   return pid;
 }
 
-/** Sends `signal`; a process that is already gone counts as done. */
-export function signalIfAlive(pid: number, signal: NodeJS.Signals, startTime?: number): boolean {
-  if (!isSameProcess(pid, startTime)) return false;
+/** Sends a signal to a pid (or a group, negative); false when there is no such process (any more). */
+export function send(target: number, signal: NodeJS.Signals): boolean {
   try {
-    process.kill(pid, signal);
+    process.kill(target, signal);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   }
+}
+
+/** Sends `signal`; a process that is already gone counts as done. */
+export function signalIfAlive(pid: number, signal: NodeJS.Signals, startTime?: number): boolean {
+  return isSameProcess(pid, startTime) && send(pid, signal);
 }
 
 /**

@@ -9,7 +9,7 @@
  * process afterwards is the engine's job (`restart: true`, declared through `restartsOwnedOnEnd`).
  */
 import { processKill } from '../experiment/disruptors/process-kill.js';
-import { hasProc, requirePid, signalIfAlive } from './proc.js';
+import { hasProc, requirePid, send, signalIfAlive } from './proc.js';
 import {
   byDisposition,
   defaultScope,
@@ -18,7 +18,6 @@ import {
   resolveScope,
   type ScopeTargets,
   scopeRecord,
-  send,
   sendEach,
   stillRuns,
   waitForEach,

@@ -8,7 +8,15 @@
  * (`ctx.updateRevert`), so `recover` continues exactly those.
  */
 import { processPause } from '../experiment/disruptors/process-pause.js';
-import { hasProc, isSameProcess, processStartTime, readStat, requirePid, signalIfAlive } from './proc.js';
+import {
+  hasProc,
+  isSameProcess,
+  processStartTime,
+  readStat,
+  requirePid,
+  send,
+  signalIfAlive,
+} from './proc.js';
 import {
   defaultScope,
   freezeTree,
@@ -17,7 +25,6 @@ import {
   resolveScope,
   type ScopeTargets,
   scopeRecord,
-  send,
   signalScope,
   stillRuns,
   stoppedOrGone,

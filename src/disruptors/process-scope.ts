@@ -28,6 +28,7 @@ import {
   readStat,
   requirePid,
   selfStat,
+  send,
   signalDisposition,
   waitUntil,
 } from './proc.js';
@@ -175,17 +176,6 @@ export function resolveScope(instance: DisruptorInstance, scope: ProcessScope): 
   if (members.length === 0) throw notRunning(pid, instance);
   members.sort((a, b) => (a.pid === pid ? -1 : b.pid === pid ? 1 : 0));
   return { scope, pid, pgid, ...(groupStart === undefined ? {} : { groupStart }), members };
-}
-
-/** Sends a signal to a pid (or a group, negative); false when there is no such process (any more). */
-export function send(target: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(target, signal);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
 }
 
 /** Still the recorded process, and not a zombie. */

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { peakUnavailable, planExperiment } from '../../src/experiment/plan.js';
 import { experimentJsonSchema } from '../../src/experiment/schema.js';
 import { formatExperimentError, validateExperiment } from '../../src/experiment/validate.js';
+import { assertSchemaFileCurrent } from '../helpers/schema-file.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const goldenPath = join(root, 'test/fixtures/experiment/golden-plan.json');
@@ -150,14 +151,7 @@ describe('faultline run --dry-run', () => {
 
 describe('JSON Schema', () => {
   test('schema/experiment.schema.json is the one generated from the zod schema', () => {
-    const generated = `${JSON.stringify(experimentJsonSchema(), null, 2)}\n`;
-    if (process.env.UPDATE_SCHEMA === '1') writeFileSync(schemaPath, generated);
-    // Compared as data: the committed file is formatted by the project's formatter.
-    assert.deepEqual(
-      JSON.parse(readFileSync(schemaPath, 'utf8')),
-      JSON.parse(generated),
-      'run with UPDATE_SCHEMA=1 to regenerate',
-    );
+    assertSchemaFileCurrent(schemaPath, experimentJsonSchema());
   });
 
   test('it lists every registered disruptor with its options', () => {

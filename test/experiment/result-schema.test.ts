@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { resultJsonSchema } from '../../src/experiment/result-schema.js';
 import { availability } from '../../src/kpi/availability.js';
 import { validateJsonSchema } from '../helpers/json-schema.js';
+import { assertSchemaFileCurrent } from '../helpers/schema-file.js';
 import { runFile, tempDir } from './engine-helpers.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -47,14 +48,7 @@ hypothesis:
 
 describe('result.json JSON Schema', () => {
   test('schema/result.schema.json is the one generated from the zod schema', () => {
-    const generated = `${JSON.stringify(resultJsonSchema(), null, 2)}\n`;
-    if (process.env.UPDATE_SCHEMA === '1') writeFileSync(schemaPath, generated);
-    // Compared as data: the committed file is formatted by the project's formatter.
-    assert.deepEqual(
-      JSON.parse(readFileSync(schemaPath, 'utf8')),
-      JSON.parse(generated),
-      'run with UPDATE_SCHEMA=1 to regenerate',
-    );
+    assertSchemaFileCurrent(schemaPath, resultJsonSchema());
   });
 
   test('it is published with the package, next to the experiment schema', () => {

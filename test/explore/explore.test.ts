@@ -123,28 +123,25 @@ describe('explore: planted bugs are found and shrunk', () => {
     assert.deepEqual(a.failure?.minimal, b.failure?.minimal);
   });
 
-  test('nondeterminism guard: a scenario that uses unseeded randomness is reported, not shrunk', async () => {
+  /** A scenario that fails on every other call whatever its seed: as if it read the wall clock. */
+  const flakyScenario = (): Scenario => {
     let calls = 0;
-    const flaky: Scenario = async (ctx) => {
+    return async (ctx) => {
       const db = ctx.wrap(new Store(), { name: 'db', faults: [{ rate: 0.5, error: 'EIO' }] });
       await db.get('x').catch(() => {});
       calls += 1;
       if (calls % 2 === 1) throw new Error('depends on the wall clock');
     };
-    const result = await explore(flaky, { runs: 10, seed: 1 });
+  };
+
+  test('nondeterminism guard: a scenario that uses unseeded randomness is reported, not shrunk', async () => {
+    const result = await explore(flakyScenario(), { runs: 10, seed: 1 });
     assert.equal(result.failure?.deterministic, false);
     assert.match(formatFailure('flaky', result), /unseeded randomness or real time/);
   });
 
   test('a run flagged nondeterministic has no reproduction line, and none is printed', async () => {
-    let calls = 0;
-    const flaky: Scenario = async (ctx) => {
-      const db = ctx.wrap(new Store(), { name: 'db', faults: [{ rate: 0.5, error: 'EIO' }] });
-      await db.get('x').catch(() => {});
-      calls += 1;
-      if (calls % 2 === 1) throw new Error('depends on the wall clock');
-    };
-    const result = await explore(flaky, { runs: 10, seed: 1 });
+    const result = await explore(flakyScenario(), { runs: 10, seed: 1 });
     assert.equal(result.failure?.deterministic, false);
     assert.equal(result.failure?.reproduction, undefined);
     const text = formatFailure('flaky', result);
