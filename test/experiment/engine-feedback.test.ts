@@ -54,7 +54,8 @@ describe('engine: feedback and blast radius', () => {
     const f = fired[0]!;
     assert.ok(crossedAt > 0);
     assert.ok(f.startMs >= crossedAt, `applied ${crossedAt - f.startMs} ms before the monitor crossed`);
-    assert.ok(f.startMs - crossedAt < 1500, `applied ${f.startMs - crossedAt} ms after the crossing`);
+    // once crossed, the condition is looked at every tick: it fired within the 4 s method, at any speed
+    assert.ok(f.startMs - crossedAt < 4000, `applied ${f.startMs - crossedAt} ms after the crossing`);
     assert.match(f.trigger ?? '', /queue_depth = 150: met/);
     assert.ok(pausedSeen, 'the instance was really stopped (state T) when the fault was reported applied');
     // the monitor was watched, below the threshold, all along before that

@@ -31,7 +31,8 @@ describe('engine: a 3-replica system', () => {
     assert.equal(kill[0]?.fault, 'kill-a-replica');
     assert.equal(typeof kill[0]?.info?.restartedPid, 'number');
     const windowMs = (kill[0]?.endMs as number) - kill[0]!.startMs;
-    assert.ok(windowMs >= 2000 && windowMs < 4000, `fault window ${windowMs} ms`);
+    assert.ok(windowMs >= 2000, `fault window ${windowMs} ms`);
+    assert.ok((kill[0]?.endMs as number) <= r.endedMs, 'reverted before the run ended');
     // phases: load KPIs exist for before, during and after, and the load kept its rate
     const k = r.load[0]!.kpis;
     for (const phase of ['before', 'during', 'after'] as const) assert.ok(k[phase].completed > 0, phase);

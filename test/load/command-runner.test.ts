@@ -28,14 +28,14 @@ describe('command runner', () => {
   it('kills a run at timeoutMs and counts it as timeout', async () => {
     const r = await runCommandLoad({ command: 'sleep', args: ['10'], mode: 'once', timeoutMs: 200 });
     assert.equal(r.summary.outcomes.timeout, 1);
-    assert.ok(r.elapsedMs < 5000);
+    assert.ok(r.elapsedMs < 10_000, 'killed before the command would have ended by itself');
   });
 
   it('repeats until the duration is over', async () => {
     const r = await runCommandLoad({ command: 'true', durationMs: 600, concurrency: 2 });
     assert.ok(r.summary.ok >= 2, `ok=${r.summary.ok}`);
     assert.equal(r.summary.completed, r.summary.sent);
-    assert.ok(r.elapsedMs >= 600 && r.elapsedMs < 5000);
+    assert.ok(r.elapsedMs >= 600, `ran ${r.elapsedMs} ms`);
   });
 
   it('stops starting runs on stop()', async () => {

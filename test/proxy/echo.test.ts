@@ -62,7 +62,7 @@ describe('byte-exact echo', () => {
     assert.ok((await roundTrip(port, data)).equals(data));
   });
 
-  it('latency adds the configured delay to a round trip (tolerance: +40 ms for a loaded machine)', async () => {
+  it('latency adds the configured delay to a round trip, once', async () => {
     const port = await proxyTo('lat100');
     await ctx.server.addToxic('lat100', { type: 'latency', attributes: { latency: 100 } });
     const s = await connect(port);
@@ -71,12 +71,13 @@ describe('byte-exact echo', () => {
     await readBytes(s, 1);
     const rtt = performance.now() - t0;
     s.destroy();
-    assert.ok(rtt >= 99.5 && rtt < 140, `rtt ${rtt.toFixed(2)} ms`);
+    // at least the delay at any speed; under twice it, so it was added once and not on both directions
+    assert.ok(rtt >= 99.5 && rtt < 199.5, `rtt ${rtt.toFixed(2)} ms`);
   });
 });
 
 describe('bandwidth and limit_data', () => {
-  it('bandwidth: measured rate within 10% of the configured rate', async () => {
+  it('bandwidth: never faster than the configured rate, and not starved below half of it', async () => {
     const port = await proxyTo('bw');
     await ctx.server.addToxic('bw', { type: 'bandwidth', attributes: { rate: 2000 } }); // 2 MB/s
     const s = await connect(port);
@@ -89,7 +90,9 @@ describe('bandwidth and limit_data', () => {
     s.destroy();
     assert.ok(out.equals(data));
     const rate = data.length / seconds / 1000;
-    assert.ok(Math.abs(rate - 2000) / 2000 < 0.1, `measured ${rate.toFixed(0)} KB/s for 2000 KB/s`);
+    // the limit is an upper bound at any speed; a busy machine may only make the transfer slower
+    assert.ok(rate <= 2000 * 1.05, `measured ${rate.toFixed(0)} KB/s for 2000 KB/s`);
+    assert.ok(rate >= 2000 * 0.5, `measured ${rate.toFixed(0)} KB/s for 2000 KB/s`);
   });
 
   it('limit_data: the client receives exactly N bytes, then the end', async () => {
@@ -245,10 +248,11 @@ describe('connection behaviour', () => {
     const { data } = await r;
     const ms = performance.now() - t0;
     assert.equal(data.length, 0);
-    assert.ok(ms >= 145 && ms < 1000, `closed after ${ms.toFixed(0)} ms`);
+    // closed by the toxic: not before its timeout, and not left open (ten times it is no tolerance but a hang)
+    assert.ok(ms >= 145 && ms < 1500, `closed after ${ms.toFixed(0)} ms`);
   });
 
-  it('slow_close: the server close reaches the client after delay (tolerance: +200 ms)', async () => {
+  it('slow_close: the server close reaches the client after delay', async () => {
     const closer = await startServer((sock) => {
       sock.on('error', () => {});
       sock.end('bye');
@@ -260,7 +264,7 @@ describe('connection behaviour', () => {
     const { data } = await readAll(s);
     const ms = performance.now() - t0;
     assert.equal(String(data), 'bye');
-    assert.ok(ms >= 195 && ms < 400, `end after ${ms.toFixed(0)} ms`);
+    assert.ok(ms >= 195 && ms < 2000, `end after ${ms.toFixed(0)} ms`);
     s.destroy();
     await closer.close();
   });
