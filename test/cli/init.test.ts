@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { starterExperiment } from '../../src/experiment/starter.js';
 import { validateExperiment } from '../../src/experiment/validate.js';
-import { cli } from '../helpers/cli.js';
+import { cli, cliArgv } from '../helpers/cli.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
 
 heavyTestFile();
@@ -27,10 +27,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `node --import tsx src/cli/bin.ts …` from the repository root, as a user runs it in their project. */
+/** The CLI from the repository root, as a user runs it in their project. */
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+    const child = spawn(process.execPath, [...cliArgv, ...args], {
       cwd: repo,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

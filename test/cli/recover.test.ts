@@ -21,7 +21,7 @@ import { isSameProcess, processStartTime } from '../../src/disruptors/proc.js';
 import { openJournal } from '../../src/experiment/journal.js';
 import { startChild, startSleeper, stopAll, waitForState } from '../disruptors/helpers.js';
 import { tempDir } from '../experiment/engine-helpers.js';
-import { cli } from '../helpers/cli.js';
+import { cli, cliArgv } from '../helpers/cli.js';
 
 after(async () => {
   await stopAll();
@@ -309,7 +309,7 @@ describe('run files of killed runs', () => {
     try {
       runner = startChild(
         [
-          'src/cli/bin.ts',
+          ...cliArgv,
           'run',
           'test/fixtures/experiment/attach-pause.yaml',
           '--set',
@@ -320,7 +320,7 @@ describe('run files of killed runs', () => {
           out,
           '--no-report',
         ],
-        { tsx: true, env },
+        { env },
       );
     } finally {
       process.umask(umask);

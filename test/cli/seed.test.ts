@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { cliArgv } from '../helpers/cli.js';
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+  const r = spawnSync(process.execPath, [...cliArgv, ...args], {
     encoding: 'utf8',
     env: { ...process.env, FAULTLINE_DEBUG: '', FAULTLINE_SEED: '' },
     timeout: 60_000,

@@ -249,7 +249,9 @@ describe('the demo system', () => {
         assert.ok(ms >= 300, `a write took ${ms} ms`);
         const t1 = performance.now();
         assert.equal((await http('GET', `${r.url}/kv/conv-1`)).text, 'value 1');
-        assert.ok(performance.now() - t1 < 300, 'a read of a held key does not touch the store');
+        const readMs = performance.now() - t1;
+        // compared with the write just measured on the same machine: the read did not wait on the store link
+        assert.ok(readMs < ms, `a read of a held key took ${readMs} ms, the write ${ms} ms`);
       }
     } finally {
       await proxy.removeToxic('store', 'slow');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pendingReverts, readJournal } from '../../src/disruptors/index.js';
 import { type Child, startChild, startSleeper, stopAll, waitForState } from '../disruptors/helpers.js';
-import { cli } from '../helpers/cli.js';
+import { cli, cliArgv } from '../helpers/cli.js';
 import { assertAllReverted, assertAllStopped, runFile, tempDir } from './engine-helpers.js';
 
 after(async () => {
@@ -30,7 +30,7 @@ async function workers(dir: string): Promise<{ pids: number[]; sets: string[] }>
 }
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Child {
-  return startChild(['src/cli/bin.ts', 'run', ...args], { tsx: true, env: { ...process.env, ...env } });
+  return startChild([...cliArgv, 'run', ...args], { env: { ...process.env, ...env } });
 }
 
 /** `attach-pause.yaml` run by the CLI over two sleepers, resolved once both are paused. */

@@ -20,7 +20,7 @@ import {
   stopAll,
   waitForState,
 } from '../disruptors/helpers.js';
-import { cli } from '../helpers/cli.js';
+import { cli, cliArgv } from '../helpers/cli.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
 import { startedPids, tempDir } from './engine-helpers.js';
 
@@ -70,16 +70,8 @@ describe('engine: kill -9 of the runner at 20 points, then faultline recover', (
       const delayMs = delays.intAt(k, 0, 3200);
       const out = join(dir, `run-${k}`);
       const runner = startChild(
-        [
-          'src/cli/bin.ts',
-          'run',
-          'test/fixtures/experiment/crash.yaml',
-          ...sets,
-          '--out',
-          out,
-          '--no-report',
-        ],
-        { tsx: true, env: { ...process.env, FAULTLINE_STATE_DIR: join(dir, 'state') } },
+        [...cliArgv, 'run', 'test/fixtures/experiment/crash.yaml', ...sets, '--out', out, '--no-report'],
+        { env: { ...process.env, FAULTLINE_STATE_DIR: join(dir, 'state') } },
       );
       await runner.line((l) => /run\.started/.test(l));
       await new Promise((r) => setTimeout(r, delayMs)); // the kill point itself, not a synchronisation

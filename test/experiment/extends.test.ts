@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { expandDeep } from '../../src/experiment/templates.js';
 import { validateExperiment, validateExperimentFile } from '../../src/experiment/validate.js';
+import { cliArgv } from '../helpers/cli.js';
 
 const BASE = `parameters:
   rate: 100
@@ -99,7 +100,7 @@ describe('extends: which files it follows', () => {
     new RegExp(`^${file}:4:10: extends: cannot read ${path}: ${why}\\n$`);
   const validateCli = (file: string) => {
     // generous: only there to fail instead of hanging; the command is expected to answer at once
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'validate', file], {
+    const r = spawnSync(process.execPath, [...cliArgv, 'validate', file], {
       encoding: 'utf8',
       env: { ...process.env, FAULTLINE_DEBUG: '' },
       timeout: 20_000,

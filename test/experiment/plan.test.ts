@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { peakUnavailable, planExperiment } from '../../src/experiment/plan.js';
 import { experimentJsonSchema } from '../../src/experiment/schema.js';
 import { formatExperimentError, validateExperiment } from '../../src/experiment/validate.js';
+import { cliArgv } from '../helpers/cli.js';
 import { assertSchemaFileCurrent } from '../helpers/schema-file.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -120,7 +121,7 @@ faults:
 
 describe('faultline run --dry-run', () => {
   function cli(...args: string[]) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+    const r = spawnSync(process.execPath, [...cliArgv, ...args], {
       encoding: 'utf8',
       cwd: root,
     });

@@ -10,13 +10,14 @@ import {
   validateExperiment,
   validateExperimentFile,
 } from '../../src/experiment/validate.js';
+import { cliArgv } from '../helpers/cli.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const brokenDir = join(root, 'test/fixtures/experiment/broken');
 const examplesDir = join(root, 'examples/experiments');
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+  const r = spawnSync(process.execPath, [...cliArgv, ...args], {
     encoding: 'utf8',
     cwd: root,
     env: { ...process.env, FAULTLINE_DEBUG: '' },

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { cliArgv } from '../helpers/cli.js';
 
 function cliWith(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'explore', ...args], {
+  const r = spawnSync(process.execPath, [...cliArgv, 'explore', ...args], {
     encoding: 'utf8',
     env: { ...process.env, FAULTLINE_SEED: '', FAULTLINE_REPLAY: '', ...env },
   });

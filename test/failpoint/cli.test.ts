@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { cliArgv } from '../helpers/cli.js';
 import { type Fixture, jsonLine, startFixture, startNode } from './helpers.js';
 
 async function cli(args: string[], env: Record<string, string> = {}) {
-  const run = startNode(['src/cli/bin.ts', 'failpoint', ...args], env);
+  // cliArgv already says how to load the CLI
+  const run = startNode([...cliArgv, 'failpoint', ...args], env, false);
   const { code } = await run.exited;
   return { code, stdout: run.lines.join('\n').trim(), stderr: run.stderr().trim() };
 }

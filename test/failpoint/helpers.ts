@@ -42,8 +42,8 @@ export function startFixture(name: string, env: Record<string, string> = {}, arg
 }
 
 /** Runs `node --import tsx <argv...>` from the repository root. */
-export function startNode(argv: string[], env: Record<string, string> = {}): Fixture {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...argv], {
+export function startNode(argv: readonly string[], env: Record<string, string> = {}, tsx = true): Fixture {
+  const proc = spawn(process.execPath, tsx ? ['--import', 'tsx', ...argv] : [...argv], {
     cwd: ROOT,
     env: cleanEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],

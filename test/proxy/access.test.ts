@@ -9,13 +9,11 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { FaultlineError, InvalidOptionError } from '../../src/core/errors.js';
 import { createProxyServer } from '../../src/proxy/index.js';
-import { cli } from '../helpers/cli.js';
+import { cli, cliArgv } from '../helpers/cli.js';
 
 const TOKEN = 'a-token-of-at-least-16-chars';
-const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
 /** A raw request, so the Host and other headers are exactly what the test says. */
 function call(
@@ -128,14 +126,10 @@ describe('with a token', () => {
     assert.match(refused.stderr, /refusing to start the proxy API on 0\.0\.0\.0/);
     assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
 
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', bin, 'proxy', '--host', '0.0.0.0', '--port', '0'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, FAULTLINE_PROXY_TOKEN: TOKEN },
-      },
-    );
+    const child = spawn(process.execPath, [...cliArgv, 'proxy', '--host', '0.0.0.0', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FAULTLINE_PROXY_TOKEN: TOKEN },
+    });
     try {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d));

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cliArgv } from '../helpers/cli.js';
 import { connect, readBytes, startEchoServer, type TestServer } from './helpers.js';
 
-const bin = new URL('../../src/cli/bin.ts', import.meta.url).pathname;
 let dir: string;
 let echo: TestServer;
 const children: ChildProcess[] = [];
@@ -24,7 +24,7 @@ after(async () => {
 });
 
 function run(args: string[]): ChildProcess & { output: () => string; errors: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, 'proxy', ...args], {
+  const child = spawn(process.execPath, [...cliArgv, 'proxy', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
