@@ -8,6 +8,8 @@ import { parseDuration, parseRate } from '../load/parse.js';
 
 const DURATION_RE = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h)?\s*$/;
 const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(us|ms|s|m|h)?\\s*$';
+// The same with some digit other than 0 (a lookahead over the number's digits), for positive durations.
+const POSITIVE_DURATION_PATTERN = '^\\s*(?=[\\d.]*[1-9])\\d+(\\.\\d+)?\\s*(us|ms|s|m|h)?\\s*$';
 
 /** A non-negative duration: a number of milliseconds or text such as `10s`, `500ms`, `2m`, `1h`. */
 export const durationSchema = z
@@ -26,14 +28,17 @@ export const durationSchema = z
   .meta({
     description: 'A duration: milliseconds as a number, or text such as 10s, 500ms, 2m, 1h.',
     pattern: DURATION_PATTERN,
+    minimum: 0,
     examples: ['10s', '500ms', '2m'],
   });
 
 /** A duration that must be greater than zero (intervals, periods). */
-export const positiveDurationSchema = durationSchema.superRefine((v, ctx) => {
-  if (typeof v === 'number' ? v === 0 : DURATION_RE.test(v) && Number(DURATION_RE.exec(v)?.[1]) === 0)
-    ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
-});
+export const positiveDurationSchema = durationSchema
+  .superRefine((v, ctx) => {
+    if (typeof v === 'number' ? v === 0 : DURATION_RE.test(v) && Number(DURATION_RE.exec(v)?.[1]) === 0)
+      ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
+  })
+  .meta({ pattern: POSITIVE_DURATION_PATTERN, exclusiveMinimum: 0 });
 
 /** Text or number as written in the file. */
 export type Duration = z.output<typeof durationSchema>;

@@ -11,6 +11,7 @@ import type { OutcomeClass } from '../load/samples.js';
 import { commandSchema, envSchema, signalSchema } from './common.js';
 import { disruptors } from './disruptors/index.js';
 import { durationSchema, fractionSchema, positiveDurationSchema } from './duration.js';
+import { asWritten } from './json-schema.js';
 import { monitors } from './monitors/index.js';
 import type { DisruptorDefinition, MonitorDefinition, RunnerDefinition } from './registry.js';
 import { runners } from './runners/index.js';
@@ -362,10 +363,22 @@ export type TargetSpec = ExperimentSpec['targets'][string];
 /** A condition (`when:` or `abort_when`). */
 export type ConditionSpec = z.output<typeof conditionSchema>;
 
-/** The JSON Schema of the file (draft-7, input side: what a user may write), for editors. */
+/**
+ * The published schema's `$id`: a name, not an address (the schema ships in the package, at
+ * node_modules/faultline/schema/experiment.schema.json, and is not served from anywhere).
+ */
+export const EXPERIMENT_SCHEMA_ID = 'urn:faultline:schema:experiment';
+
+/**
+ * The JSON Schema of the file (draft-7) for editors: the input side (what a user may write), as written — before
+ * `extends:` merging and `${…}` substitution (see json-schema.ts).
+ */
 export function experimentJsonSchema(): Record<string, unknown> {
+  const { $schema, ...generated } = z.toJSONSchema(experimentSchema, { target: 'draft-7', io: 'input' });
   return {
-    ...(z.toJSONSchema(experimentSchema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>),
+    $schema,
+    $id: EXPERIMENT_SCHEMA_ID,
     title: 'faultline experiment',
+    ...asWritten(generated),
   };
 }

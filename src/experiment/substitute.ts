@@ -17,8 +17,13 @@ export interface SubstitutionIssue {
   message: string;
 }
 
-const REF = /\$\$\{|\$\{([A-Za-z_][\w.-]*)(?::-([^}]*))?\}/g;
-const WHOLE = /^\$\{([A-Za-z_][\w.-]*)(?::-([^}]*))?\}$/;
+/**
+ * One `${name}` or `${name:-fallback}`, as regex source. The published JSON Schema accepts text shaped by it
+ * wherever a value may be substituted (json-schema.ts), so both read placeholders alike.
+ */
+export const PLACEHOLDER_SOURCE = '\\$\\{([A-Za-z_][\\w.-]*)(?::-([^}]*))?\\}';
+const REF = new RegExp(`\\$\\$\\{|${PLACEHOLDER_SOURCE}`, 'g');
+const WHOLE = new RegExp(`^${PLACEHOLDER_SOURCE}$`);
 
 /** Reads text as the scalar it would be in YAML: numbers and true/false get their types. */
 export function scalarFromText(text: string): ParamValue {
