@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Node 20's test runner does not expand globs itself, so the shell lists the files.
 # One file at a time: several tests judge latency on a running system, and on two cores a neighbour that starts
-# dozens of processes would be what they measure (about 6 minutes in all).
+# dozens of processes would be what they measure (about 6–15 minutes in all, depending on the machine).
 set -euo pipefail
 shopt -s globstar nullglob
 cd "$(dirname "$0")/.."

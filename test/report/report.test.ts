@@ -58,7 +58,7 @@ describe('renderReport', () => {
       assert.match(html, new RegExp(`id="${id}"`), id);
     }
     assert.match(html, /<span class="verdict fail">FAIL<\/span>/);
-    assert.match(html, />faultline run examples\/lose-a-replica\.yaml --seed 42</);
+    assert.match(html, />faultline run lose-a-replica\.yaml --seed 42</);
     assert.match(html, /seed <b>42<\/b>/);
     // Each assertion with its measured value and outcome.
     assert.match(
@@ -256,7 +256,7 @@ describe('renderTextSummary', () => {
       text,
       /^ {2}✗ error rate during faults < 1%: expected < 1%, measured 2\.92% — faults active: kill-replica, store-latency$/m,
     );
-    assert.equal(lines[lines.length - 1], 'reproduce: faultline run examples/lose-a-replica.yaml --seed 42');
+    assert.equal(lines[lines.length - 1], 'reproduce: faultline run lose-a-replica.yaml --seed 42');
   });
 
   it('lists no broken assertion when all held', () => {
