@@ -11,6 +11,9 @@
  * Flags: --seed N (another schedule), --quick (a 20 s method instead of 40 s, for CI), --experiment FILE (one of
  * the other examples: slow-store.yaml fails on purpose, replication-backlog.yaml uses feedback and a failpoint).
  */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { faultlineCommand } from '../src/cli/invocation.js';
 import { main } from '../src/cli/main.js';
 
 const args = process.argv.slice(2);
@@ -25,11 +28,18 @@ if (seed !== undefined) run.push('--seed', seed);
 if (args.includes('--quick')) run.push('--set', 'duration=20s');
 if (flag('--out') !== undefined) run.push('--out', flag('--out') as string);
 
+// what this run does is the chosen experiment's title: each example injects something else
+let title: unknown;
+try {
+  title = (parse(readFileSync(experiment, 'utf8')) as { title?: unknown } | null)?.title;
+} catch {
+  // faultline run reports an unreadable file itself
+}
 process.stdout.write(
   [
     "faultline demo: a router, 3 key-value replicas and a backing store behind faultline's proxy, started on free",
-    'ports; 150 req/s of load; a replica killed under it. Ctrl-C stops early and still rolls everything back.',
-    `(the same as: faultline ${run.join(' ')})`,
+    `ports, under load. ${typeof title === 'string' ? `${title}. ` : ''}Ctrl-C stops early and still rolls everything back.`,
+    `(the same as: ${faultlineCommand()} ${run.join(' ')})`,
     '',
     '',
   ].join('\n'),

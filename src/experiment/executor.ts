@@ -282,8 +282,7 @@ export class FaultExecutor {
       }
       return;
     }
-    const plannedEndMs =
-      planned && f.duration !== undefined ? p.atMs + parseDuration(f.duration) : undefined;
+    const plannedEndMs = planned && f.duration !== undefined ? p.atMs + parseDuration(f.duration) : undefined;
     this.#apply(p.faultIndex, p.occurrence, index, { plannedEndMs });
   }
 
@@ -429,7 +428,15 @@ export class FaultExecutor {
     } finally {
       this.#active.delete(a.run.id);
     }
-    const reverted = this.#o.clock.epochMs();
+    // said in the order it happened: the revert took effect, then the owned process was started again
+    if (outcome.ok) {
+      // the window ends when the revert took effect; a restart after it is the system coming back, not the fault
+      a.run.endMs = this.#o.clock.epochMs();
+      this.#o.onEvent?.('fault.reverted', `${a.run.fault} on ${a.run.instance} reverted`);
+    } else {
+      a.run.error = `revert failed after ${outcome.attempts} attempts: ${outcome.error}`;
+      this.#o.onEvent?.('revert.failed', `${a.run.fault} on ${a.run.instance}: ${a.run.error}`);
+    }
     const f = this.#o.spec.faults[a.faultIndex] as FaultSpec;
     const group = this.#o.groups.get(a.group) as ExecutorGroup;
     // e.g. a killed owned process comes back when its fault ends (process.kill's `restart`)
@@ -441,18 +448,14 @@ export class FaultExecutor {
         const { pid } = await group.restart(a.index);
         a.run.info = { ...(a.run.info ?? {}), restartedPid: pid };
       } catch (err) {
-        this.#o.onEvent?.('target.restart-failed', `${a.run.instance}: ${(err as Error).message}`);
+        this.#o.onEvent?.(
+          'target.restart-failed',
+          `${a.run.instance} did not come back: ${(err as Error).message}`,
+        );
       }
     }
-    if (outcome.ok) {
-      // the window ends when the revert took effect; a restart after it is the system coming back, not the fault
-      a.run.endMs = reverted;
-      (this.#unavailable.get(a.group) as Set<number>).delete(a.index);
-      this.#o.onEvent?.('fault.reverted', `${a.run.fault} on ${a.run.instance} reverted`);
-    } else {
-      a.run.error = `revert failed after ${outcome.attempts} attempts: ${outcome.error}`;
-      this.#o.onEvent?.('revert.failed', `${a.run.fault} on ${a.run.instance}: ${a.run.error}`);
-    }
+    // the instance counts as unavailable until it is back (or given up on): no other fault picks it meanwhile
+    if (outcome.ok) (this.#unavailable.get(a.group) as Set<number>).delete(a.index);
     this.#retryDelayed();
     return outcome;
   }

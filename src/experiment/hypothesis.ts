@@ -8,6 +8,7 @@
  * cover answered requests; `error_rate.<class>` is that class's share of every completed request, so the
  * per-class rates add up to `error_rate`.
  */
+import { formatPercent } from '../core/percent.js';
 import { availability, type MonitorSample } from '../kpi/availability.js';
 import { bucketOverlaps, type FaultWindow, type PhasesKpis, phaseKpis, phaseOf } from '../kpi/phases.js';
 import { timesToRecover } from '../kpi/recovery.js';
@@ -113,7 +114,8 @@ function bound(kpi: string, v: number | string): number {
 
 function show(kpi: string, v: number | string): string {
   if (typeof v === 'string') return v.replace(/\s+/g, '');
-  if (isErrorRate(kpi)) return `${v * 100}%`;
+  // the bound as written (0.07 is 7%, not 7.000000000000001%)
+  if (isErrorRate(kpi)) return `${Number((v * 100).toPrecision(12))}%`;
   if (kpi === 'throughput') return `${v} req/s`;
   return `${v} ms`;
 }
@@ -263,7 +265,7 @@ function recoveryAssertion(
     return {
       ...base,
       faultsActive: unique(never.map((r) => (r.fault as NamedFaultWindow).name)),
-      note: `never recovered (error rate ≤ ${(never[0]!.tolerance.errorRate * 100).toFixed(2)}% and p99 ≤ ${never[0]!.tolerance.p99Ms.toFixed(1)} ms for ${never[0]!.tolerance.windowSec} s before the end)`,
+      note: `never recovered (error rate ≤ ${formatPercent(never[0]!.tolerance.errorRate)} and p99 ≤ ${never[0]!.tolerance.p99Ms.toFixed(1)} ms for ${never[0]!.tolerance.windowSec} s before the end)`,
     };
   }
   const worst = Math.max(...recoveries.map((r) => r.timeToRecoverMs as number));

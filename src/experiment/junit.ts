@@ -5,7 +5,7 @@
  */
 import type { ReportVerdict } from '../report/types.js';
 import type { AssertionResult } from './hypothesis.js';
-import { round } from './verdict.js';
+import { measuredText } from './verdict.js';
 
 /** What goes into junit.xml. */
 export interface JunitInputs {
@@ -30,8 +30,7 @@ export function renderJunit(i: JunitInputs): string {
   const cases: string[] = [];
   const suite = esc(i.title);
   for (const a of i.assertions) {
-    const measured =
-      a.measured === null ? 'not measured' : `${round(a.measured)}${a.unit === '%' ? '%' : ` ${a.unit}`}`;
+    const measured = a.measured === null ? 'not measured' : measuredText(a.measured, a.unit);
     const body = a.passed
       ? ''
       : `<failure message="${esc(`expected ${a.expected}, ${measured}${a.note ? ` (${a.note})` : ''}`)}">${esc(

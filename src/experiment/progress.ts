@@ -3,6 +3,7 @@
  * one line per event. Pure formatting; the CLI decides whether to redraw the status line (a terminal) or print
  * plain lines (a log).
  */
+import { formatPercent } from '../core/percent.js';
 import type { RunEvent, RunProgress } from './engine.js';
 
 function seconds(msValue: number): string {
@@ -13,7 +14,7 @@ function seconds(msValue: number): string {
 export function formatRunProgress(p: RunProgress): string {
   const clock =
     p.phase === 'method' ? `${seconds(p.methodMs)}/${seconds(p.durationMs)}` : seconds(p.elapsedMs);
-  const load = `${Math.round(p.throughput)} req/s, ${(p.errorRate * 100).toFixed(1)}% errors`;
+  const load = `${Math.round(p.throughput)} req/s, ${formatPercent(p.errorRate)} errors`;
   const faults = p.activeFaults.length > 0 ? ` · faults: ${p.activeFaults.join(', ')}` : '';
   return `[${p.phase} ${clock}] ${load}${faults}`;
 }

@@ -121,16 +121,31 @@ export class TargetGroup {
     );
   }
 
-  /** Starts an owned instance again (after a kill, or for `process.restart`); resolves once it is ready. */
+  /**
+   * Starts an owned instance again (after a kill, or for `process.restart`); resolves once it is ready. Says
+   * `target.restarted` only then: a process that was spawned but never got ready was not restarted, and one
+   * whose wait was cut short because the run is stopping is said to be so. Rejects (and says nothing) when the
+   * new process does not get ready: the caller reports that.
+   */
   async restart(index: number): Promise<{ pid: number }> {
     const inst = this.instances[index] as TargetInstance;
     if (this.spec.type !== 'process')
       throw new FaultlineError('FAULTLINE_NOT_OWNED', `${inst.id} was not started by faultline`);
     await this.#stopInstance(index);
     this.#spawn(inst);
-    this.#ctx.onEvent?.('target.restarted', `${inst.id} restarted (pid ${inst.pid})`);
-    await this.#waitReady(inst);
-    return { pid: inst.pid as number };
+    const pid = inst.pid as number;
+    try {
+      await this.#waitReady(inst);
+    } catch (err) {
+      if (!(err instanceof FaultlineError && err.code === 'FAULTLINE_ABORTED')) throw err;
+      this.#ctx.onEvent?.(
+        'target.restarted',
+        `${inst.id} started again (pid ${pid}); not waited for until ready: the run is stopping`,
+      );
+      return { pid };
+    }
+    this.#ctx.onEvent?.('target.restarted', `${inst.id} restarted (pid ${pid}) and ready`);
+    return { pid };
   }
 
   /** Stops every owned instance, last first; attached processes are left alone. */

@@ -4,6 +4,7 @@
  * assertion, a steady state that did not come back, or a fault that could not be reverted fails it — the last
  * named loudly, since something may still be broken out there.
  */
+import { formatPercent } from '../core/percent.js';
 import type { RevertOutcome } from '../disruptors/apply.js';
 import type { ReportVerdict } from '../report/types.js';
 import type { AssertionResult } from './hypothesis.js';
@@ -53,9 +54,7 @@ export function decideVerdict(i: VerdictInputs): Verdict {
   const broken = i.assertions.filter((a) => !a.passed);
   for (const a of broken) {
     const measured =
-      a.measured === null
-        ? (a.note ?? 'not measured')
-        : `measured ${round(a.measured)}${a.unit === '%' ? '%' : ` ${a.unit}`}`;
+      a.measured === null ? (a.note ?? 'not measured') : `measured ${measuredText(a.measured, a.unit)}`;
     const during = a.faultsActive.length > 0 ? ` (faults: ${a.faultsActive.join(', ')})` : '';
     problems.push(`${a.name}: ${measured}${during}`);
   }
@@ -71,6 +70,12 @@ export function decideVerdict(i: VerdictInputs): Verdict {
     };
   }
   return { verdict: 'fail', reason: problems.join('; '), exitCode: EXIT_CODES.fail };
+}
+
+/** A measured value with its unit for messages: percentages as the report writes them. */
+export function measuredText(v: number, unit: string): string {
+  if (unit === '%') return formatPercent(v / 100);
+  return unit === '' ? String(round(v)) : `${round(v)} ${unit}`;
 }
 
 /** Rounds for messages: 3 significant decimals at most. */

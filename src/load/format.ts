@@ -2,6 +2,7 @@
  * Text forms of a run for people: the live progress line and the end-of-run summary table. Pure string
  * functions, so the CLI decides where they go (a rewritten line on a TTY, plain lines otherwise).
  */
+import { formatPercent } from '../core/percent.js';
 import type { PhaseKpis } from '../kpi/phases.js';
 import type { LoadResult } from './http-runner.js';
 import type { LoadProgress } from './recorder.js';
@@ -41,7 +42,7 @@ export function formatKpis(k: PhaseKpis): string {
   const rows: string[][] = [
     ['requests', `${k.completed} completed, ${k.ok} ok, ${k.sent} sent, ${k.dropped} dropped`],
     ['throughput', `${k.throughput.toFixed(1)} req/s (ok ${k.goodput.toFixed(1)} req/s)`],
-    ['error rate', `${(k.errorRate * 100).toFixed(2)} %`],
+    ['error rate', formatPercent(k.errorRate)],
   ];
   const errs = OUTCOME_CLASSES.filter((c) => c !== 'ok' && k.outcomes[c] > 0).map(
     (c) => `${c} ${k.outcomes[c]}`,

@@ -4,7 +4,7 @@
  *
  * It reads the chart model from `<script type="application/json" id="faultline-data">` and draws, with uPlot,
  * one group of charts per load runner (throughput, error rate, latency) and a strip of monitor up/down bands,
- * all on one x axis (seconds since the run started) with the cursor synchronised. Fault windows are drawn by a
+ * all on one x axis (seconds since the run started, from the first data on) with the cursor synchronised. Fault windows are drawn by a
  * plugin under the series and labelled on the top chart; phase boundaries are dashed lines. Everything else in
  * the report is static HTML and needs no script.
  */
@@ -151,7 +151,7 @@ export const CLIENT_SCRIPT = `
         x: {
           time: false,
           range: function () {
-            return [0, model.end];
+            return [model.start, model.end];
           },
         },
       },
@@ -167,11 +167,18 @@ export const CLIENT_SCRIPT = `
     charts.push(new uPlot(opts, data, el));
   }
 
+  function offset(v) {
+    return '+' + v.toFixed(1) + ' s';
+  }
+
+  // Not hovering, the legend shows the span the chart covers rather than a bare "time: –".
   function xSeries() {
     return {
       label: 'time',
       value: function (u, v) {
-        return v == null ? '–' : '+' + v.toFixed(1) + ' s';
+        if (v != null) return offset(v);
+        var x = u.scales.x;
+        return x.min == null || x.max == null ? '' : offset(x.min) + ' → ' + offset(x.max);
       },
     };
   }
@@ -181,6 +188,14 @@ export const CLIENT_SCRIPT = `
       return v == null ? '–' : v.toFixed(d);
     };
   };
+
+  // The rule of formatPercent (src/core/percent.ts) for values already in %: no space, one decimal from 10 up.
+  function pct(v) {
+    if (v === 0 || v === 100) return v + '%';
+    if (v > 0 && v < 0.005) return '<0.01%';
+    if (v >= 99.95 && v < 100) return '99.9%';
+    return (v >= 10 ? v.toFixed(1) : v.toFixed(2)) + '%';
+  }
 
   model.loads.forEach(function (l, li) {
     var prefix = model.loads.length > 1 ? l.name + ': ' : '';
@@ -199,9 +214,9 @@ export const CLIENT_SCRIPT = `
     o.scales.y = { range: function (u, min, max) { return [0, Math.max(1, Math.min(100, max * 1.15))]; } };
     o.series = [
       xSeries(),
-      { label: 'error rate %', points: { show: false }, stroke: '#d64545', width: 2, fill: 'rgba(214,69,69,0.10)', value: num(2) },
+      { label: 'error rate', points: { show: false }, stroke: '#d64545', width: 2, fill: 'rgba(214,69,69,0.10)', value: function (u, v) { return v == null ? '–' : pct(v); } },
     ];
-    o.axes.push(yAxis('%', function (v) { return v + ' %'; }));
+    o.axes.push(yAxis('%', function (v) { return v + '%'; }));
     add(o, [l.x, l.err]);
 
     var last = li === model.loads.length - 1 && model.monitors.length === 0;
@@ -256,7 +271,7 @@ export const CLIENT_SCRIPT = `
         ],
       },
     });
-    add(o, [[0, model.end]]);
+    add(o, [[model.start, model.end]]);
   }
 
   var pending = 0;

@@ -13,10 +13,14 @@ import { availability } from '../kpi/availability.js';
 import { totalOutcomes } from '../load/samples.js';
 import { CLIENT_SCRIPT } from './client.js';
 import {
+  faultWindows,
   formatDuration,
   formatMeasured,
   formatOffset,
+  formatPercent,
   KPI_ROWS,
+  methodWindow,
+  outagesOutside,
   phasesWithData,
   verdictLabel,
 } from './format.js';
@@ -58,7 +62,27 @@ const round = (n: number, d: number) => {
   return Math.round(n * f) / f;
 };
 
-/** The chart model the inline script reads: times in seconds since the run started. */
+/**
+ * Where the charts begin: the first thing there is to draw (a load bucket, a monitor sample, a fault, a phase),
+ * not the run's start — targets that take seconds to get ready would otherwise leave every chart empty at first.
+ */
+function firstDataMs(data: ReportData): number {
+  const times = [
+    ...data.load.flatMap((l) => {
+      const b = l.series.buckets[0];
+      return b === undefined ? [] : [l.series.startMs + b.t * l.series.bucketMs];
+    }),
+    ...data.monitors.flatMap((m) => m.samples.map((s) => s.tMs)),
+    ...data.faults.map((f) => f.startMs),
+    ...(['before', 'during', 'after'] as const).flatMap((p) => data.phases[p]?.startMs ?? []),
+  ].filter((t) => t >= data.startedMs && t < data.endedMs);
+  return times.length > 0 ? Math.min(...times) : data.startedMs;
+}
+
+/**
+ * The chart model the inline script reads: times in seconds since the run started (as in the journal), the x
+ * axis running from `start` (the first data) to `end`.
+ */
 export function chartModel(data: ReportData) {
   const t0 = data.startedMs;
   const sec = (ms: number) => round((ms - t0) / 1000, 3);
@@ -66,6 +90,7 @@ export function chartModel(data: ReportData) {
     .filter((p) => data.phases[p] !== undefined)
     .map((p) => ({ name: p, start: sec((data.phases[p] as { startMs: number }).startMs) }));
   return {
+    start: sec(firstDataMs(data)),
     end: sec(data.endedMs),
     phases,
     faults: data.faults.map((f) => ({
@@ -134,14 +159,36 @@ function assertionsTable(data: ReportData): string {
       return (
         `<tr class="${a.passed ? 'held' : 'broke'}">` +
         `<td><span class="badge ${a.passed ? 'pass' : 'fail'}">${a.passed ? 'held' : 'broke'}</span></td>` +
-        `<td>${e(a.name)}</td><td>${a.phase ? e(a.phase) : '<span class="muted">run</span>'}</td>` +
-        `<td class="num">${e(a.expected)}</td><td class="num"><b>${e(formatMeasured(a))}</b></td><td>${faults}</td></tr>`
+        // no phase: measured over the whole method (max_downtime, time_to_recover)
+        `<td>${e(a.name)}</td><td>${a.phase ? e(a.phase) : '<span class="muted">method</span>'}</td>` +
+        `<td class="num">${e(a.expected)}</td>` +
+        // a note (why nothing was measured) can be a sentence: it wraps inside the card, a number does not
+        `<td class="${a.measured === null ? 'note' : 'num'}"><b>${e(formatMeasured(a))}</b></td><td>${faults}</td></tr>`
       );
     })
     .join('');
   return (
     '<table class="assertions"><thead><tr><th></th><th>assertion</th><th>phase</th><th>expected</th>' +
-    `<th>measured</th><th>faults active</th></tr></thead><tbody>${rows}</tbody></table>`
+    `<th>measured</th><th>faults active</th></tr></thead><tbody>${rows}</tbody></table>${downtimeNote(data)}`
+  );
+}
+
+/**
+ * max_downtime counts outages inside the method only, while the monitors table counts the whole run: say so
+ * beside the figure, with the window and the outages left out, so `0 ms` next to `2 outages` is not a riddle.
+ */
+function downtimeNote(data: ReportData): string {
+  const method = methodWindow(data);
+  if (method === undefined || !data.assertions.some((a) => a.kpi === 'max_downtime')) return '';
+  const left = data.monitors
+    .map((m) => ({ name: m.name, n: outagesOutside(m.samples, method) }))
+    .filter((m) => m.n > 0)
+    .map((m) => `${m.name}: ${m.n} outage${m.n === 1 ? '' : 's'}`);
+  const range = `${formatOffset(method.startMs, data.startedMs)} → ${formatOffset(method.endMs, data.startedMs)}`;
+  return (
+    `<p class="muted note" id="downtime-note">max_downtime is the longest outage within the method (${e(range)}); ` +
+    'outages before it (start-up, warm-up, the steady-state check) or after it are not counted' +
+    `${left.length > 0 ? ` (${e(left.join(', '))} outside it)` : ''}.</p>`
   );
 }
 
@@ -176,7 +223,7 @@ function monitorsTable(data: ReportData): string {
       const a = m.availability ?? availability(m.samples, { endMs: data.endedMs });
       return (
         `<tr><td>${e(m.name)}</td><td class="muted">${e(m.target ?? '')}</td>` +
-        `<td class="num">${e(a.samples > 0 ? `${(a.availability * 100).toFixed(1)} %` : '–')}</td>` +
+        `<td class="num">${e(a.samples > 0 ? formatPercent(a.availability) : '–')}</td>` +
         `<td class="num">${a.outages}</td><td class="num">${e(a.outages > 0 ? formatDuration(a.longestOutageMs) : '–')}</td>` +
         `<td class="num">${e(a.outages > 0 ? formatDuration(a.downtimeMs) : '–')}</td></tr>`
       );
@@ -184,7 +231,8 @@ function monitorsTable(data: ReportData): string {
     .join('');
   return (
     '<table><thead><tr><th>monitor</th><th>probes</th><th>available</th><th>outages</th><th>longest</th>' +
-    `<th>down in total</th></tr></thead><tbody>${rows}</tbody></table>`
+    `<th>down in total</th></tr></thead><tbody>${rows}</tbody></table>` +
+    '<p class="muted note">Over the whole run, start-up and warm-up included.</p>'
   );
 }
 
@@ -202,12 +250,18 @@ function journal(data: ReportData): string {
 }
 
 function phaseLine(data: ReportData): string {
+  const range = (w: { startMs: number; endMs: number }) =>
+    `${formatOffset(w.startMs, data.startedMs)} → ${formatOffset(w.endMs, data.startedMs)}`;
   const parts = (['before', 'during', 'after'] as ReportPhase[])
     .map((p) => {
       const w = data.phases[p];
-      return w
-        ? `${p} ${formatOffset(w.startMs, data.startedMs)} → ${formatOffset(w.endMs, data.startedMs)}`
-        : '';
+      if (w === undefined) return '';
+      // "during" runs from the first fault to the last revert; with gaps between faults, one range would hide
+      // that the KPIs of "during" cover the fault windows only
+      const windows = p === 'during' ? faultWindows(data) : [];
+      return windows.length > 1
+        ? `${p} ${windows.length} windows: ${windows.map(range).join(', ')}`
+        : `${p} ${range(w)}`;
     })
     .filter((s) => s !== '');
   return parts.join(' · ');
@@ -232,9 +286,10 @@ section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:
 .repro code{flex:1;background:#111827;color:#e5e7eb;border-radius:6px;padding:8px 12px;user-select:all;overflow-x:auto;white-space:pre}
 .muted{color:var(--muted)}
 table{border-collapse:collapse;width:100%;margin:0 0 8px}
-th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
+th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 thead th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
-td.num,table.kpi td{font-variant-numeric:tabular-nums;white-space:nowrap}
+td.num,table.kpi td{font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}
+td.note{min-width:12em}p.note{font-size:13px;margin:4px 0 0}
 table.kpi{width:auto;min-width:520px}table.kpi td{text-align:right;padding-left:28px}table.kpi thead th{text-align:right}
 table.kpi tbody th{font-weight:500}
 caption{text-align:left;font-weight:600;padding:0 0 6px}

@@ -64,9 +64,9 @@ export interface ReportAssertion {
   name: string;
   /** The KPI asserted on (e.g. `error_rate`, `p99`, `time_to_recover`). */
   kpi: string;
-  /** The phase the KPI was measured over; absent for KPIs over the whole run (e.g. `max_downtime`). */
+  /** The phase the KPI was measured over; absent for KPIs over the whole method (`max_downtime`, `time_to_recover`). */
   phase?: ReportPhase;
-  /** The promise, for people (e.g. `< 1 %`, `< 200 ms`). */
+  /** The promise, for people (e.g. `< 1%`, `< 200 ms`). */
   expected: string;
   /** The measured value in `unit`; `null` when it could not be measured (then `passed` is false). */
   measured: number | null;

@@ -1,6 +1,6 @@
 /**
  * Reading result.json and writing report.html next to it: the file half of `faultline report`, kept in the
- * library so `faultline run` can write the report the same way when the experiment engine lands.
+ * library so `faultline run` (through the experiment engine) writes the report the same way.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

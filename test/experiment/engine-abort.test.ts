@@ -53,6 +53,13 @@ async function bothPaused(runner: Child): Promise<void> {
   await runner.line((l) => /fault\.applied .*freeze-both → workers-1/.test(l) || /workers-0/.test(l));
 }
 
+/** What the run said about reverts and restarts, in order. */
+function restartLog(events: readonly { kind: string; message: string }[]): string[] {
+  return events
+    .filter((e) => e.kind === 'fault.reverted' || e.kind.startsWith('target.restart'))
+    .map((e) => `${e.kind} ${e.message}`);
+}
+
 describe('engine: aborts', () => {
   test('abort_when stops the run early, reverts everything, verdict aborted (exit 3)', async () => {
     const run = await runFile('test/fixtures/experiment/abort.yaml');
@@ -74,11 +81,39 @@ describe('engine: aborts', () => {
     );
     assert.ok(readJournal(run.journalPath).some((e) => e.event === 'abort'));
     assert.equal(r.steadyState.after?.ok, true, 'the restarted replicas answer again');
+    // the log tells what happened, in order: each kill reverted, then its replica restarted and ready
+    const said = restartLog(r.events);
+    for (const f of r.faultRuns) {
+      const reverted = said.indexOf(`fault.reverted kill-all on ${f.instance} reverted`);
+      const restarted = said.findIndex((l) => l.startsWith(`target.restarted ${f.instance} restarted`));
+      assert.ok(reverted >= 0 && restarted > reverted, said.join('\n'));
+      assert.match(said[restarted] ?? '', /^target\.restarted replicas-\d restarted \(pid \d+\) and ready$/);
+    }
     assert.match(
       readFileSync(run.junitPath, 'utf8'),
       /name="experiment"><failure message="aborted: abort_when/,
     );
     assertAllReverted(run.journalPath);
+    assertAllStopped(run.journalPath);
+  });
+
+  test('stopped while a replica is killed: the kill is reverted, then the replica started again, not waited for', async () => {
+    const stop = new AbortController();
+    const run = await runFile('test/fixtures/experiment/kill-one.yaml', {
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.kind === 'fault.applied') stop.abort('stopped by the test');
+      },
+    });
+    assert.equal(run.verdict, 'aborted');
+    const kill = run.result.faultRuns.find((f) => f.status === 'applied');
+    assert.ok(kill);
+    // not "restarted", then "restart-failed: stopped while waiting", then "reverted": the process was started
+    // again, and only its readiness was not waited for
+    assert.deepEqual(restartLog(run.result.events), [
+      `fault.reverted kill-a-replica on ${kill.instance} reverted`,
+      `target.restarted ${kill.instance} started again (pid ${kill.info?.restartedPid}); not waited for until ready: the run is stopping`,
+    ]);
     assertAllStopped(run.journalPath);
   });
 

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InvalidOptionError } from '../../src/core/errors.js';
+import { renderJunit } from '../../src/experiment/junit.js';
+import { formatRunProgress } from '../../src/experiment/progress.js';
+import { decideVerdict } from '../../src/experiment/verdict.js';
+import { formatKpis } from '../../src/load/format.js';
 import { chartModel, escapeHtml, renderReport } from '../../src/report/html.js';
 import { parseReportData } from '../../src/report/schema.js';
 import { renderTextSummary } from '../../src/report/text.js';
@@ -54,14 +58,14 @@ describe('renderReport', () => {
       assert.match(html, new RegExp(`id="${id}"`), id);
     }
     assert.match(html, /<span class="verdict fail">FAIL<\/span>/);
-    assert.match(html, />faultline run examples\/lose-a-replica\.yaml --seed 42</);
+    assert.match(html, />faultline run lose-a-replica\.yaml --seed 42</);
     assert.match(html, /seed <b>42<\/b>/);
     // Each assertion with its measured value and outcome.
     assert.match(
       html,
-      /<span class="badge fail">broke<\/span><\/td><td>error rate during faults &lt; 1 %<\/td>/,
+      /<span class="badge fail">broke<\/span><\/td><td>error rate during faults &lt; 1%<\/td>/,
     );
-    assert.match(html, /<b>2\.92 %<\/b>/);
+    assert.match(html, /<b>2\.92%<\/b>/);
     assert.equal((html.match(/<span class="badge pass">held<\/span>/g) ?? []).length, 2);
     // KPI table per phase, and every journal event.
     assert.match(html, /<th><\/th><th>before<\/th><th>during<\/th><th>after<\/th>/);
@@ -70,7 +74,7 @@ describe('renderReport', () => {
     // Monitor availability from the samples: router-health down 4 s of 40.
     assert.match(
       html,
-      /<td>router-health<\/td>.*?<td class="num">90\.0 %<\/td><td class="num">1<\/td><td class="num">4\.0 s<\/td>/,
+      /<td>router-health<\/td>.*?<td class="num">90\.0%<\/td><td class="num">1<\/td><td class="num">4\.0 s<\/td>/,
     );
   });
 
@@ -90,7 +94,7 @@ describe('renderReport', () => {
     assert.match(
       renderReport(d),
       new RegExp(
-        `<td>${m.name}</td>.*?<td class="num">75\\.0 %</td><td class="num">2</td><td class="num">6\\.5 s</td><td class="num">9\\.0 s</td>`,
+        `<td>${m.name}</td>.*?<td class="num">75\\.0%</td><td class="num">2</td><td class="num">6\\.5 s</td><td class="num">9\\.0 s</td>`,
       ),
     );
     assert.deepEqual(
@@ -154,20 +158,105 @@ describe('renderReport', () => {
   });
 });
 
+describe('report layout', () => {
+  it('starts the charts at the first data, not at the run start, on a slow start', () => {
+    const d = makeReportData();
+    // targets that took 6 s to get ready: nothing to draw before
+    const slow = { ...d, startedMs: d.startedMs - 6000 };
+    assert.equal(chartModel(slow).start, 6);
+    assert.equal(chartModel(d).start, 0);
+  });
+
+  it('lists every fault window of "during", merging the ones that overlap', () => {
+    const d = makeReportData();
+    const at = (s: number) => d.startedMs + s * 1000;
+    const fault = d.faults[1] as (typeof d.faults)[0];
+    d.faults = [
+      { ...fault, name: 'a', startMs: at(12), endMs: at(15) },
+      { ...fault, name: 'b', startMs: at(13), endMs: at(16) },
+      { ...fault, name: 'c', startMs: at(20), endMs: at(25) },
+    ];
+    assert.match(renderReport(d), /during 2 windows: \+12\.0 s → \+16\.0 s, \+20\.0 s → \+25\.0 s · after/);
+    d.faults = d.faults.slice(0, 2);
+    assert.match(renderReport(d), /during \+12\.0 s → \+25\.0 s · after/);
+  });
+
+  it('says max_downtime counts the method only, and the outages it left out', () => {
+    const d = makeReportData();
+    const m = d.monitors[0] as (typeof d.monitors)[0];
+    // two outages in the warm-up, before the method (which starts at +0 s here)
+    const warm = [-3, -2.5, -2, -1.5].map((s, i) => ({ tMs: d.startedMs + s * 1000, ok: i % 2 === 1 }));
+    d.monitors[0] = { ...m, samples: [...warm, ...m.samples] };
+    d.startedMs -= 4000;
+    const html = renderReport(d);
+    assert.match(
+      html,
+      /max_downtime is the longest outage within the method \(\+4\.0 s → \+44\.0 s\); outages before it \(start-up, warm-up, the steady-state check\) or after it are not counted \(router-health: 2 outages outside it\)\./,
+    );
+    assert.match(html, /<td><span class="muted">method<\/span><\/td>/);
+  });
+
+  it('lets a "not measured" note wrap instead of stretching the table', () => {
+    const d = makeReportData();
+    const a = d.assertions[0] as (typeof d.assertions)[0];
+    d.assertions[0] = { ...a, measured: null, passed: false, note: 'no steady-state samples '.repeat(5) };
+    assert.match(renderReport(d), /<td class="note"><b>no steady-state samples/);
+  });
+});
+
+describe('percentages', () => {
+  it('are written one way in the report, the summary, the verdict, junit.xml and the CLI lines', () => {
+    const a = {
+      name: 'error_rate during < 1%',
+      kpi: 'error_rate',
+      phase: 'during' as const,
+      expected: '< 1%',
+      measured: 22.1429,
+      unit: '%',
+      passed: false,
+      faultsActive: [],
+    };
+    const v = decideVerdict({ assertions: [a], failedReverts: [] });
+    assert.equal(v.reason, 'error_rate during < 1%: measured 22.1%');
+    const junit = renderJunit({
+      title: 't',
+      verdict: 'fail',
+      reason: v.reason,
+      durationSec: 1,
+      assertions: [a],
+      checks: [],
+    });
+    assert.match(junit, /failure message="expected &lt; 1%, 22\.1%"/);
+    const progress = formatRunProgress({
+      phase: 'method',
+      elapsedMs: 1000,
+      methodMs: 1000,
+      durationMs: 2000,
+      activeFaults: [],
+      throughput: 100,
+      errorRate: 0.221429,
+    });
+    assert.match(progress, /100 req\/s, 22\.1% errors/);
+    const kpis = makeReportData().load[0]?.kpis.during;
+    assert.ok(kpis);
+    assert.match(formatKpis(kpis), /^error rate +2\.92%$/m);
+  });
+});
+
 describe('renderTextSummary', () => {
   it('says the verdict, the KPIs per phase, what broke and how to reproduce', () => {
     const text = renderTextSummary(makeReportData());
     const lines = text.split('\n');
     assert.equal(lines[0], 'FAIL  Lose a replica, then slow the store, under load  (seed 42, 40.0 s)');
     assert.match(text, /^ +before +during +after$/m);
-    assert.match(text, /^error rate +0\.00 % +2\.92 % +0\.00 %$/m);
+    assert.match(text, /^error rate +0% +2\.92% +0%$/m);
     assert.match(text, /^p99 +34\.9 ms +292 ms +35\.2 ms$/m);
     assert.match(text, /^assertions: 2 of 3 held, 1 broke:$/m);
     assert.match(
       text,
-      /^ {2}✗ error rate during faults < 1 %: expected < 1 %, measured 2\.92 % — faults active: kill-replica, store-latency$/m,
+      /^ {2}✗ error rate during faults < 1%: expected < 1%, measured 2\.92% — faults active: kill-replica, store-latency$/m,
     );
-    assert.equal(lines[lines.length - 1], 'reproduce: faultline run examples/lose-a-replica.yaml --seed 42');
+    assert.equal(lines[lines.length - 1], 'reproduce: faultline run lose-a-replica.yaml --seed 42');
   });
 
   it('lists no broken assertion when all held', () => {

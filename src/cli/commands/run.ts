@@ -15,6 +15,7 @@ import { planExperiment } from '../../experiment/plan.js';
 import { formatRunEvent, formatRunProgress } from '../../experiment/progress.js';
 import { formatExperimentError, validateExperimentFile } from '../../experiment/validate.js';
 import { renderTextSummary } from '../../report/text.js';
+import { faultlineCommand } from '../invocation.js';
 import { parseSeedOption } from '../seed.js';
 import { collect, parseSets } from './validate.js';
 
@@ -97,7 +98,8 @@ async function runForReal(
   // SIGHUP too: a closed terminal must not leave owned processes running and faults applied
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   const sets = o.set.map((s) => ` --set ${quote(s)}`).join('');
-  const command = `faultline run ${quote(file)} --seed ${seed}${sets}`;
+  // what the user pastes to run it again: `npx faultline` where the bare name is not on PATH
+  const command = `${faultlineCommand()} run ${quote(file)} --seed ${seed}${sets}`;
   let status = '';
   const clearStatus = () => {
     if (tty && status !== '') process.stdout.write('\r\x1b[K');
