@@ -55,8 +55,15 @@ export function decideVerdict(i: VerdictInputs): Verdict {
     const measured =
       a.measured === null
         ? (a.note ?? 'not measured')
-        : `measured ${round(a.measured)}${a.unit === '%' ? '%' : ` ${a.unit}`}`;
-    const during = a.faultsActive.length > 0 ? ` (faults: ${a.faultsActive.join(', ')})` : '';
+        : `measured ${round(a.measured)}${a.unit === '%' ? '%' : ` ${a.unit}`}${a.note ? ` (${a.note})` : ''}`;
+    // with a note (a baseline already outside the promise) the faults were there, not necessarily the cause
+    const faults = a.faultsActive.join(', ');
+    const during =
+      a.faultsActive.length === 0
+        ? ''
+        : a.measured !== null && a.note
+          ? `, faults active: ${faults}`
+          : ` (faults: ${faults})`;
     problems.push(`${a.name}: ${measured}${during}`);
   }
   if (i.steadyAfter !== undefined && !i.steadyAfter.ok)
