@@ -7,6 +7,7 @@
 import { parseDuration, parseRate } from '../load/parse.js';
 import { disruptors } from './disruptors/index.js';
 import { fraction } from './duration.js';
+import { relativeFactor } from './hypothesis.js';
 import { monitors } from './monitors/index.js';
 import type { DefinitionIssue, PluginDefinition, Registry } from './registry.js';
 import { runners } from './runners/index.js';
@@ -220,8 +221,13 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
     for (const f of ['above', 'below'] as const) {
       const v = a[f];
       if (v === undefined) continue;
-      const problem = thresholdProblem(kind, v);
-      if (problem) add([...path, f], problem);
+      const factor = relativeFactor(v);
+      if (factor === undefined) {
+        const problem = thresholdProblem(kind, v);
+        if (problem) add([...path, f], problem);
+      } else if (!live) add([...path, f], `a bound relative to before (${v}) only applies to load KPIs`);
+      else if (a.phase === 'before') add([...path, f], `${v} compares the before phase with itself`);
+      else if (factor <= 0) add([...path, f], `the factor must be greater than 0, got '${v}'`);
     }
   });
   return issues;

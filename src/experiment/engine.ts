@@ -36,6 +36,7 @@ import { FaultExecutor, type FaultRun } from './executor.js';
 import { assertNotHalted, haltStatus, registerRun, stateDir } from './halt.js';
 import {
   type AssertionResult,
+  combineSeries,
   evaluateHypothesis,
   loadKpis,
   type NamedFaultWindow,
@@ -46,9 +47,10 @@ import { renderJunit } from './junit.js';
 import { type ExperimentPlan, planExperiment } from './plan.js';
 import type { ExperimentSpec } from './schema.js';
 import { checkSteadyState, type SteadyStateResult } from './steady.js';
-import { createTargetGroup, type TargetGroup } from './targets.js';
+import { createTargetGroup, type InstanceExit, type TargetGroup } from './targets.js';
 import { expandDeep, type TemplateInstance } from './templates.js';
 import { decideVerdict, type Verdict } from './verdict.js';
+import { type WarmupResult, warmUp, warmupBounds } from './warmup.js';
 
 /** The stages of a run, as progress reports them. */
 export type RunPhase =
@@ -119,6 +121,8 @@ export interface ExperimentResult extends ReportData {
   reverts: RevertOutcome[];
   /** Judged assertions with notes. */
   assertions: AssertionResult[];
+  /** How long warm-up took and whether the load had settled; absent when the run did not get that far. */
+  warmup?: WarmupResult;
   /** Monitor samples with values and errors (the report uses up/down only). */
   monitors: Array<{ name: string; target?: string; samples: MonitorSample[]; availability: Availability }>;
 }
@@ -260,7 +264,20 @@ export async function runExperiment(
   let resolvedSteady: ExperimentSpec['steady_state'];
   let fatal: unknown;
   let result: ExperimentResult | undefined;
+  let warmup: WarmupResult | undefined;
   const runStart = clock.nowMs();
+
+  // An owned process that exits after its ready check and before the method (another process held its port and
+  // answered the probe; a crash while warming up): going on would judge some other system, so the run is
+  // `not-ready`, pointing at the log that says why. During the method an exit is a fault's doing, or a finding.
+  let lostTarget: string | undefined;
+  const targetLost = new AbortController();
+  const beforeMethod = AbortSignal.any([stop.signal, targetLost.signal]);
+  const onExit = (e: InstanceExit) => {
+    if (methodStartEpoch !== undefined || lostTarget !== undefined) return;
+    lostTarget = `${e.instance} (pid ${e.pid}) exited ${e.how} before the method started (see its log: ${e.log})`;
+    targetLost.abort();
+  };
 
   const progress = (
     methodStartMono: number | undefined,
@@ -301,6 +318,7 @@ export async function runExperiment(
       clock,
       signal: stop.signal,
       onEvent: emit,
+      onExit,
     };
     try {
       for (const [name, t] of Object.entries(spec.targets)) {
@@ -319,6 +337,7 @@ export async function runExperiment(
       else throw err;
     }
     if (stop.signal.aborted && notReady === undefined) aborted ??= reasonOf(stop.signal);
+    if (aborted === undefined) notReady ??= lostTarget;
 
     if (notReady === undefined && aborted === undefined) {
       // run-time placeholders in everything that is not a target (only once every target has its ports)
@@ -362,22 +381,31 @@ export async function runExperiment(
       }).done;
 
       enter('warmup');
-      const warmupMs = ms(spec.warmup, 'warmup');
-      const bound = warmupMs + (steady ? ms(steady.within, 'within') : 0) + durationMs + 60_000;
+      const warmBounds = warmupBounds(spec.warmup);
+      const bound = warmBounds.maxMs + (steady ? ms(steady.within, 'within') : 0) + durationMs + 60_000;
       loadSpecs.forEach((r, i) => {
         loads.set(runnerName(r, i), startRunner(r, { durationMs: bound, seed, clock }));
       });
       const last = { t: clock.nowMs(), completed: 0, errors: 0 };
       const interval = options.progressIntervalMs ?? 1000;
-      const warmEnd = clock.nowMs() + warmupMs;
-      while (clock.nowMs() < warmEnd && !stop.signal.aborted) {
-        await sleep(clock, Math.min(interval, warmEnd - clock.nowMs()), stop.signal);
-        progress(undefined, last);
-      }
+      // until the latency settles (src/experiment/warmup.ts), so `before` is a baseline worth comparing with
+      warmup = await warmUp({
+        bounds: warmBounds,
+        series: () => combineSeries([...loads.values()].map((r) => r.series())),
+        clock,
+        signal: beforeMethod,
+        tickMs: interval,
+        onTick: () => progress(undefined, last),
+      });
+      if (!beforeMethod.aborted)
+        emit(
+          'warmup',
+          `${(warmup.tookMs / 1000).toFixed(1)} s, ${warmup.settled ? 'settled' : 'not settled'}: ${warmup.reason}`,
+        );
 
-      if (!stop.signal.aborted && steady) {
+      if (!beforeMethod.aborted && steady) {
         enter('steady-before');
-        steadyBefore = await checkSteadyState(steady, monitorSpecs, { clock, signal: stop.signal });
+        steadyBefore = await checkSteadyState(steady, monitorSpecs, { clock, signal: beforeMethod });
         if (!steadyBefore.ok && !stop.signal.aborted)
           notReady = `steady state before: ${steadyBefore.reason}`;
         emit(
@@ -386,6 +414,7 @@ export async function runExperiment(
         );
       }
       if (stop.signal.aborted) aborted = reasonOf(stop.signal);
+      else if (lostTarget !== undefined) notReady = lostTarget; // the cause of whatever else failed
 
       if (notReady === undefined && aborted === undefined) {
         enter('method');
@@ -622,6 +651,7 @@ export async function runExperiment(
       },
       faultRuns: runs,
       reverts,
+      ...(warmup === undefined ? {} : { warmup }),
     };
   }
 

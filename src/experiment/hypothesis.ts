@@ -112,7 +112,26 @@ function bound(kpi: string, v: number | string): number {
   return parseDuration(v);
 }
 
+const RELATIVE_RE = /^\s*(\d+(?:\.\d+)?)\s*[x×]\s*before\s*$/;
+
+/**
+ * The factor of a bound written relative to the `before` phase — `2x before`: twice the same KPI measured over
+ * the same load before the first fault — or undefined for an absolute bound.
+ */
+export function relativeFactor(v: number | string | undefined): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = RELATIVE_RE.exec(v);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/** Whether an assertion has a bound relative to the `before` phase. */
+export function isRelative(a: AssertionSpec): boolean {
+  return relativeFactor(a.above) !== undefined || relativeFactor(a.below) !== undefined;
+}
+
 function show(kpi: string, v: number | string): string {
+  const factor = relativeFactor(v);
+  if (factor !== undefined) return `${factor}x before`;
   if (typeof v === 'string') return v.replace(/\s+/g, '');
   // the bound as written (0.07 is 7%, not 7.000000000000001%)
   if (isErrorRate(kpi)) return `${Number((v * 100).toPrecision(12))}%`;
@@ -128,10 +147,52 @@ export function expectedText(a: AssertionSpec): string {
   return parts.join(' and ');
 }
 
-function withinBounds(a: AssertionSpec, value: number): boolean {
-  if (a.above !== undefined && !(value > bound(a.kpi, a.above))) return false;
-  if (a.below !== undefined && !(value < bound(a.kpi, a.below))) return false;
+/** Bounds in the KPI's unit (error rates as fractions), relative ones resolved against the baseline. */
+interface Limits {
+  above?: number;
+  below?: number;
+}
+
+/** `baseline`: the KPI over the `before` phase, for relative bounds (null: it could not be measured). */
+function limitsOf(a: AssertionSpec, baseline?: number | null): Limits {
+  const one = (v: number | string): number => {
+    const factor = relativeFactor(v);
+    return factor === undefined ? bound(a.kpi, v) : factor * (baseline as number);
+  };
+  return {
+    ...(a.above === undefined ? {} : { above: one(a.above) }),
+    ...(a.below === undefined ? {} : { below: one(a.below) }),
+  };
+}
+
+function within(l: Limits, value: number): boolean {
+  if (l.above !== undefined && !(value > l.above)) return false;
+  if (l.below !== undefined && !(value < l.below)) return false;
   return true;
+}
+
+function withinBounds(a: AssertionSpec, value: number): boolean {
+  return within(limitsOf(a), value);
+}
+
+/** A value in the assertion's unit for messages: `546 ms`, `2.5%`, `120 req/s`. */
+function valueText(kpi: string, raw: number): string {
+  const v = isErrorRate(kpi) ? raw * 100 : raw;
+  const r = Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 1000) / 1000;
+  return `${r}${isErrorRate(kpi) ? '%' : ` ${unitOf(kpi)}`}`;
+}
+
+/** `< 2x before (1092 ms)`: the written bound with what it came to. */
+function resolvedExpected(a: AssertionSpec, l: Limits): string {
+  const parts: string[] = [];
+  const one = (op: string, v: number | string | undefined, resolved: number | undefined) => {
+    if (v === undefined) return;
+    const rel = relativeFactor(v) !== undefined && resolved !== undefined;
+    parts.push(`${op} ${show(a.kpi, v)}${rel ? ` (${valueText(a.kpi, resolved)})` : ''}`);
+  };
+  one('>', a.above, l.above);
+  one('<', a.below, l.below);
+  return parts.join(' and ');
 }
 
 /** `error_rate during < 1%`. */
@@ -204,18 +265,47 @@ function loadAssertion(a: AssertionSpec, inputs: HypothesisInputs, base: Asserti
       inPhase.length === 0 ? `no load samples in phase ${phase}` : `nothing completed in phase ${phase}`;
     return { ...base, faultsActive: phaseFaults, note: why };
   }
+  // the baseline: the same KPI over the same load before the first fault
+  const baseline =
+    phase === 'before'
+      ? measuredRaw
+      : bucketValue(
+          a.kpi,
+          series,
+          series.buckets.filter((b) => faults.length === 0 || phaseOf(series, b, faults) === 'before'),
+        );
+  const relative = isRelative(a);
+  if (relative && baseline === null)
+    return {
+      ...base,
+      faultsActive: phaseFaults,
+      note: `no baseline: nothing measured in phase before, which ${base.expected} is relative to`,
+    };
+  const limits = limitsOf(a, baseline);
+  const expected = resolvedExpected(a, limits);
   const measured = isErrorRate(a.kpi) ? measuredRaw * 100 : measuredRaw;
-  const passed = withinBounds(a, measuredRaw);
-  if (passed) return { ...base, measured, passed, faultsActive: phaseFaults };
+  const passed = within(limits, measuredRaw);
+  if (passed) return { ...base, expected, measured, passed, faultsActive: phaseFaults };
   // which seconds broke the promise on their own, and what was going on then
   const broken = inPhase.filter((b) => {
     const v = bucketValue(a.kpi, series, [b]);
-    return v !== null && !withinBounds(a, v);
+    return v !== null && !within(limits, v);
   });
   const culprits = unique(
     (broken.length > 0 ? broken : inPhase).flatMap((b) => blame(faults, bucketWindow(series, b))),
   );
-  return { ...base, measured, passed, faultsActive: culprits };
+  // a promise the system did not keep before any fault is not the faults' doing alone: say so, not just blame
+  const baselineBroken = phase !== 'before' && !relative && baseline !== null && !within(limits, baseline);
+  return {
+    ...base,
+    expected,
+    measured,
+    passed,
+    faultsActive: culprits,
+    ...(baselineBroken
+      ? { note: `baseline already outside the promise: ${a.kpi} before ${valueText(a.kpi, baseline)}` }
+      : {}),
+  };
 }
 
 function recoveryAssertion(

@@ -12,6 +12,7 @@ import { normalizeSeed, randomStream, type SeedInput } from '../core/random.js';
 import { parseDuration } from '../load/parse.js';
 import { faultName, instanceCount } from './check.js';
 import type { ConditionSpec, ExperimentSpec, FaultSpec, TargetSpec } from './schema.js';
+import { warmupBounds } from './warmup.js';
 
 /** One line of the schedule. Times are milliseconds from the start of the method (after warm-up). */
 export interface PlanStep {
@@ -39,6 +40,7 @@ export interface PlanStep {
 /** The resolved schedule of an experiment. */
 export interface ExperimentPlan {
   seed: number;
+  /** The shortest warm-up (it lasts until the load settles, up to its maximum). */
   warmupMs: number;
   durationMs: number;
   /** Per target group: instances and the most that may be unavailable at once. */
@@ -213,7 +215,7 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
   );
   return {
     seed: s,
-    warmupMs: parseDuration(spec.warmup),
+    warmupMs: warmupBounds(spec.warmup).minMs,
     durationMs,
     targets,
     steps,

@@ -100,6 +100,16 @@ const revertOutcomeSchema = z.object({
   error: z.string().optional(),
 });
 
+const warmupSchema = z.object({
+  minMs: num.describe('The shortest warm-up the file allowed.'),
+  maxMs: num.describe('The longest.'),
+  tookMs: num.describe('How long it lasted.'),
+  settled: z
+    .boolean()
+    .describe('Whether the latency had settled when it ended (false: it hit maxMs, or stopped).'),
+  reason: z.string().describe('What the last look at the load saw.'),
+});
+
 const r = reportDataSchema.shape;
 
 /** result.json, as the engine writes it. */
@@ -122,7 +132,7 @@ export const experimentResultSchema = z
     faults: r.faults.describe('Each applied fault instance; endMs null when it was never reverted.'),
     monitors: z.array(monitorSchema),
     assertions: r.assertions.describe(
-      'The hypothesis, judged; measured is null (with a note) when it could not be.',
+      'The hypothesis, judged; measured is null (with a note) when it could not be. A broken assertion whose phase was already outside the promise before the first fault says so in its note ("baseline already outside the promise …").',
     ),
     events: r.events.describe('The journal in words.'),
     spec: experimentSchema.describe('The validated experiment file, defaults applied.'),
@@ -132,6 +142,9 @@ export const experimentResultSchema = z
       .describe('Each steady-state check and its probes.'),
     faultRuns: z.array(faultRunSchema).describe('Every fault instance: applied, failed or dropped.'),
     reverts: z.array(revertOutcomeSchema).describe('Each rollback revert and its outcome.'),
+    warmup: warmupSchema
+      .optional()
+      .describe('How the warm-up went; absent when the run stopped before it (a target not ready).'),
   })
   .describe('The result of a faultline experiment run (result.json).');
 

@@ -15,6 +15,7 @@ import { asWritten } from './json-schema.js';
 import { monitors } from './monitors/index.js';
 import type { DisruptorDefinition, MonitorDefinition, RunnerDefinition } from './registry.js';
 import { runners } from './runners/index.js';
+import { warmupSchema } from './warmup.js';
 
 /** Names of targets, monitors, load runners, faults and parameters. */
 export const nameSchema = z
@@ -335,9 +336,7 @@ export const experimentSchema = z
       .record(nameSchema, parameterSchema)
       .default({})
       .describe('Named values used as $' + '{name}; --set name=value overrides the default.'),
-    warmup: durationSchema
-      .default('0s')
-      .describe('Load runs this long before the method starts (default 0s).'),
+    warmup: warmupSchema.default('0s'),
     duration: positiveDurationSchema.describe(
       'How long the method (load, faults, monitors) runs after warm-up.',
     ),

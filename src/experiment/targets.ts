@@ -49,6 +49,21 @@ export interface TargetContext {
   signal?: AbortSignal;
   /** Things worth telling the user (an instance exited, a restart). */
   onEvent?: (kind: string, message: string) => void;
+  /**
+   * An owned instance exited on its own (not stopped by the group). Called for every such exit; the caller
+   * decides what it means — before the method, a system that lost a process after its ready check passed.
+   */
+  onExit?: (exit: InstanceExit) => void;
+}
+
+/** An owned instance that exited on its own, and where its output went. */
+export interface InstanceExit {
+  instance: string;
+  pid: number;
+  /** `with code 1`, `on SIGKILL`. */
+  how: string;
+  /** Its log file (`<logDir>/<instance>.log`). */
+  log: string;
 }
 
 /** A shell is only used when the command needs one; a plain command line runs directly, so its pid is the program. */
@@ -175,6 +190,10 @@ export class TargetGroup {
     this.#owned.delete(index);
   }
 
+  #logOf(inst: TargetInstance): string {
+    return join(this.#ctx.logDir, `${inst.id}.log`);
+  }
+
   #spawn(inst: TargetInstance): void {
     const spec = this.spec;
     if (spec.type !== 'process') return;
@@ -187,7 +206,7 @@ export class TargetGroup {
     for (const [name, port] of Object.entries(inst.ports))
       env[`FAULTLINE_PORT_${name.toUpperCase().replace(/\W/g, '_')}`] = String(port);
     mkdirSync(this.#ctx.logDir, { recursive: true });
-    const log = openSync(join(this.#ctx.logDir, `${inst.id}.log`), 'a');
+    const log = openSync(this.#logOf(inst), 'a');
     let child: ChildProcess;
     try {
       child = spawn(argv[0] as string, argv.slice(1), {
@@ -228,11 +247,11 @@ export class TargetGroup {
       exited: new Promise<void>((resolve) => {
         child.on('exit', (code, signal) => {
           if (inst.pid === pid) inst.alive = false;
-          if (!state.stopping)
-            this.#ctx.onEvent?.(
-              'target.exited',
-              `${inst.id} (pid ${pid}) exited ${signal ? `on ${signal}` : `with code ${code}`}`,
-            );
+          if (!state.stopping) {
+            const how = signal ? `on ${signal}` : `with code ${code}`;
+            this.#ctx.onEvent?.('target.exited', `${inst.id} (pid ${pid}) exited ${how}`);
+            this.#ctx.onExit?.({ instance: inst.id, pid, how, log: this.#logOf(inst) });
+          }
           resolve();
         });
       }),
@@ -266,7 +285,7 @@ export class TargetGroup {
         if (!inst.alive && this.owned) {
           throw new FaultlineError(
             'FAULTLINE_TARGET_START',
-            `${inst.id} exited before it was ready (see its log: ${join(this.#ctx.logDir, `${inst.id}.log`)})`,
+            `${inst.id} exited before it was ready (see its log: ${this.#logOf(inst)})`,
           );
         }
         if (inst.pid !== undefined && !this.owned && !isSameProcess(inst.pid))

@@ -54,8 +54,17 @@ export function decideVerdict(i: VerdictInputs): Verdict {
   const broken = i.assertions.filter((a) => !a.passed);
   for (const a of broken) {
     const measured =
-      a.measured === null ? (a.note ?? 'not measured') : `measured ${measuredText(a.measured, a.unit)}`;
-    const during = a.faultsActive.length > 0 ? ` (faults: ${a.faultsActive.join(', ')})` : '';
+      a.measured === null
+        ? (a.note ?? 'not measured')
+        : `measured ${measuredText(a.measured, a.unit)}${a.note ? ` (${a.note})` : ''}`;
+    // with a note (a baseline already outside the promise) the faults were there, not necessarily the cause
+    const faults = a.faultsActive.join(', ');
+    const during =
+      a.faultsActive.length === 0
+        ? ''
+        : a.measured !== null && a.note
+          ? `, faults active: ${faults}`
+          : ` (faults: ${faults})`;
     problems.push(`${a.name}: ${measured}${during}`);
   }
   if (i.steadyAfter !== undefined && !i.steadyAfter.ok)

@@ -39,7 +39,8 @@ export function formatMeasured(a: ReportAssertion): string {
   const v = a.measured;
   if (a.unit === '%') return formatPercent(v / 100);
   const n = a.unit === 'ms' ? formatMs(v) : Number.isInteger(v) ? String(v) : v.toPrecision(3);
-  return a.unit === '' ? n : `${n} ${a.unit}`;
+  // a note beside a value qualifies it (e.g. "baseline already outside the promise")
+  return `${a.unit === '' ? n : `${n} ${a.unit}`}${a.note ? ` (${a.note})` : ''}`;
 }
 
 /** The rows of the KPI table: label and a formatter over one phase's KPIs. */

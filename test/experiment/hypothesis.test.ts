@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
+  type AssertionResult,
   type AssertionSpec,
   combineSeries,
   evaluateHypothesis,
@@ -398,5 +399,133 @@ describe('renderJunit', () => {
     );
     assert.match(xml, /<failure message="expected &lt; 1ms, 3 ms">faults active: k<\/failure>/);
     assert.match(xml, /name="every fault reverted"><\/testcase>/);
+  });
+});
+
+describe('evaluateHypothesis: the baseline', () => {
+  /** 20 s at 100 req/s: 300 ms answers before the fault (seconds 0–4), 400 ms during it, 300 ms after. */
+  const slow = (): LoadSeries =>
+    seriesFrom(
+      Array.from({ length: 20 }, (_, t) =>
+        bucketFrom({ t, outcomes: { ok: 100 }, latenciesMs: Array(100).fill(t >= 5 && t < 10 ? 400 : 300) }),
+      ),
+    );
+
+  it('a promise already broken before the first fault says so, in the result, the verdict and junit', () => {
+    const [during, after, before] = evaluateHypothesis(
+      [
+        a({ kpi: 'p99', phase: 'during', below: '250ms' }),
+        a({ kpi: 'p99', phase: 'after', below: '250ms' }),
+        a({ kpi: 'p99', phase: 'before', below: '250ms' }),
+      ],
+      inputs({ load: { web: slow() } }),
+    );
+    assert.equal(during?.passed, false);
+    assert.match(during?.note ?? '', /^baseline already outside the promise: p99 before 300(\.\d+)? ms$/);
+    assert.deepEqual(during?.faultsActive, ['kill'], 'the faults active are still listed');
+    assert.match(after?.note ?? '', /^baseline already outside the promise/);
+    assert.equal(before?.passed, false);
+    assert.equal(before?.note, undefined, 'the before phase is the baseline itself');
+    const v = decideVerdict({ assertions: [during as AssertionResult], failedReverts: [] });
+    assert.match(
+      v.reason,
+      /^p99 during < 250ms: measured \d+ ms \(baseline already outside the promise: p99 before \d+(\.\d+)? ms\), faults active: kill$/,
+    );
+    const xml = renderJunit({
+      title: 't',
+      verdict: 'fail',
+      reason: v.reason,
+      durationSec: 1,
+      assertions: [during as AssertionResult],
+      checks: [],
+    });
+    assert.match(xml, /<failure message="expected &lt; 250ms, \d+ ms \(baseline already outside the promise/);
+  });
+
+  it('no note when the baseline kept the promise and only the fault broke it', () => {
+    const [p99] = evaluateHypothesis([a({ kpi: 'p99', phase: 'during', below: '100ms' })], inputs());
+    assert.equal(p99?.passed, false);
+    assert.equal(p99?.note, undefined);
+  });
+
+  it('bounds relative to the before phase: "2x before", resolved in expected', () => {
+    const [during, after, tp, err] = evaluateHypothesis(
+      [
+        a({ kpi: 'p99', phase: 'during', below: '2x before' }),
+        a({ kpi: 'p99', phase: 'after', below: '1.5x before' }),
+        a({ kpi: 'throughput', phase: 'during', above: '0.5 x before' }),
+        a({ kpi: 'error_rate', phase: 'during', below: '2x before' }),
+      ],
+      inputs(),
+    );
+    // before: 10 ms; during: 300 ms (the fault's seconds), after: 10 ms
+    assert.equal(during?.name, 'p99 during < 2x before');
+    assert.equal(during?.passed, false);
+    assert.match(during?.expected ?? '', /^< 2x before \(20(\.\d+)? ms\)$/);
+    assert.equal(during?.note, undefined, 'a relative bound never blames the baseline');
+    assert.equal(after?.passed, true);
+    assert.equal(tp?.passed, true, 'throughput during (100/s) above half of before (100/s)');
+    assert.equal(tp?.expected, '> 0.5x before (50 req/s)');
+    // 0% errors before: any error during breaks "2x before"
+    assert.equal(err?.passed, false);
+    assert.equal(err?.measured, 30);
+  });
+
+  it('a relative bound without a before phase cannot be judged, and says why', () => {
+    const early = { name: 'early', startMs: 0, endMs: 3000 };
+    const [r] = evaluateHypothesis(
+      [a({ kpi: 'p99', phase: 'during', below: '2x before' })],
+      inputs({ faults: [early] }),
+    );
+    assert.equal(r?.measured, null);
+    assert.equal(r?.passed, false);
+    assert.match(r?.note ?? '', /^no baseline: nothing measured in phase before/);
+  });
+});
+
+describe('relative bounds in the experiment file', () => {
+  const file = (hypothesis: string) => `title: relative
+duration: 30s
+targets:
+  api: { type: process, command: node server.js }
+load:
+  - { name: web, type: http, url: "http://127.0.0.1:8080", rate: 10/s }
+faults:
+  - { name: kill, disruptor: process.kill, target: api, at: 5s, duration: 2s }
+hypothesis:
+${hypothesis}`;
+  const errors = (hypothesis: string): string[] => {
+    const r = validateExperiment(file(hypothesis));
+    return r.ok ? [] : r.errors.map(formatExperimentError);
+  };
+
+  it('accepts "Nx before" on load KPIs during and after', () => {
+    assert.deepEqual(
+      errors(`  - { kpi: p99, phase: during, below: 2x before }
+  - { kpi: p50, phase: after, below: 1.5x before }
+  - { kpi: throughput, phase: during, above: 0.8x before }
+  - { kpi: error_rate, phase: after, below: 2 x before }
+`),
+      [],
+    );
+  });
+
+  it('refuses it where it means nothing', () => {
+    const found = errors(`  - { kpi: p99, phase: before, below: 2x before }
+  - { kpi: time_to_recover, below: 2x before }
+  - { kpi: p99, phase: during, below: 0x before }
+  - { kpi: p99, phase: during, below: 2x after }
+`);
+    const expect = [
+      /hypothesis\[0\]\.below: 2x before compares the before phase with itself/,
+      /hypothesis\[1\]\.below: a bound relative to before \(2x before\) only applies to load KPIs/,
+      /hypothesis\[2\]\.below: the factor must be greater than 0/,
+      /hypothesis\[3\]\.below: /,
+    ];
+    for (const re of expect)
+      assert.ok(
+        found.some((e) => re.test(e)),
+        `${re} not in:\n${found.join('\n')}`,
+      );
   });
 });
