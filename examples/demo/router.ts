@@ -10,7 +10,8 @@
  *   GET /health        200 while at least one replica is healthy, else 503
  *   GET /metrics       Prometheus text
  *
- * Env: PORT, REPLICAS (ports or URLs), HEALTH_INTERVAL_MS (200), TRY_TIMEOUT_MS (300), RETRIES (2).
+ * Env: PORT, REPLICAS (ports or URLs), HEALTH_INTERVAL_MS (200), TRY_TIMEOUT_MS (300), RETRIES (2), EJECT (1; 0:
+ * plain round-robin over every replica, healthy or not — the naive balancer a lost replica shows through).
  */
 import { Agent, request } from 'undici';
 import {
@@ -32,6 +33,7 @@ if (REPLICAS.length === 0) fail('REPLICAS: expected at least one port or URL');
 const HEALTH_INTERVAL_MS = envInt('HEALTH_INTERVAL_MS', 200, { min: 10 });
 const TRY_TIMEOUT_MS = envInt('TRY_TIMEOUT_MS', 300, { min: 1 });
 const RETRIES = envInt('RETRIES', 2);
+const EJECT = envInt('EJECT', 1) !== 0;
 
 interface Replica {
   url: string;
@@ -99,6 +101,10 @@ const healthTimer = setInterval(checkAll, HEALTH_INTERVAL_MS);
 let next = 0;
 /** Healthy replicas in round-robin order, then the rest: when every replica looks down, trying beats refusing. */
 function tryOrder(): Replica[] {
+  if (!EJECT) {
+    const start = next++ % replicas.length;
+    return [...replicas.slice(start), ...replicas.slice(0, start)];
+  }
   const healthy = replicas.filter((r) => r.healthy);
   const start = healthy.length === 0 ? 0 : next++ % healthy.length;
   return [...healthy.slice(start), ...healthy.slice(0, start), ...replicas.filter((r) => !r.healthy)];
