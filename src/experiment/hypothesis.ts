@@ -10,6 +10,7 @@
  */
 import { formatPercent } from '../core/percent.js';
 import { availability, type MonitorSample } from '../kpi/availability.js';
+import { kpiValue } from '../kpi/measure.js';
 import { bucketOverlaps, type FaultWindow, type PhasesKpis, phaseKpis, phaseOf } from '../kpi/phases.js';
 import { timesToRecover } from '../kpi/recovery.js';
 import { parseDuration, parseRate } from '../load/parse.js';
@@ -19,9 +20,7 @@ import {
   type LoadSeries,
   mergeLatency,
   OUTCOME_CLASSES,
-  type OutcomeClass,
   summarizeLatency,
-  totalOutcomes,
 } from '../load/samples.js';
 import type { ReportAssertion, ReportPhase } from '../report/types.js';
 import { fraction, ms } from './duration.js';
@@ -204,27 +203,6 @@ export function assertionName(a: AssertionSpec): string {
   return `${subject} ${expectedText(a)}`;
 }
 
-const PERCENTILES: Record<string, number> = { p50: 50, p90: 90, p95: 95, p99: 99, 'p99.9': 99.9 };
-
-/** A load KPI over some buckets, in the assertion's unit (error rates as fractions). */
-function bucketValue(kpi: string, series: LoadSeries, buckets: readonly LoadBucket[]): number | null {
-  const completed = buckets.reduce((n, b) => n + totalOutcomes(b.outcomes), 0);
-  if (kpi === 'throughput')
-    return buckets.length === 0 ? null : completed / ((buckets.length * series.bucketMs) / 1000);
-  if (completed === 0) return null;
-  if (kpi === 'error_rate') return (completed - buckets.reduce((n, b) => n + b.outcomes.ok, 0)) / completed;
-  if (kpi.startsWith('error_rate.')) {
-    // the same denominator as error_rate: the classes' rates add up to it
-    const c = kpi.slice('error_rate.'.length) as OutcomeClass;
-    return buckets.reduce((n, b) => n + b.outcomes[c], 0) / completed;
-  }
-  // latencies: answered requests only (a timeout has no latency), percentiles from the merged histograms
-  const h = mergeLatency(buckets.map((b) => b.latency));
-  if (h.totalCount === 0) return null;
-  if (kpi === 'max') return h.maxValue / 1000;
-  return h.getValueAtPercentile(PERCENTILES[kpi] ?? 99) / 1000;
-}
-
 function bucketWindow(series: LoadSeries, b: LoadBucket): { startMs: number; endMs: number } {
   const startMs = series.startMs + b.t * series.bucketMs;
   return { startMs, endMs: startMs + series.bucketMs };
@@ -256,7 +234,7 @@ function loadAssertion(a: AssertionSpec, inputs: HypothesisInputs, base: Asserti
   const inPhase = series.buckets.filter(
     (b) => (faults.length === 0 ? 'before' : phaseOf(series, b, faults)) === phase,
   );
-  const measuredRaw = bucketValue(a.kpi, series, inPhase);
+  const measuredRaw = kpiValue(a.kpi, series, inPhase);
   const phaseFaults = unique(
     inPhase.flatMap((b) => faults.filter((f) => bucketOverlaps(series, b, f)).map((f) => f.name)),
   );
@@ -269,7 +247,7 @@ function loadAssertion(a: AssertionSpec, inputs: HypothesisInputs, base: Asserti
   const baseline =
     phase === 'before'
       ? measuredRaw
-      : bucketValue(
+      : kpiValue(
           a.kpi,
           series,
           series.buckets.filter((b) => faults.length === 0 || phaseOf(series, b, faults) === 'before'),
@@ -288,7 +266,7 @@ function loadAssertion(a: AssertionSpec, inputs: HypothesisInputs, base: Asserti
   if (passed) return { ...base, expected, measured, passed, faultsActive: phaseFaults };
   // which seconds broke the promise on their own, and what was going on then
   const broken = inPhase.filter((b) => {
-    const v = bucketValue(a.kpi, series, [b]);
+    const v = kpiValue(a.kpi, series, [b]);
     return v !== null && !within(limits, v);
   });
   const culprits = unique(

@@ -5,6 +5,7 @@ export {
   availabilityByMonitor,
   type MonitorSample,
 } from './availability.js';
+export { kpiValue, LATENCY_PERCENTILES } from './measure.js';
 export {
   bucketOverlaps,
   bucketsKpis,

@@ -41,8 +41,11 @@ export function defaultOk(status: number): boolean {
   return status >= 200 && status < 400;
 }
 
+/** The outcome classes of a request that got no HTTP status. */
+export type TransportFailure = Extract<OutcomeClass, 'timeout' | 'reset' | 'refused' | 'other'>;
+
 /** Classifies a transport error (no HTTP status) by its code, or its cause's code. */
-export function classifyError(err: unknown): OutcomeClass {
+export function classifyError(err: unknown): TransportFailure {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e !== null && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;

@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { InvalidOptionError } from '../core/errors.js';
 import { windowKpis } from '../kpi/phases.js';
+import { ErrorCauses } from './causes.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import type { LoadResult, LoadRun } from './http-runner.js';
 import { type LoadProgress, SeriesRecorder } from './recorder.js';
@@ -63,6 +64,7 @@ class CommandRun implements LoadRun {
   readonly #o: CommandLoadOptions;
   readonly #clock: Clock;
   readonly #recorder: SeriesRecorder;
+  readonly #causes = new ErrorCauses();
   readonly #mode: 'once' | 'repeat';
   readonly #concurrency: number;
   readonly #endMs: number;
@@ -151,6 +153,7 @@ class CommandRun implements LoadRun {
       summary: windowKpis(series),
       elapsedMs: this.#lastCompletionMs - this.#startMs,
       stopped: this.#stopped,
+      errorCauses: this.#causes.list(),
     };
   }
 
@@ -181,11 +184,14 @@ class CommandRun implements LoadRun {
       this.#lastCompletionMs = now;
       if (err) {
         this.#recorder.completed(bucket, 'other', -1, 'spawn-error');
+        this.#causes.record('other', err);
       } else if (timedOut) {
         this.#recorder.completed(bucket, 'timeout', -1, sig ?? String(code));
+        this.#causes.recordCause('timeout', 'killed at the timeout');
       } else {
         const exit = sig ?? String(code);
         this.#recorder.completed(bucket, code === 0 ? 'ok' : 'other', (now - started) * 1000, exit);
+        if (code !== 0) this.#causes.recordCause('other', sig ? `killed by ${sig}` : `exit ${code}`);
       }
       this.#next();
     };

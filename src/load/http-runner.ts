@@ -11,6 +11,7 @@
 import { InvalidOptionError } from '../core/errors.js';
 import { type PhaseKpis, windowKpis } from '../kpi/phases.js';
 import { type ArrivalProfile, constantRate, createArrivalSchedule } from './arrivals.js';
+import { type ErrorCause, ErrorCauses } from './causes.js';
 import { classifyError, defaultOk, statusClass } from './classify.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { type EngineChoice, type EngineName, type HttpEngine, selectEngine } from './engines/index.js';
@@ -72,6 +73,8 @@ export interface LoadResult {
   summary: PhaseKpis;
   /** Open model: actual − intended send time. */
   scheduling?: SchedulingError;
+  /** What lies behind the transport failures (and a command's failed runs), most frequent first. */
+  errorCauses: ErrorCause[];
   /** Milliseconds from the first send until the last completion. */
   elapsedMs: number;
   /** True when the run was stopped before its planned end. */
@@ -178,6 +181,7 @@ class HttpRun implements LoadRun {
   readonly #engine: HttpEngine<RequestTag>;
   readonly #engineName: EngineName;
   readonly #recorder: SeriesRecorder;
+  readonly #causes = new ErrorCauses();
   readonly #factory: ReturnType<typeof createRequestFactory>;
   readonly #ok: (status: number) => boolean;
   readonly #startMs: number;
@@ -282,6 +286,7 @@ class HttpRun implements LoadRun {
       summary: windowKpis(series),
       elapsedMs: this.#lastCompletionMs - this.#startMs,
       stopped: this.#stopped,
+      errorCauses: this.#causes.list(),
     };
     if (this.#v.model === 'open') result.scheduling = this.#recorder.schedulingErrors();
     return result;
@@ -361,7 +366,9 @@ class HttpRun implements LoadRun {
       const cls = this.#ok(status) ? 'ok' : statusClass(status);
       this.#recorder.completed(tag.bucket, cls, (now - tag.fromMs) * 1000);
     } else {
-      this.#recorder.completed(tag.bucket, classifyError(err), -1);
+      const cls = classifyError(err);
+      this.#recorder.completed(tag.bucket, cls, -1);
+      this.#causes.record(cls, err);
     }
     const user = tag.user;
     tag.next = this.#freeTags;

@@ -6,7 +6,8 @@ export {
   createArrivalSchedule,
   type RateStage,
 } from './arrivals.js';
-export { classifyError, defaultOk, statusClass } from './classify.js';
+export type { ErrorCause } from './causes.js';
+export { classifyError, defaultOk, statusClass, type TransportFailure } from './classify.js';
 // Aliased: other areas have clocks of their own and the public barrel must not export one name twice.
 export {
   type Clock as LoadClock,
@@ -21,6 +22,7 @@ export { formatKpis, formatProgress, formatSummary } from './format.js';
 export { type LoadOptions, type LoadResult, type LoadRun, runLoad, startLoad } from './http-runner.js';
 export { parseDuration, parsePositiveInt, parseRate } from './parse.js';
 export { type LoadProgress, type SchedulingError, SeriesRecorder } from './recorder.js';
+export { type LoadResultJson, loadResultJson } from './result-json.js';
 export {
   type BucketInput,
   bucketFrom,
@@ -56,4 +58,12 @@ export {
   type RequestTemplate,
   type VariableSpec,
 } from './template.js';
+export {
+  checkThresholds,
+  formatThresholdResult,
+  parseThreshold,
+  type Threshold,
+  type ThresholdOp,
+  type ThresholdResult,
+} from './thresholds.js';
 export { createZipf, type ZipfSampler } from './zipf.js';

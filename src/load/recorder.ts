@@ -49,8 +49,8 @@ export interface LoadProgress {
   dropped: number;
   /** Completions per second since the previous progress report. */
   completedPerSec: number;
-  /** p99 latency (ms) of requests completed since the previous progress report; 0 if none. */
-  windowP99Ms: number;
+  /** p99 latency (ms) of requests answered since the previous progress report; null if none was. */
+  windowP99Ms: number | null;
 }
 
 /** Distribution of (actual send time − intended send time), open model only, in microseconds. */
@@ -215,7 +215,7 @@ export class SeriesRecorder {
       inFlight: this.#sent - this.#completed,
       dropped: this.#dropped,
       completedPerSec: dt > 0 ? (this.#completed - this.#lastProgressCompleted) / dt : 0,
-      windowP99Ms: this.#window.count > 0 ? this.#window.percentile(99) / 1000 : 0,
+      windowP99Ms: this.#window.count > 0 ? this.#window.percentile(99) / 1000 : null,
     };
     return p;
   }

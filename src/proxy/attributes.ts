@@ -29,8 +29,23 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * The names in `raw` that `specs` does not declare, in input order. Toxiproxy's JSON decoding drops them
+ * silently, so a typo (`latncy: 300`) gives a toxic that does nothing while every call succeeds; faultline
+ * refuses them instead (the proxy API and the experiment validator both ask here).
+ */
+export function unknownAttributes(specs: AttributeSpecs, raw: Record<string, unknown>): string[] {
+  return Object.keys(raw).filter((name) => !Object.hasOwn(specs, name));
+}
+
+/** What a toxic does accept, for an unknown-attribute message: `known: latency, jitter`. */
+export function knownAttributes(specs: AttributeSpecs): string {
+  const names = Object.keys(specs);
+  return names.length === 0 ? 'this toxic has no attributes' : `known: ${names.join(', ')}`;
+}
+
+/**
  * Validates `raw` (the JSON `attributes` value) against `specs`, on top of `previous` values (an update) or the
- * defaults (a create). Unknown attributes are ignored, as Toxiproxy's JSON decoding ignores them. Throws a 400
+ * defaults (a create). Unknown attributes are refused (see {@link unknownAttributes}). Throws a 400
  * {@link ProxyApiError} naming `attributes.<name>`.
  */
 export function parseAttributes<S extends AttributeSpecs>(
@@ -42,6 +57,10 @@ export function parseAttributes<S extends AttributeSpecs>(
     throw badRequestBody('attributes', 'must be an object');
   }
   const input = (raw ?? {}) as Record<string, unknown>;
+  const [unknown] = unknownAttributes(specs, input);
+  if (unknown !== undefined) {
+    throw badRequestBody(`attributes.${unknown}`, `unknown attribute (${knownAttributes(specs)})`);
+  }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const field = `attributes.${name}`;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { getDisruptor } from '../../src/disruptors/index.js';
+import { applyFault, getDisruptor, openJournal } from '../../src/disruptors/index.js';
 import { createFailpointClient } from '../../src/failpoint/client.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
 import { type Child, freePort, ROOT, startChild, stopAll } from './helpers.js';
@@ -91,6 +91,34 @@ describe('proxy.toxic', () => {
       else process.env.FAULTLINE_PROXY_TOKEN = saved;
       await guarded.close();
     }
+  });
+
+  it('refuses a misspelt attribute before calling the proxy, naming it (Toxiproxy would ignore it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-toxic-'));
+    const journal = openJournal(join(dir, 'journal.jsonl'));
+    try {
+      await assert.rejects(
+        applyFault(
+          journal,
+          toxic,
+          { id: 'db-0' },
+          { api, proxy: 'db-0', toxic: 'latency', attributes: { latncy: 300 } },
+          { faultId: 'typo' },
+        ),
+        /with\.attributes\.latncy: unknown attribute 'latncy' of toxic latency \(known: latency, jitter\)/,
+      );
+    } finally {
+      journal.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual((await json(`${api}/proxies/db-0/toxics`)).body, []);
+    // and the proxy itself refuses it too, whoever asks
+    const direct = await json(`${api}/proxies/db-0/toxics`, 'POST', {
+      type: 'latency',
+      attributes: { latncy: 100 },
+    });
+    assert.equal(direct.status, 400);
+    assert.equal((direct.body as { field: string }).field, 'attributes.latncy');
   });
 
   it('rejects when the proxy does not exist, with the status', async () => {

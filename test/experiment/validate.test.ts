@@ -229,6 +229,21 @@ describe('faultline validate', () => {
     assert.doesNotMatch(r.err, /\n\s+at /);
   });
 
+  test('a misspelt toxic attribute exits 2 naming file:line and the attribute, for validate and run', () => {
+    const file = 'test/fixtures/experiment/broken/32-unknown-toxic-attribute.yaml';
+    for (const args of [
+      ['validate', file],
+      ['run', file, '--dry-run'],
+    ]) {
+      const r = cli(...args);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(
+        r.err,
+        `${file}:15:17: faults[0].with.attributes.latncy: unknown attribute 'latncy' of toxic latency (known: latency, jitter)\n`,
+      );
+    }
+  });
+
   test('an alias bomb exits 2 naming file:line, no stack trace', () => {
     const file = 'test/fixtures/experiment/broken/28-alias-bomb.yaml';
     for (const args of [

@@ -2,6 +2,8 @@
  * `faultline load URL --rate 500/s --duration 30s` (open model) or `--connections 50` (closed model), or
  * `faultline load --command "…"` to run a program as the load. A live progress line while it runs (rewritten in
  * place on a terminal, one plain line per second otherwise), a summary table at the end, or `--json`.
+ * `--threshold 'error_rate<1%'` (repeatable) makes the run pass or fail: exit 1 when one is broken, each broken
+ * one named on stderr with what was measured — without any, the exit status says nothing about the results.
  */
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../../core/errors.js';
@@ -11,7 +13,9 @@ import { formatProgress, formatSummary } from '../../load/format.js';
 import { type LoadOptions, type LoadResult, runLoad } from '../../load/http-runner.js';
 import { parseDuration, parsePositiveInt, parseRate } from '../../load/parse.js';
 import type { LoadProgress } from '../../load/recorder.js';
+import { loadResultJson } from '../../load/result-json.js';
 import { parseVariableSpec, type VariableSpec } from '../../load/template.js';
+import { checkThresholds, formatThresholdResult, parseThreshold } from '../../load/thresholds.js';
 import { parseSeedOption } from '../seed.js';
 
 interface LoadCliOptions {
@@ -30,6 +34,7 @@ interface LoadCliOptions {
   engine?: string;
   command?: string;
   once?: boolean;
+  threshold: string[];
   json?: boolean;
 }
 
@@ -111,8 +116,16 @@ export function registerLoad(program: Command): void {
     )
     .option('--command <command>', 'run this shell command as the load instead of HTTP')
     .option('--once', 'with --command: run it once (per connection) instead of repeatedly')
+    .option(
+      '--threshold <expr>',
+      "pass/fail criterion, e.g. 'error_rate<1%' or 'p99<200ms' (repeatable): exit 1 when one is broken",
+      collect,
+      [],
+    )
     .option('--json', 'print the result (summary and per-second series) as JSON')
     .action(async (url: string | undefined, o: LoadCliOptions) => {
+      // before the run: a typo in a threshold should not cost a whole run
+      const thresholds = o.threshold.map((t) => parseThreshold(t, '--threshold'));
       const durationMs = parseDuration(o.duration, '--duration');
       const timeoutMs = parseDuration(o.timeout, '--timeout');
       const seed = parseSeedOption(o.seed ?? '0');
@@ -172,7 +185,12 @@ export function registerLoad(program: Command): void {
         result = await runLoad(options);
       }
       out.end();
-      if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(`${formatSummary(result)}\n`);
+      const judged = checkThresholds(thresholds, result.series);
+      if (o.json) process.stdout.write(`${JSON.stringify(loadResultJson(result, judged))}\n`);
+      else process.stdout.write(`${formatSummary(result, judged)}\n`);
+      const broken = judged.filter((t) => !t.ok);
+      for (const t of broken)
+        process.stderr.write(`faultline: threshold broken: ${formatThresholdResult(t)}\n`);
+      if (broken.length > 0) process.exitCode = 1;
     });
 }

@@ -1,21 +1,65 @@
-/** `proxy.toxic`: add a toxic through any Toxiproxy-API server (faultline's own proxy included); removed on revert. */
+/**
+ * `proxy.toxic`: add a toxic through any Toxiproxy-API server (faultline's own proxy included); removed on revert.
+ *
+ * The toxic types and each type's attributes come from the proxy's toxic registry (src/proxy/toxics, one file
+ * per type), so the file format accepts exactly what faultline's proxy does. Attributes are checked here, at
+ * validation: Toxiproxy ignores an unknown attribute, so a typo (`latncy: 300`) would otherwise give a fault that
+ * is "applied" and does nothing — and a steady-state hypothesis that holds for the wrong reason.
+ */
 import { z } from 'zod';
+import { knownAttributes, parseAttributes, unknownAttributes } from '../../proxy/attributes.js';
+import { ProxyApiError } from '../../proxy/errors.js';
+import { getToxicDefinition, toxicDefinitions } from '../../proxy/registry.js';
+import '../../proxy/toxics/index.js'; // registers every built-in toxic type
 import { defineDisruptor } from '../registry.js';
+
+const toxicTypes = toxicDefinitions().map((d) => d.type);
 
 export const proxyToxic = defineDisruptor({
   name: 'proxy.toxic',
   description: 'Add a toxic to a proxy through a Toxiproxy-compatible API; remove it when the fault ends.',
-  options: z.strictObject({
-    api: z.string().min(1).describe('The proxy API base URL, e.g. http://127.0.0.1:8474.'),
-    proxy: z.string().min(1).describe('The proxy name; {{instance}} is replaced per instance.'),
-    toxic: z
-      .enum(['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'http'])
-      .describe('The toxic type.'),
-    stream: z.enum(['upstream', 'downstream']).default('downstream'),
-    toxicity: z.number().min(0).max(1).default(1).describe('Fraction of connections affected (default 1).'),
-    attributes: z
-      .record(z.string(), z.union([z.number(), z.string(), z.boolean()]))
-      .default({})
-      .describe('The toxic attributes, e.g. { latency: 300, jitter: 50 }.'),
-  }),
+  options: z
+    .strictObject({
+      api: z.string().min(1).describe('The proxy API base URL, e.g. http://127.0.0.1:8474.'),
+      proxy: z.string().min(1).describe('The proxy name; {{instance}} is replaced per instance.'),
+      toxic: z.enum(toxicTypes as [string, ...string[]]).describe('The toxic type.'),
+      stream: z.enum(['upstream', 'downstream']).default('downstream'),
+      toxicity: z.number().min(0).max(1).default(1).describe('Fraction of connections affected (default 1).'),
+      attributes: z
+        .record(z.string(), z.unknown())
+        .default({})
+        .describe(
+          "The toxic's attributes, e.g. { latency: 300, jitter: 50 }; each type's are listed in docs/proxy.md, and any other is an error.",
+        ),
+    })
+    .superRefine((o, ctx) => {
+      const def = getToxicDefinition(o.toxic);
+      if (def === undefined) return; // the enum above reported it
+      const unknown = unknownAttributes(def.attributes, o.attributes);
+      for (const name of unknown) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['attributes', name],
+          message: `unknown attribute '${name}' of toxic ${o.toxic} (${knownAttributes(def.attributes)})`,
+        });
+      }
+      if (unknown.length > 0) return;
+      // The proxy's own checks (types, bounds, cross-attribute rules), so a value it would refuse with 400 at
+      // inject time is an error naming its line now.
+      try {
+        const values = parseAttributes(def.attributes, o.attributes);
+        def.validate?.(values);
+      } catch (err) {
+        if (!(err instanceof ProxyApiError) || err.field === undefined) throw err;
+        const prefix = `bad request body: ${err.field}: `;
+        const [head, name, ...rest] = err.field.split('.');
+        const path = head === 'attributes' && name !== undefined ? ['attributes', name] : ['attributes'];
+        if (rest.length > 0) path.push(rest.join('.'));
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message,
+        });
+      }
+    }),
 });
