@@ -34,11 +34,12 @@ const check = (text: string) => validateJsonSchema(schema, parse(text));
 
 /**
  * Broken fixtures the JSON Schema accepts or cannot read, and why. Each entry is checked to be what it says: `yaml`
- * files do not parse; `semantic` ones pass the zod schema too and fail only faultline's later checks.
+ * files do not parse; `semantic` ones pass the zod schema too and fail only faultline's later checks; `registry`
+ * ones are refused by a zod refinement that looks the value up in a registry (a toxic's own attributes).
  */
 const BEYOND_THE_SCHEMA: Record<
   string,
-  { kind: 'yaml' | 'semantic' | 'substitution' | 'extends'; why: string }
+  { kind: 'yaml' | 'semantic' | 'registry' | 'substitution' | 'extends'; why: string }
 > = {
   '01-bad-yaml.yaml': { kind: 'yaml', why: 'not YAML: the editor reports the syntax error itself' },
   '04-missing-target.yaml': { kind: 'semantic', why: 'a fault names a target: a cross-reference' },
@@ -74,6 +75,14 @@ const BEYOND_THE_SCHEMA: Record<
   '29-alias-without-anchor.yaml': {
     kind: 'yaml',
     why: 'an alias without anchor: the YAML parser refuses it',
+  },
+  '32-unknown-toxic-attribute.yaml': {
+    kind: 'registry',
+    why: "a toxic's attributes depend on its type, looked up in the proxy's toxic registry",
+  },
+  '33-toxic-attribute-out-of-range.yaml': {
+    kind: 'registry',
+    why: "a toxic attribute's range is the toxic's own rule",
   },
 };
 
@@ -118,6 +127,7 @@ describe('schema/experiment.schema.json', () => {
       }
       assert.deepEqual(errors, [], 'listed as beyond the schema, yet refused by it: take it off the list');
       if (known.kind === 'semantic') assert.ok(experimentSchema.safeParse(parse(text)).success);
+      if (known.kind === 'registry') assert.equal(experimentSchema.safeParse(parse(text)).success, false);
     });
   }
 
