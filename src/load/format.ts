@@ -4,6 +4,7 @@
  */
 import type { PhaseKpis } from '../kpi/phases.js';
 import type { LoadResult } from './http-runner.js';
+import { formatLag } from './lag.js';
 import type { LoadProgress } from './recorder.js';
 import { OUTCOME_CLASSES } from './samples.js';
 
@@ -55,7 +56,10 @@ export function formatKpis(k: PhaseKpis): string {
   return pad(rows);
 }
 
-/** The end-of-run summary: the model, the KPI table and, for the open model, the scheduling error. */
+/**
+ * The end-of-run summary: the model, the KPI table, for the open model the scheduling error, the generator's own
+ * lag and, when it is a real share of the latencies, a warning that they are not the system's.
+ */
 export function formatSummary(r: LoadResult): string {
   const lines = [
     `${r.model} model, ${r.engine ? `${r.engine} engine, ` : ''}${r.series.target}, ` +
@@ -67,5 +71,8 @@ export function formatSummary(r: LoadResult): string {
       `send time error (actual − intended): p50 ${r.scheduling.p50Us} µs, p99 ${r.scheduling.p99Us} µs, max ${r.scheduling.maxUs} µs`,
     );
   }
+  const lag = formatLag(r.series.buckets);
+  if (lag !== undefined) lines.push(lag);
+  if (r.lag?.warning !== undefined) lines.push(`WARNING: ${r.lag.warning}`);
   return lines.join('\n');
 }
