@@ -13,4 +13,4 @@ fi
 export FAULTLINE_TEST_CLI=dist
 files=(test/**/*.test.ts)
 if [ "$#" -gt 0 ]; then files=("$@"); fi
-exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${files[@]}"
+exec node --import tsx --test --test-reporter=spec --test-concurrency="${FAULTLINE_TEST_CONCURRENCY:-1}" "${files[@]}"

@@ -325,9 +325,9 @@ export default async function (): Promise<BenchSection> {
         'a prebuilt request on every read, nothing parsed or recorded): what any Node generator pays before doing ' +
         'anything. Latencies are recorded in microseconds (HDR, 3 significant digits), autocannon ' +
         'reports whole milliseconds. Open-model send time error is actual − intended send time; its latency is ' +
-        'measured from the intended time. The open-model scheduler waits out the last quarter millisecond before ' +
-        'each send on setImmediate for precision, so from about 4,000 req/s it never sleeps: its CPU is mostly that ' +
-        `wait, whatever the engine. ${goal}`,
+        'measured from the intended time. The open-model scheduler sleeps on timers between arrivals (it no longer ' +
+        'waits out the last quarter millisecond on setImmediate, which from about 4,000 req/s never slept; the ' +
+        `load-lag section measures both). ${goal}`,
     };
   } finally {
     proc.kill();

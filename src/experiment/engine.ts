@@ -22,6 +22,7 @@ import {
 } from '../kpi/availability.js';
 import { type Clock, systemClock } from '../load/clock.js';
 import type { LoadRun } from '../load/http-runner.js';
+import { assessLag, lagWarning } from '../load/lag.js';
 import { startRunner } from '../load/runners/index.js';
 import type { LoadSeries } from '../load/samples.js';
 import { type ConditionInputs, firstHolding } from '../monitors/condition.js';
@@ -386,6 +387,8 @@ export async function runExperiment(
       loadSpecs.forEach((r, i) => {
         loads.set(runnerName(r, i), startRunner(r, { durationMs: bound, seed, clock }));
       });
+      // A runner in its own thread starts once it has loaded: warm-up counts from the load, not from before it.
+      await Promise.all([...loads.values()].map((r) => r.started));
       const last = { t: clock.nowMs(), completed: 0, errors: 0 };
       const interval = options.progressIntervalMs ?? 1000;
       // until the latency settles (src/experiment/warmup.ts), so `before` is a baseline worth comparing with
@@ -593,6 +596,14 @@ export async function runExperiment(
           }),
       failedReverts,
     });
+    // Latencies the generator itself inflated are not the system's: said in the reason, not only in a figure.
+    const warnings = Object.entries(trimmed).flatMap(([name, s]) => {
+      const w = lagWarning(assessLag(s.buckets), name);
+      return w === undefined ? [] : [w];
+    });
+    for (const w of warnings) emit('load.lagging', w);
+    const reason =
+      warnings.length === 0 ? verdict.reason : `${verdict.reason}; WARNING: ${warnings.join('; ')}`;
     const kpis = loadKpis(trimmed, windows);
     const phases: Partial<Record<ReportPhase, { startMs: number; endMs: number }>> = {};
     if (methodStartEpoch !== undefined) {
@@ -616,7 +627,8 @@ export async function runExperiment(
       seed,
       command,
       verdict: verdict.verdict,
-      reason: verdict.reason,
+      reason,
+      ...(warnings.length === 0 ? {} : { warnings }),
       exitCode: verdict.exitCode,
       startedMs,
       endedMs,

@@ -121,7 +121,10 @@ export const experimentResultSchema = z
     seed: r.seed.describe('The seed every random choice came from.'),
     command: r.command.describe('The exact command that reproduces the run.'),
     verdict: r.verdict,
-    reason: r.reason.describe('The verdict in one sentence.'),
+    reason: r.reason.describe('The verdict in one sentence (with any warnings appended).'),
+    warnings: r.warnings.describe(
+      'Reasons to distrust the measurements, e.g. the load generator could not keep up (its own lag was a real share of the latencies it measured); absent when none.',
+    ),
     exitCode: z.int().describe('0 pass, 1 fail, 3 aborted, 4 not ready.'),
     startedMs: r.startedMs.describe('Epoch ms.'),
     endedMs: r.endedMs.describe('Epoch ms.'),

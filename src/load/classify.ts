@@ -59,3 +59,15 @@ export function classifyError(err: unknown): TransportFailure {
   }
   return 'other';
 }
+
+/**
+ * The `ok` rule of a status list: numbers are statuses, `'2xx'`-style strings whole classes. Plain data, unlike
+ * an `ok` function, so it can travel to a worker thread.
+ */
+export function okStatusRule(list: readonly (number | string)[]): (status: number) => boolean {
+  const codes = new Set(list.filter((x): x is number => typeof x === 'number'));
+  const classes = new Set(
+    list.filter((x): x is string => typeof x === 'string' && /^[1-5]xx$/i.test(x)).map((c) => Number(c[0])),
+  );
+  return (status) => codes.has(status) || classes.has(Math.floor(status / 100));
+}

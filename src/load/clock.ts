@@ -25,23 +25,22 @@ export interface Clock {
 }
 
 /**
- * The real clock: `performance.now()` for time. Node's timers have millisecond granularity and may fire up to a
- * millisecond early; the scheduler re-checks and re-arms. Only the last quarter millisecond is waited out with
- * `setImmediate`: spinning for longer would cost a core's worth of CPU at a few hundred requests per second for a
- * sub-millisecond gain.
+ * The real clock: `performance.now()` for time, Node's timers for waiting. Timers have millisecond granularity
+ * and may fire up to a millisecond early; the scheduler re-checks and re-arms. Nothing waits on `setImmediate`:
+ * waiting out the last fraction of a millisecond that way is a busy wait, and from a few thousand arrivals per
+ * second on (gaps under a quarter millisecond) it never slept, burning a core the system under test and the
+ * generator's own receive side needed. A timer is at most about a millisecond late, and the open model charges
+ * that lateness to the measured latency (and reports it as send lag), so precision is traded openly.
  */
 export const systemClock: Clock = {
   nowMs: () => performance.now(),
   nowNs: () => process.hrtime.bigint(),
   epochMs: () => Date.now(),
   setTimeout(fn, ms) {
-    if (ms < 0.25) return { immediate: setImmediate(fn) };
-    return { timeout: setTimeout(fn, Math.max(1, Math.round(ms))) };
+    return setTimeout(fn, Math.max(1, Math.round(ms)));
   },
   clearTimeout(handle) {
-    const h = handle as { immediate?: NodeJS.Immediate; timeout?: NodeJS.Timeout } | undefined;
-    if (h?.immediate) clearImmediate(h.immediate);
-    if (h?.timeout) clearTimeout(h.timeout);
+    clearTimeout(handle as NodeJS.Timeout | undefined);
   },
 };
 

@@ -6,6 +6,7 @@ import { formatPercent } from '../core/percent.js';
 import type { PhaseKpis } from '../kpi/phases.js';
 import type { ErrorCause } from './causes.js';
 import type { LoadResult } from './http-runner.js';
+import { formatLag } from './lag.js';
 import type { LoadProgress } from './recorder.js';
 import { OUTCOME_CLASSES } from './samples.js';
 import { formatThresholdResult, type ThresholdResult } from './thresholds.js';
@@ -78,7 +79,7 @@ export function formatKpis(k: PhaseKpis, causes: readonly ErrorCause[] = []): st
   return pad(rows);
 }
 
-/** One line per threshold: `✓ error_rate<1%: measured 0.00 %`, `✗ p99<200ms: not measured (…)`. */
+/** One line per threshold: `✓ error_rate<1%: measured 0.00%`, `✗ p99<200ms: not measured (…)`. */
 export function formatThresholds(results: readonly ThresholdResult[]): string {
   return pad(
     results.map((r, i) => [i === 0 ? 'thresholds' : '', `${r.ok ? '✓' : '✗'} ${formatThresholdResult(r)}`]),
@@ -86,7 +87,8 @@ export function formatThresholds(results: readonly ThresholdResult[]): string {
 }
 
 /**
- * The end-of-run summary: the model, the KPI table and, for the open model, the scheduling error, then each
+ * The end-of-run summary: the model, the KPI table, for the open model the scheduling error, the generator's own
+ * lag and, when it is a real share of the latencies, a warning that they are not the system's; then each
  * threshold judged.
  */
 export function formatSummary(r: LoadResult, thresholds: readonly ThresholdResult[] = []): string {
@@ -100,6 +102,9 @@ export function formatSummary(r: LoadResult, thresholds: readonly ThresholdResul
       `send time error (actual − intended): p50 ${r.scheduling.p50Us} µs, p99 ${r.scheduling.p99Us} µs, max ${r.scheduling.maxUs} µs`,
     );
   }
+  const lag = formatLag(r.series.buckets);
+  if (lag !== undefined) lines.push(lag);
+  if (r.lag?.warning !== undefined) lines.push(`WARNING: ${r.lag.warning}`);
   if (thresholds.length > 0) lines.push(formatThresholds(thresholds));
   return lines.join('\n');
 }

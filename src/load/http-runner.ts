@@ -12,13 +12,15 @@ import { InvalidOptionError } from '../core/errors.js';
 import { type PhaseKpis, windowKpis } from '../kpi/phases.js';
 import { type ArrivalProfile, constantRate, createArrivalSchedule } from './arrivals.js';
 import { type ErrorCause, ErrorCauses } from './causes.js';
-import { classifyError, defaultOk, statusClass } from './classify.js';
+import { classifyError, defaultOk, okStatusRule, statusClass } from './classify.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { type EngineChoice, type EngineName, type HttpEngine, selectEngine } from './engines/index.js';
+import { assessLag, type LagAssessment, LoopDelayMonitor, lagWarning, TurnMark } from './lag.js';
 import { type LoadProgress, type SchedulingError, SeriesRecorder } from './recorder.js';
 import type { LoadSeries } from './samples.js';
 import { type OpenScheduler, startOpenScheduler } from './scheduler.js';
 import { createRequestFactory, type RequestFactoryOptions } from './template.js';
+import { startLoadInWorker } from './worker-run.js';
 
 /** Options for {@link startLoad} / {@link runLoad}. */
 export interface LoadOptions extends RequestFactoryOptions {
@@ -53,6 +55,19 @@ export interface LoadOptions extends RequestFactoryOptions {
   maxInFlight?: number;
   /** Which statuses count as `ok` (default 200–399). */
   ok?: (status: number) => boolean;
+  /**
+   * Which statuses count as `ok`, as data: numbers are statuses, `'2xx'`-style strings whole classes (e.g.
+   * `['2xx', 404]`). Ignored when `ok` is given. Unlike `ok`, it can go to a worker thread.
+   */
+  okStatus?: readonly (number | string)[];
+  /**
+   * Where the generator runs: `main` (default: the caller's thread), `worker` (its own worker thread, so the
+   * caller's event loop — an experiment's monitors, a test's server — cannot delay its sends and receives, nor
+   * it theirs), or `auto`: a worker for the open model when the run needs nothing that cannot cross threads (no
+   * custom `clock`, no `ok` function), else main. `faultline load` and experiments use `auto`. `progress()` and
+   * `series()` stay synchronous; a worker's run starts once it has loaded (see {@link LoadRun.started}).
+   */
+  thread?: 'auto' | 'main' | 'worker';
   /** Time source (default: the system clock). */
   clock?: Clock;
   /** Called about every `progressIntervalMs` (default 1000) with running totals. */
@@ -60,6 +75,17 @@ export interface LoadOptions extends RequestFactoryOptions {
   progressIntervalMs?: number;
   /** Aborting stops sending; outstanding requests still complete and are recorded. */
   signal?: AbortSignal;
+  /**
+   * @internal For tests: blocks the generator's event loop for `forMs` once every `everyMs` (a busy wait), so
+   * the lag it must report is known.
+   */
+  blockLoop?: { everyMs: number; forMs: number };
+}
+
+/** The generator's lag over a run (src/load/lag.ts), and the warning when it is a real share of the latency. */
+export interface LoadLag extends LagAssessment {
+  /** Present when the generator could not keep up: "the load generator could not keep up: …". */
+  warning?: string;
 }
 
 /** What a run produced. */
@@ -75,6 +101,8 @@ export interface LoadResult {
   scheduling?: SchedulingError;
   /** What lies behind the transport failures (and a command's failed runs), most frequent first. */
   errorCauses: ErrorCause[];
+  /** HTTP runs: the generator's own lag against the measured latencies (per second in `series`). */
+  lag?: LoadLag;
   /** Milliseconds from the first send until the last completion. */
   elapsedMs: number;
   /** True when the run was stopped before its planned end. */
@@ -85,6 +113,11 @@ export interface LoadResult {
 export interface LoadRun {
   /** Resolves when sending has ended and every outstanding request completed. */
   readonly done: Promise<LoadResult>;
+  /**
+   * Resolves when the run's clock has started: at once in the caller's thread, once a worker thread has loaded
+   * its modules otherwise (it never rejects; `done` reports failures). Absent: started at once.
+   */
+  readonly started?: Promise<void>;
   /** Running totals (does not reset the progress window). */
   progress(): LoadProgress;
   /** A snapshot of the series so far. */
@@ -176,6 +209,7 @@ interface RequestTag {
 
 class HttpRun implements LoadRun {
   readonly done: Promise<LoadResult>;
+  readonly started: Promise<void> = Promise.resolve();
   readonly #v: Validated;
   readonly #clock: Clock;
   readonly #engine: HttpEngine<RequestTag>;
@@ -199,13 +233,18 @@ class HttpRun implements LoadRun {
   #resolveDrained: (() => void) | undefined;
   #onAbort: (() => void) | undefined;
   #lastCompletionMs: number;
+  /** Event-loop delay: only on the real clock, whose time is the time the loop runs on. */
+  #loop: LoopDelayMonitor | undefined;
+  #loopTimer: TimerHandle | undefined;
+  #blockTimer: TimerHandle | undefined;
+  readonly #turn = new TurnMark();
 
   constructor(options: LoadOptions) {
     this.#options = options;
     this.#v = validate(options);
     this.#factory = createRequestFactory(options);
     this.#clock = options.clock ?? systemClock;
-    this.#ok = options.ok ?? defaultOk;
+    this.#ok = options.ok ?? (options.okStatus ? okStatusRule(options.okStatus) : defaultOk);
     this.#timeoutMs = this.#v.timeoutMs;
     const engine = selectEngine(options.engine, new URL(this.#factory.origin));
     this.#engineName = engine.name;
@@ -224,7 +263,9 @@ class HttpRun implements LoadRun {
       epochStartMs: this.#clock.epochMs(),
       model: this.#v.model,
       target: options.url,
+      lag: true,
     });
+    if (this.#clock === systemClock) this.#loop = new LoopDelayMonitor(this.#startMs);
     this.done = this.#run();
   }
 
@@ -267,6 +308,8 @@ class HttpRun implements LoadRun {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     this.#armProgress();
+    this.#armLoopReads();
+    this.#armBlock();
     if (this.#sending) {
       if (this.#v.model === 'open') this.#startOpen();
       else this.#startClosed();
@@ -275,6 +318,10 @@ class HttpRun implements LoadRun {
       await drained;
     } finally {
       if (this.#progressTimer !== undefined) this.#clock.clearTimeout(this.#progressTimer);
+      if (this.#loopTimer !== undefined) this.#clock.clearTimeout(this.#loopTimer);
+      if (this.#blockTimer !== undefined) this.#clock.clearTimeout(this.#blockTimer);
+      this.#readLoop();
+      this.#loop?.stop();
       if (signal && this.#onAbort) signal.removeEventListener('abort', this.#onAbort);
       await this.#engine.close();
     }
@@ -289,7 +336,44 @@ class HttpRun implements LoadRun {
       errorCauses: this.#causes.list(),
     };
     if (this.#v.model === 'open') result.scheduling = this.#recorder.schedulingErrors();
+    const assessed = assessLag(series.buckets);
+    const warning = lagWarning(assessed);
+    result.lag = warning === undefined ? assessed : { ...assessed, warning };
     return result;
+  }
+
+  #readLoop(): void {
+    const r = this.#loop?.read(this.#clock.nowMs());
+    if (r !== undefined) this.#recorder.loopDelay(r.fromMs, r.toMs, r.p99Ms, r.maxMs);
+  }
+
+  /** Reads the event-loop delay at every bucket boundary, so each read covers one bucket (when on time). */
+  #armLoopReads(): void {
+    if (this.#loop === undefined) return;
+    const bucketMs = this.#recorder.bucketMs;
+    const arm = () => {
+      const now = this.#clock.nowMs();
+      const next = this.#startMs + (Math.floor((now - this.#startMs) / bucketMs) + 1) * bucketMs;
+      this.#loopTimer = this.#clock.setTimeout(() => {
+        this.#readLoop();
+        arm();
+      }, next - now);
+    };
+    arm();
+  }
+
+  /** The test hook {@link LoadOptions.blockLoop}: a busy wait, as a generator starved of CPU would see. */
+  #armBlock(): void {
+    const b = this.#options.blockLoop;
+    if (b === undefined) return;
+    const block = () => {
+      const until = this.#clock.nowMs() + b.forMs;
+      while (this.#clock.nowMs() < until) {
+        // busy: the point is to hold the thread
+      }
+      this.#blockTimer = this.#clock.setTimeout(block, Math.max(0, b.everyMs - b.forMs));
+    };
+    this.#blockTimer = this.#clock.setTimeout(block, b.everyMs);
   }
 
   #armProgress(): void {
@@ -320,6 +404,7 @@ class HttpRun implements LoadRun {
         }
         const actual = this.#clock.nowMs();
         recorder.schedulingError((actual - intended) * 1000);
+        recorder.sendLag(t, (actual - intended) * 1000);
         this.#send(i, t, intended, -1);
       },
     });
@@ -362,6 +447,7 @@ class HttpRun implements LoadRun {
   complete(tag: RequestTag, status: number, err: unknown): void {
     const now = this.#clock.nowMs();
     this.#lastCompletionMs = now;
+    this.#recorder.receiveLag(tag.bucket, this.#turn.sinceTurnStart(now) * 1000);
     if (err === null) {
       const cls = this.#ok(status) ? 'ok' : statusClass(status);
       this.#recorder.completed(tag.bucket, cls, (now - tag.fromMs) * 1000);
@@ -404,7 +490,23 @@ function completeTag(tag: RequestTag, status: number, error: unknown): void {
  * @throws InvalidOptionError for bad options (the message names the field).
  */
 export function startLoad(options: LoadOptions): LoadRun {
-  return new HttpRun(options);
+  const thread = options.thread ?? 'main';
+  if (thread !== 'auto' && thread !== 'main' && thread !== 'worker')
+    throw new InvalidOptionError('thread', `must be auto, main or worker, got '${thread}'`);
+  if (thread === 'main') return new HttpRun(options);
+  const v = validate(options);
+  const crossable =
+    (options.clock === undefined || options.clock === systemClock) && options.ok === undefined;
+  if (thread === 'worker' && !crossable)
+    throw new InvalidOptionError(
+      'thread',
+      'worker needs the system clock, and okStatus rather than an ok function',
+    );
+  if (thread === 'auto' && !(crossable && v.model === 'open')) return new HttpRun(options);
+  // Everything the worker would refuse is refused here, synchronously, as in the caller's thread.
+  const factory = createRequestFactory(options);
+  selectEngine(options.engine, new URL(factory.origin));
+  return startLoadInWorker(options);
 }
 
 /** Runs HTTP load to the end and returns the result. */

@@ -8,6 +8,7 @@
  * and the open model's scheduling error.
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { type GeneratorLag, zeroLag } from './lag.js';
 import { LatencyCounts } from './latency-counts.js';
 import {
   createLatencyHistogram,
@@ -34,6 +35,32 @@ interface LiveBucket {
   prior: LatencyHistogram | null;
   sealed: LatencySummary | null;
   exits: Record<string, number> | null;
+  /** Generator lag (when the recorder measures it): live histograms until the bucket is sealed. */
+  sendLag: RecordableHistogram | null;
+  receiveLag: RecordableHistogram | null;
+  /** The send and receive lag of sealed histograms. */
+  lag: GeneratorLag | null;
+}
+
+/**
+ * Lag histograms per bucket, in microseconds: 1 µs … 1 h at 2 significant digits is small enough (a few KB) to
+ * keep one live per second of a run, and a p99 within 1 % is plenty for a figure compared against latencies.
+ */
+const lagHistogram = (): RecordableHistogram =>
+  createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 2 });
+
+/** Folds a lag histogram into a summary's p99 and max (max-combined: a re-opened bucket keeps the worse). */
+function foldLag(lag: GeneratorLag, h: RecordableHistogram | null, kind: 'send' | 'receive'): void {
+  if (h === null || h.count === 0) return;
+  const p99 = h.percentile(99) / 1000;
+  const max = h.max / 1000;
+  if (kind === 'send') {
+    lag.sendP99Ms = Math.max(lag.sendP99Ms, p99);
+    lag.sendMaxMs = Math.max(lag.sendMaxMs, max);
+  } else {
+    lag.receiveP99Ms = Math.max(lag.receiveP99Ms, p99);
+    lag.receiveMaxMs = Math.max(lag.receiveMaxMs, max);
+  }
 }
 
 /** Running totals for the progress line. */
@@ -75,7 +102,11 @@ export class SeriesRecorder {
   readonly bucketMs: number;
   readonly model: LoadSeries['model'];
   readonly target: string;
+  /** Whether buckets carry the generator's lag (HTTP runs). */
+  readonly measuresLag: boolean;
   #buckets: LiveBucket[] = [];
+  /** Event-loop delay reads per bucket index (sparse). */
+  #loop: { p99Ms: number; maxMs: number }[] = [];
   #sent = 0;
   #completed = 0;
   #ok = 0;
@@ -91,7 +122,10 @@ export class SeriesRecorder {
     model: LoadSeries['model'];
     target: string;
     bucketMs?: number;
+    /** Record the generator's lag per bucket ({@link sendLag}, {@link receiveLag}, {@link loopDelay}). */
+    lag?: boolean;
   }) {
+    this.measuresLag = options.lag === true;
     this.startMs = options.startMs;
     this.epochStartMs = options.epochStartMs;
     this.bucketMs = options.bucketMs ?? 1000;
@@ -119,6 +153,9 @@ export class SeriesRecorder {
           prior: null,
           sealed: null,
           exits: null,
+          sendLag: null,
+          receiveLag: null,
+          lag: null,
         };
       }
       b = this.#buckets[t] as LiveBucket;
@@ -149,6 +186,50 @@ export class SeriesRecorder {
   /** Records the actual − intended send time of an open-model request, in microseconds. */
   schedulingError(us: number): void {
     this.#sched.record(us < 1 ? 1 : Math.round(us));
+  }
+
+  /** Send lag (actual − intended send time, µs) of an arrival of bucket `t`. */
+  sendLag(t: number, us: number): void {
+    const b = this.#bucket(t);
+    b.sendLag ??= lagHistogram();
+    b.sendLag.record(us < 1 ? 1 : Math.round(us));
+  }
+
+  /** Receive lag (µs) of a completion of bucket `t`. */
+  receiveLag(t: number, us: number): void {
+    const b = this.#bucket(t);
+    b.receiveLag ??= lagHistogram();
+    b.receiveLag.record(us < 1 ? 1 : Math.round(us));
+  }
+
+  /**
+   * An event-loop delay read covering monotonic `[fromMs, toMs)`: counted in every bucket it overlaps. Kept
+   * apart from the buckets, which only requests create: a read after the last request adds no empty second.
+   */
+  loopDelay(fromMs: number, toMs: number, p99Ms: number, maxMs: number): void {
+    const first = this.bucketOf(fromMs);
+    const last = Math.max(first, this.bucketOf(toMs - 1e-6));
+    for (let t = first; t <= last; t++) {
+      const l = this.#loop[t];
+      if (l === undefined) this.#loop[t] = { p99Ms, maxMs };
+      else {
+        l.p99Ms = Math.max(l.p99Ms, p99Ms);
+        l.maxMs = Math.max(l.maxMs, maxMs);
+      }
+    }
+  }
+
+  /** A bucket's lag summary: its loop reads, what was folded in at sealing and its live histograms. */
+  #lagOf(b: LiveBucket, t: number): GeneratorLag {
+    const lag = b.lag === null ? zeroLag() : { ...b.lag };
+    const loop = this.#loop[t];
+    if (loop !== undefined) {
+      lag.loopP99Ms = loop.p99Ms;
+      lag.loopMaxMs = loop.maxMs;
+    }
+    foldLag(lag, b.sendLag, 'send');
+    foldLag(lag, b.receiveLag, 'receive');
+    return lag;
   }
 
   /**
@@ -186,6 +267,11 @@ export class SeriesRecorder {
         b.sealed = summarizeLive(b);
         b.hist = null;
         b.prior = null;
+      }
+      if (b.inFlight === 0 && (b.sendLag !== null || b.receiveLag !== null)) {
+        b.lag = this.#lagOf(b, t);
+        b.sendLag = null;
+        b.receiveLag = null;
       }
     }
   }
@@ -245,6 +331,7 @@ export class SeriesRecorder {
         latency,
       };
       if (b.exits !== null) bucket.exits = { ...b.exits };
+      if (this.measuresLag) bucket.lag = this.#lagOf(b, t);
       return bucket;
     });
     return {

@@ -13,6 +13,7 @@
  * counted but have no latency. Functions here are pure.
  */
 import * as hdr from 'hdr-histogram-js';
+import type { GeneratorLag } from './lag.js';
 
 /** Identifies the format; bump when a field changes meaning. */
 export const LOAD_SERIES_FORMAT = 'faultline.load-series/1';
@@ -78,6 +79,8 @@ export interface LoadBucket {
   latency: LatencySummary;
   /** Command runner only: completed runs by exit status ('0', '1', …, or a signal name). */
   exits?: Record<string, number>;
+  /** HTTP runs: the load generator's own lag during this bucket (src/load/lag.ts). */
+  lag?: GeneratorLag;
 }
 
 /** A whole recorded run. */

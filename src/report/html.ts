@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availability } from '../kpi/availability.js';
+import { assessLag, formatLag } from '../load/lag.js';
 import { totalOutcomes } from '../load/samples.js';
 import { CLIENT_SCRIPT } from './client.js';
 import {
@@ -144,6 +145,24 @@ function kpiTables(data: ReportData): string {
           ? `<caption>${e(l.name)} <span class="muted">${e(l.series.model)} · ${e(l.series.target)}</span></caption>`
           : '';
       return `<table class="kpi">${caption}<thead>${head}</thead><tbody>${rows}</tbody></table>`;
+    })
+    .join('\n');
+}
+
+/**
+ * One line per load runner with the generator's own lag (its worst second), so a reader can tell how much of a
+ * latency could be the generator's; the warning itself is in the verdict's reason.
+ */
+function lagLines(data: ReportData): string {
+  return data.load
+    .map((l) => {
+      const line = formatLag(l.series.buckets);
+      const lagging = assessLag(l.series.buckets).lagging;
+      if (line === undefined) return '';
+      const who = data.load.length > 1 ? `${e(l.name)}: ` : '';
+      const note =
+        lagging > 0 ? ` · ${lagging} second${lagging === 1 ? '' : 's'} where it was a real share of p99` : '';
+      return `<p class="muted lag">${who}${e(line)}${e(note)}</p>`;
     })
     .join('\n');
 }
@@ -344,7 +363,7 @@ ${data.reason ? `<p class="reason">${e(data.reason)}</p>` : ''}
 </header>
 <section id="hypothesis"><h2>Hypothesis</h2>${assertionsTable(data)}</section>
 <section id="timeline"><h2>Timeline</h2><div id="charts"></div><noscript><p class="muted">The charts need JavaScript; the tables below do not.</p></noscript></section>
-<section id="kpis"><h2>KPIs per phase</h2>${kpiTables(data)}</section>
+<section id="kpis"><h2>KPIs per phase</h2>${kpiTables(data)}${lagLines(data)}</section>
 <section id="faults"><h2>Faults</h2>${faultsTable(data)}</section>
 <section id="monitors"><h2>Monitors</h2>${monitorsTable(data) || '<p class="muted">No monitors.</p>'}</section>
 <section id="journal"><h2>Event journal</h2>${journal(data)}</section>

@@ -38,6 +38,19 @@ const bucketSchema = z.object({
   outcomes: outcomesSchema,
   latency: latencySummarySchema,
   exits: z.record(z.string(), count).optional(),
+  lag: z
+    .object({
+      loopP99Ms: num,
+      loopMaxMs: num,
+      sendP99Ms: num,
+      sendMaxMs: num,
+      receiveP99Ms: num,
+      receiveMaxMs: num,
+    })
+    .optional()
+    .describe(
+      "HTTP runs: the load generator's own lag in this second, ms (src/load/lag.ts): event-loop delay, send lag (actual − intended send time), receive lag (time a completion waited behind its event-loop turn); p99 and max of each.",
+    ),
 });
 
 const seriesSchema = z.object({
@@ -94,6 +107,7 @@ export const reportDataSchema = z.object({
   command: z.string(),
   verdict: z.enum(['pass', 'fail', 'aborted', 'not-ready']),
   reason: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
   startedMs: time,
   endedMs: time,
   phases: z.object({

@@ -100,6 +100,11 @@ export interface ReportData {
   verdict: ReportVerdict;
   /** Why the verdict is what it is, in one sentence (e.g. the abort condition that held). */
   reason?: string;
+  /**
+   * Reasons to distrust the measurements, also appended to `reason` (e.g. "the load generator could not keep
+   * up: latencies are not the system's (…)"); absent when there are none.
+   */
+  warnings?: string[];
   startedMs: number;
   endedMs: number;
   /** The phase windows; a phase that did not happen (aborted before it) is absent. */

@@ -32,6 +32,7 @@ interface LoadCliOptions {
   var: string[];
   maxInFlight?: string;
   engine?: string;
+  thread?: string;
   command?: string;
   once?: boolean;
   threshold: string[];
@@ -114,6 +115,10 @@ export function registerLoad(program: Command): void {
       '--engine <engine>',
       'HTTP transport: auto (raw for http:, undici for https:), raw (lean HTTP/1.1 on node:net) or undici',
     )
+    .option(
+      '--thread <thread>',
+      'where the generator runs: auto (its own worker thread for the open model), main or worker',
+    )
     .option('--command <command>', 'run this shell command as the load instead of HTTP')
     .option('--once', 'with --command: run it once (per connection) instead of repeatedly')
     .option(
@@ -139,6 +144,7 @@ export function registerLoad(program: Command): void {
           throw new InvalidOptionError('--command', 'give either a URL or --command, not both');
         if (o.rate !== undefined) throw new InvalidOptionError('--rate', 'does not apply to --command');
         if (o.engine !== undefined) throw new InvalidOptionError('--engine', 'does not apply to --command');
+        if (o.thread !== undefined) throw new InvalidOptionError('--thread', 'does not apply to --command');
         result = await runCommandLoad({
           command: o.command,
           mode: o.once ? 'once' : 'repeat',
@@ -172,6 +178,10 @@ export function registerLoad(program: Command): void {
             throw new InvalidOptionError('--engine', `must be auto, raw or undici, got '${o.engine}'`);
           options.engine = o.engine as EngineChoice;
         }
+        const thread = o.thread ?? 'auto';
+        if (!['auto', 'main', 'worker'].includes(thread))
+          throw new InvalidOptionError('--thread', `must be auto, main or worker, got '${thread}'`);
+        options.thread = thread as LoadOptions['thread'];
         if (o.rate !== undefined) {
           options.rate = parseRate(o.rate, '--rate');
           if (thinkTimeMs !== undefined)
@@ -186,8 +196,11 @@ export function registerLoad(program: Command): void {
       }
       out.end();
       const judged = checkThresholds(thresholds, result.series);
-      if (o.json) process.stdout.write(`${JSON.stringify(loadResultJson(result, judged))}\n`);
-      else process.stdout.write(`${formatSummary(result, judged)}\n`);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(loadResultJson(result, judged))}\n`);
+        // The JSON goes to a program; the person running it should still hear that the numbers are suspect.
+        if (result.lag?.warning !== undefined) process.stderr.write(`WARNING: ${result.lag.warning}\n`);
+      } else process.stdout.write(`${formatSummary(result, judged)}\n`);
       const broken = judged.filter((t) => !t.ok);
       for (const t of broken)
         process.stderr.write(`faultline: threshold broken: ${formatThresholdResult(t)}\n`);
