@@ -4,7 +4,7 @@
  * can finish a rollback after the runner that injected the fault has died.
  */
 import type { z } from 'zod';
-import type { DisruptorDefinition } from '../experiment/registry.js';
+import type { DisruptorDefinition } from '../plugins/registry.js';
 
 /** A JSON value, the only thing a revert record may hold. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

@@ -1,4 +1,16 @@
 /** Experiments: the file format, its validator, the registries of plug-in types and the dry-run planner. */
+
+export {
+  type DefinitionIssue,
+  type DisruptorDefinition,
+  defineDisruptor,
+  defineMonitor,
+  defineRunner,
+  type MonitorDefinition,
+  type PluginDefinition,
+  Registry,
+  type RunnerDefinition,
+} from '../plugins/registry.js';
 export { checkExperiment, faultName, instanceCount, runnerName, type SpecIssue } from './check.js';
 export { disruptors } from './disruptors/index.js';
 export { type Duration, durationSchema, ms } from './duration.js';
@@ -43,17 +55,6 @@ export {
   wantedInstances,
 } from './plan.js';
 export { formatRunEvent, formatRunProgress } from './progress.js';
-export {
-  type DefinitionIssue,
-  type DisruptorDefinition,
-  defineDisruptor,
-  defineMonitor,
-  defineRunner,
-  type MonitorDefinition,
-  type PluginDefinition,
-  Registry,
-  type RunnerDefinition,
-} from './registry.js';
 export { experimentResultSchema, resultJsonSchema } from './result-schema.js';
 export { runners } from './runners/index.js';
 export {

@@ -4,8 +4,8 @@
  * type name, so the engine looks implementations up by name and never switches on them.
  */
 import type { z } from 'zod';
-import type { MonitorDefinition } from '../experiment/registry.js';
 import type { MonitorSample as AvailabilitySample } from '../kpi/availability.js';
+import type { MonitorDefinition } from '../plugins/registry.js';
 
 /** One sample of a monitor. Extends the availability KPI's sample, so samples feed it unchanged. */
 export interface MonitorSample extends AvailabilitySample {

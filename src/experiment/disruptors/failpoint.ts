@@ -1,6 +1,6 @@
 /** `failpoint`: set a failpoint through a process's failpoint endpoint; cleared on revert. */
 import { z } from 'zod';
-import { defineDisruptor } from '../registry.js';
+import { defineDisruptor } from '../../plugins/registry.js';
 
 export const failpoint = defineDisruptor({
   name: 'failpoint',

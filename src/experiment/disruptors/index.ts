@@ -1,5 +1,5 @@
 /** Every built-in disruptor type, one file each; add a type by adding its file and listing it here. */
-import { type DisruptorDefinition, Registry } from '../registry.js';
+import { type DisruptorDefinition, Registry } from '../../plugins/registry.js';
 import { commandDisruptor } from './command.js';
 import { failpoint } from './failpoint.js';
 import { httpDisruptor } from './http.js';

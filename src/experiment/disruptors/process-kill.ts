@@ -1,7 +1,7 @@
 /** `process.kill`: send a signal to the instance's process; owned processes are restarted when the fault ends. */
 import { z } from 'zod';
+import { defineDisruptor } from '../../plugins/registry.js';
 import { processScopeSchema, signalSchema } from '../common.js';
-import { defineDisruptor } from '../registry.js';
 
 export const processKill = defineDisruptor({
   name: 'process.kill',

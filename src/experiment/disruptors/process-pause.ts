@@ -1,7 +1,7 @@
 /** `process.pause`: SIGSTOP for the fault's duration, SIGCONT on revert (journaled, so `recover` can resume it). */
 import { z } from 'zod';
+import { defineDisruptor } from '../../plugins/registry.js';
 import { processScopeSchema } from '../common.js';
-import { defineDisruptor } from '../registry.js';
 
 export const processPause = defineDisruptor({
   name: 'process.pause',

@@ -1,8 +1,8 @@
 /** `process.restart`: stop an owned process gracefully (then forcibly) and start it again. */
 import { z } from 'zod';
+import { defineDisruptor } from '../../plugins/registry.js';
 import { signalSchema } from '../common.js';
 import { durationSchema } from '../duration.js';
-import { defineDisruptor } from '../registry.js';
 
 export const processRestart = defineDisruptor({
   name: 'process.restart',

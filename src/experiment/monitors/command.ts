@@ -1,7 +1,7 @@
 /** `command` monitor: up when the exit code is as expected; optionally a number read from stdout is the value. */
 import { z } from 'zod';
+import { defineMonitor } from '../../plugins/registry.js';
 import { commandSchema } from '../common.js';
-import { defineMonitor } from '../registry.js';
 
 export const commandMonitor = defineMonitor({
   name: 'command',

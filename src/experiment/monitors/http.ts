@@ -1,7 +1,7 @@
 /** `http` monitor: a request per sample; up when the status, latency and body match what is expected. */
 import { z } from 'zod';
+import { defineMonitor } from '../../plugins/registry.js';
 import { durationSchema } from '../duration.js';
-import { defineMonitor } from '../registry.js';
 
 export const httpMonitor = defineMonitor({
   name: 'http',

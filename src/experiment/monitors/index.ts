@@ -1,5 +1,5 @@
 /** Every built-in monitor (and probe) type, one file each. */
-import { type MonitorDefinition, Registry } from '../registry.js';
+import { type MonitorDefinition, Registry } from '../../plugins/registry.js';
 import { commandMonitor } from './command.js';
 import { httpMonitor } from './http.js';
 import { prometheusMonitor } from './prometheus.js';

@@ -3,7 +3,7 @@
  * against a Prometheus HTTP API. Exactly one of the two sources.
  */
 import { z } from 'zod';
-import { defineMonitor } from '../registry.js';
+import { defineMonitor } from '../../plugins/registry.js';
 
 export const prometheusMonitor = defineMonitor({
   name: 'prometheus',

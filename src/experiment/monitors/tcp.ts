@@ -1,6 +1,6 @@
 /** `tcp` monitor: up when a TCP connection opens within the timeout. */
 import { z } from 'zod';
-import { defineMonitor } from '../registry.js';
+import { defineMonitor } from '../../plugins/registry.js';
 
 export const tcpMonitor = defineMonitor({
   name: 'tcp',

@@ -1,8 +1,8 @@
 /** `command` load runner: the options of the load area's command runner, as written in an experiment file. */
 import { z } from 'zod';
+import { defineRunner } from '../../plugins/registry.js';
 import { commandSchema, envSchema } from '../common.js';
 import { durationSchema } from '../duration.js';
-import { defineRunner } from '../registry.js';
 
 export const commandRunner = defineRunner({
   name: 'command',

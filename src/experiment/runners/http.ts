@@ -1,7 +1,7 @@
 /** `http` load runner: the options of the load area's HTTP runner (open model with rate, closed with connections). */
 import { z } from 'zod';
+import { defineRunner } from '../../plugins/registry.js';
 import { durationSchema } from '../duration.js';
-import { defineRunner } from '../registry.js';
 
 /** One request of a mix; `{{name}}` placeholders draw from `vars`. */
 const requestSchema = z.strictObject({

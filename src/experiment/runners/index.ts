@@ -1,5 +1,5 @@
 /** Every built-in load runner type, one file each. */
-import { Registry, type RunnerDefinition } from '../registry.js';
+import { Registry, type RunnerDefinition } from '../../plugins/registry.js';
 import { commandRunner } from './command.js';
 import { httpRunner } from './http.js';
 
