@@ -1,0 +1,79 @@
+/**
+ * What every stage of a run shares: the clock, the journal, the event log and the signals that stop the run.
+ * Stages take it plus their own explicit inputs and return what the next stage needs; nothing here decides
+ * anything about the experiment.
+ */
+import type { Clock } from '../../load/clock.js';
+import type { RunEvent, RunPhase } from '../engine.js';
+import type { Journal } from '../journal.js';
+
+/** The run's shared services. */
+export interface RunContext {
+  readonly clock: Clock;
+  readonly journal: Journal;
+  /** The run's own stop: an outer abort, `faultline halt`. Its reason is the `aborted` text. */
+  readonly stop: AbortSignal;
+  /** Aborted (after `stop`): skip the waits — load drain, steady state after — but still revert. */
+  readonly hurry: AbortSignal | undefined;
+  /** Every event so far, in order (result.json's `events`). */
+  readonly events: readonly RunEvent[];
+  /** Records an event stamped with the clock's epoch time and passes it on. */
+  emit(kind: string, message: string): void;
+  /** Moves to `phase`: journaled first, then an event. */
+  enter(phase: RunPhase): void;
+  /** The phase now, for progress. */
+  phase(): RunPhase;
+}
+
+/** A context over `journal` whose events also go to `onEvent`. */
+export function createRunContext(o: {
+  clock: Clock;
+  journal: Journal;
+  stop: AbortSignal;
+  hurry?: AbortSignal | undefined;
+  onEvent?: ((event: RunEvent) => void) | undefined;
+}): RunContext {
+  const events: RunEvent[] = [];
+  let phase: RunPhase = 'starting';
+  const emit = (kind: string, message: string) => {
+    const e = { tMs: o.clock.epochMs(), kind, message };
+    events.push(e);
+    o.onEvent?.(e);
+  };
+  return {
+    clock: o.clock,
+    journal: o.journal,
+    stop: o.stop,
+    hurry: o.hurry,
+    events,
+    emit,
+    enter(p) {
+      phase = p;
+      o.journal.append({ event: 'phase', phase: p });
+      emit('phase', p);
+    },
+    phase: () => phase,
+  };
+}
+
+/** Why `signal` was aborted, in words for the verdict. */
+export function reasonOf(signal: AbortSignal): string {
+  const r = signal.reason as unknown;
+  if (typeof r === 'string') return r;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return 'stopped';
+}
+
+/** Waits `delayMs` on `clock`, or less when `signal` aborts first. */
+export function sleep(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
+  if (delayMs <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((r) => {
+    const done = () => {
+      clock.clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const t = clock.setTimeout(done, delayMs);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
