@@ -1,13 +1,12 @@
 /** Monitor runtimes: the sampling loop, one implementation per monitor type, and condition evaluation. */
-export { commandMonitorImpl } from './command.js';
+export { commandMonitorImpl } from '../plugins/monitors/command.js';
+export { httpMonitorImpl } from '../plugins/monitors/http.js';
+export { prometheusMonitorImpl, scrapeMetric } from '../plugins/monitors/prometheus.js';
 export {
-  type ConditionInputs,
-  type ConditionSample,
-  type ConditionState,
-  evaluateCondition,
-  firstHolding,
-} from './condition.js';
-export { httpMonitorImpl } from './http.js';
+  MonitorImplementations,
+  type MonitorSpec,
+  monitorImplementations,
+} from '../plugins/monitors/support/implementations.js';
 export {
   type PromExposition,
   PromParseError,
@@ -15,10 +14,16 @@ export {
   parsePromText,
   parsePromValue,
   selectPromSamples,
-} from './prom-text.js';
-export { prometheusMonitorImpl, scrapeMetric } from './prometheus.js';
-export { type PromQueryValue, promQuery, promQueryValue } from './promql.js';
-export { MonitorImplementations, type MonitorSpec, monitorImplementations } from './registry.js';
+} from '../plugins/monitors/support/prom-text.js';
+export { type PromQueryValue, promQuery, promQueryValue } from '../plugins/monitors/support/promql.js';
+export { tcpMonitorImpl } from '../plugins/monitors/tcp.js';
+export {
+  type ConditionInputs,
+  type ConditionSample,
+  type ConditionState,
+  evaluateCondition,
+  firstHolding,
+} from './condition.js';
 export {
   type MonitorEntry,
   type RunningMonitors,
@@ -27,7 +32,6 @@ export {
   startMonitors,
   type TimedSample,
 } from './sampler.js';
-export { tcpMonitorImpl } from './tcp.js';
 export {
   implementMonitor,
   type Monitor,

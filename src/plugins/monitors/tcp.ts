@@ -1,9 +1,9 @@
 /** `tcp` monitor runtime: up when a TCP connection opens before the sample is aborted. */
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { InvalidOptionError } from '../core/errors.js';
-import { tcpMonitor } from '../experiment/monitors/tcp.js';
-import { implementMonitor } from './types.js';
+import { InvalidOptionError } from '../../core/errors.js';
+import { tcpMonitor } from '../../experiment/monitors/tcp.js';
+import { implementMonitor } from '../../monitors/types.js';
 
 /** The `tcp` monitor. */
 export const tcpMonitorImpl = implementMonitor(tcpMonitor, (o) => {

@@ -2,15 +2,15 @@
  * Monitor implementations by type name — the same names as the experiment file's monitor definitions. The engine
  * builds a monitor from a validated spec by looking its type up here; adding a type is adding a file.
  */
-import { FaultlineError, InvalidOptionError } from '../core/errors.js';
-import { type Duration, ms } from '../experiment/duration.js';
-import type { ExperimentSpec } from '../experiment/schema.js';
-import { commandMonitorImpl } from './command.js';
-import { httpMonitorImpl } from './http.js';
-import { prometheusMonitorImpl } from './prometheus.js';
-import type { MonitorEntry } from './sampler.js';
-import { tcpMonitorImpl } from './tcp.js';
-import type { Monitor, MonitorImplementation } from './types.js';
+import { FaultlineError, InvalidOptionError } from '../../../core/errors.js';
+import { type Duration, ms } from '../../../experiment/duration.js';
+import type { ExperimentSpec } from '../../../experiment/schema.js';
+import type { MonitorEntry } from '../../../monitors/sampler.js';
+import type { Monitor, MonitorImplementation } from '../../../monitors/types.js';
+import { commandMonitorImpl } from '../command.js';
+import { httpMonitorImpl } from '../http.js';
+import { prometheusMonitorImpl } from '../prometheus.js';
+import { tcpMonitorImpl } from '../tcp.js';
 
 /** A validated monitor of an experiment file (`type`, `every`, `timeout` and the type's options). */
 export type MonitorSpec = ExperimentSpec['monitors'][string];

@@ -3,8 +3,8 @@
  * first group (or whole match) of that expression in stdout is parsed as the sample's number.
  */
 import { spawn } from 'node:child_process';
-import { commandMonitor } from '../experiment/monitors/command.js';
-import { implementMonitor } from './types.js';
+import { commandMonitor } from '../../experiment/monitors/command.js';
+import { implementMonitor } from '../../monitors/types.js';
 
 const MAX_OUTPUT = 64 * 1024;
 

@@ -3,10 +3,10 @@
  * single value of a PromQL instant query. Up when a single number was read; the number is the sample's value.
  */
 import { request } from 'undici';
-import { prometheusMonitor } from '../experiment/monitors/prometheus.js';
-import { parsePromText, selectPromSamples } from './prom-text.js';
-import { promQuery } from './promql.js';
-import { implementMonitor, type SampleResult } from './types.js';
+import { prometheusMonitor } from '../../experiment/monitors/prometheus.js';
+import { implementMonitor, type SampleResult } from '../../monitors/types.js';
+import { parsePromText, selectPromSamples } from './support/prom-text.js';
+import { promQuery } from './support/promql.js';
 
 function describeLabels(labels: Readonly<Record<string, string>> = {}): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);

@@ -1,9 +1,9 @@
 /** `http` monitor runtime: one request per sample; up when status, latency and body are as expected. */
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
-import { ms } from '../experiment/duration.js';
-import { httpMonitor } from '../experiment/monitors/http.js';
-import { implementMonitor } from './types.js';
+import { ms } from '../../experiment/duration.js';
+import { httpMonitor } from '../../experiment/monitors/http.js';
+import { implementMonitor } from '../../monitors/types.js';
 
 type StatusSpec = number | number[] | '2xx' | '3xx' | '4xx' | '5xx';
 
