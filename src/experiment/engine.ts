@@ -27,7 +27,7 @@ import type { LoadSeries } from '../load/samples.js';
 import { type ConditionInputs, firstHolding } from '../monitors/condition.js';
 import { type MonitorEntry, startMonitors } from '../monitors/sampler.js';
 import type { MonitorSample } from '../monitors/types.js';
-import { monitorImplementations } from '../plugins/monitors/support/implementations.js';
+import { monitorImplementations } from '../plugins/monitors/index.js';
 import { REPORT_FORMAT, type ReportData, type ReportEvent, type ReportPhase } from '../report/types.js';
 import { writeReport } from '../report/write.js';
 import { runnerName } from './check.js';

@@ -6,7 +6,7 @@
 import type { Clock } from '../load/clock.js';
 import { sampleOnce } from '../monitors/sampler.js';
 import type { MonitorSample } from '../monitors/types.js';
-import { monitorImplementations } from '../plugins/monitors/support/implementations.js';
+import { monitorImplementations } from '../plugins/monitors/index.js';
 import { ms } from './duration.js';
 import type { ExperimentSpec } from './schema.js';
 

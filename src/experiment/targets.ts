@@ -15,7 +15,7 @@ import { isSameProcess, processStartTime } from '../disruptors/proc.js';
 import type { DisruptorInstance } from '../disruptors/types.js';
 import { type Clock, systemClock } from '../load/clock.js';
 import { sampleOnce } from '../monitors/sampler.js';
-import { monitorImplementations } from '../plugins/monitors/support/implementations.js';
+import { monitorImplementations } from '../plugins/monitors/index.js';
 import { type Duration, ms } from './duration.js';
 import type { Journal } from './journal.js';
 import type { TargetSpec } from './schema.js';

@@ -1,11 +1,19 @@
-/** Monitor runtimes: the sampling loop, one implementation per monitor type, and condition evaluation. */
-export { commandMonitorImpl } from '../plugins/monitors/command.js';
-export { httpMonitorImpl } from '../plugins/monitors/http.js';
-export { prometheusMonitorImpl, scrapeMetric } from '../plugins/monitors/prometheus.js';
+/**
+ * Monitors' public API: the sampling loop, condition evaluation, and the monitor plug-ins (one file each under
+ * src/plugins/monitors/) with their registry.
+ */
 export {
+  commandMonitorImpl,
+  httpMonitorImpl,
+  monitorImplementations,
+  prometheusMonitorImpl,
+  tcpMonitorImpl,
+} from '../plugins/monitors/index.js';
+export { scrapeMetric } from '../plugins/monitors/prometheus.js';
+export {
+  implementationOf,
   MonitorImplementations,
   type MonitorSpec,
-  monitorImplementations,
 } from '../plugins/monitors/support/implementations.js';
 export {
   type PromExposition,
@@ -16,7 +24,6 @@ export {
   selectPromSamples,
 } from '../plugins/monitors/support/prom-text.js';
 export { type PromQueryValue, promQuery, promQueryValue } from '../plugins/monitors/support/promql.js';
-export { tcpMonitorImpl } from '../plugins/monitors/tcp.js';
 export {
   type ConditionInputs,
   type ConditionSample,
@@ -33,9 +40,12 @@ export {
   type TimedSample,
 } from './sampler.js';
 export {
+  defineMonitorPlugin,
+  downSample,
   implementMonitor,
   type Monitor,
   type MonitorImplementation,
+  type MonitorPlugin,
   type MonitorSample as MonitorRunSample,
   type SampleContext,
   type SampleResult,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Gauge, Registry } from 'prom-client';
-import { monitorImplementations } from '../../../src/plugins/monitors/support/implementations.js';
+import { monitorImplementations } from '../../../src/plugins/monitors/index.js';
 import { promQuery, promQueryValue } from '../../../src/plugins/monitors/support/promql.js';
 import { ctx, listen } from './helpers.js';
 
