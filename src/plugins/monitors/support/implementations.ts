@@ -74,7 +74,12 @@ export class MonitorImplementations {
     const parsed = plugin.options.safeParse(rest);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new InvalidOptionError(issue?.path.join('.') || 'options', issue?.message ?? 'invalid options');
+      // strict options: an unknown key has no path of its own, so the key itself is the field named
+      const path = [
+        ...(issue?.path ?? []),
+        ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : []),
+      ];
+      throw new InvalidOptionError(path.join('.') || 'options', issue?.message ?? 'invalid options');
     }
     const problems = plugin.check?.(parsed.data) ?? [];
     if (problems.length > 0) {
