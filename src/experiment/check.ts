@@ -5,11 +5,11 @@
  * issues with paths; the validator maps paths to file positions.
  */
 import { parseDuration, parseRate } from '../load/parse.js';
+import { monitors } from '../plugins/monitors/index.js';
 import type { DefinitionIssue, PluginDefinition, Registry } from '../plugins/registry.js';
 import { disruptors } from './disruptors/index.js';
 import { fraction } from './duration.js';
 import { relativeFactor } from './hypothesis.js';
-import { monitors } from './monitors/index.js';
 import { runners } from './runners/index.js';
 import type { ConditionSpec, ExperimentSpec, TargetSpec } from './schema.js';
 

@@ -1,5 +1,6 @@
 /** Experiments: the file format, its validator, the registries of plug-in types and the dry-run planner. */
 
+export { monitors } from '../plugins/monitors/index.js';
 export {
   type DefinitionIssue,
   type DisruptorDefinition,
@@ -44,7 +45,6 @@ export {
   type HypothesisInputs,
 } from './hypothesis.js';
 export { renderJunit } from './junit.js';
-export { monitors } from './monitors/index.js';
 export {
   describeCondition,
   type ExperimentPlan,

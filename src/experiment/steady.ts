@@ -4,9 +4,9 @@
  * (nothing is judged); after it, that the system did not come back within the same time.
  */
 import type { Clock } from '../load/clock.js';
-import { monitorImplementations } from '../monitors/registry.js';
 import { sampleOnce } from '../monitors/sampler.js';
 import type { MonitorSample } from '../monitors/types.js';
+import { monitorImplementations } from '../plugins/monitors/index.js';
 import { ms } from './duration.js';
 import type { ExperimentSpec } from './schema.js';
 

@@ -14,8 +14,8 @@ import { ownedStopRecord, stopOwnedProcess } from '../disruptors/owned-process.j
 import { isSameProcess, processStartTime } from '../disruptors/proc.js';
 import type { DisruptorInstance } from '../disruptors/types.js';
 import { type Clock, systemClock } from '../load/clock.js';
-import { monitorImplementations } from '../monitors/registry.js';
 import { sampleOnce } from '../monitors/sampler.js';
+import { monitorImplementations } from '../plugins/monitors/index.js';
 import { type Duration, ms } from './duration.js';
 import type { Journal } from './journal.js';
 import type { TargetSpec } from './schema.js';

@@ -1,13 +1,20 @@
-/** Monitor runtimes: the sampling loop, one implementation per monitor type, and condition evaluation. */
-export { commandMonitorImpl } from './command.js';
+/**
+ * Monitors' public API: the sampling loop, condition evaluation, and the monitor plug-ins (one file each under
+ * src/plugins/monitors/) with their registry.
+ */
 export {
-  type ConditionInputs,
-  type ConditionSample,
-  type ConditionState,
-  evaluateCondition,
-  firstHolding,
-} from './condition.js';
-export { httpMonitorImpl } from './http.js';
+  commandMonitorImpl,
+  httpMonitorImpl,
+  monitorImplementations,
+  prometheusMonitorImpl,
+  tcpMonitorImpl,
+} from '../plugins/monitors/index.js';
+export { scrapeMetric } from '../plugins/monitors/prometheus.js';
+export {
+  implementationOf,
+  MonitorImplementations,
+  type MonitorSpec,
+} from '../plugins/monitors/support/implementations.js';
 export {
   type PromExposition,
   PromParseError,
@@ -15,10 +22,15 @@ export {
   parsePromText,
   parsePromValue,
   selectPromSamples,
-} from './prom-text.js';
-export { prometheusMonitorImpl, scrapeMetric } from './prometheus.js';
-export { type PromQueryValue, promQuery, promQueryValue } from './promql.js';
-export { MonitorImplementations, type MonitorSpec, monitorImplementations } from './registry.js';
+} from '../plugins/monitors/support/prom-text.js';
+export { type PromQueryValue, promQuery, promQueryValue } from '../plugins/monitors/support/promql.js';
+export {
+  type ConditionInputs,
+  type ConditionSample,
+  type ConditionState,
+  evaluateCondition,
+  firstHolding,
+} from './condition.js';
 export {
   type MonitorEntry,
   type RunningMonitors,
@@ -27,11 +39,13 @@ export {
   startMonitors,
   type TimedSample,
 } from './sampler.js';
-export { tcpMonitorImpl } from './tcp.js';
 export {
+  defineMonitorPlugin,
+  downSample,
   implementMonitor,
   type Monitor,
   type MonitorImplementation,
+  type MonitorPlugin,
   type MonitorSample as MonitorRunSample,
   type SampleContext,
   type SampleResult,

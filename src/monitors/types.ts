@@ -1,11 +1,12 @@
 /**
- * The runtime side of a monitor: what one sample is and how an implementation is registered. The experiment
- * file's monitor types (src/experiment/monitors) are schema-only; each file here attaches a sampler to the same
- * type name, so the engine looks implementations up by name and never switches on them.
+ * The contract between the sampling loop and a monitor: what one sample is, what a live monitor does, and what a
+ * monitor plug-in is. Each plug-in (src/plugins/monitors/<type>.ts) is one {@link MonitorPlugin} — name,
+ * description, options schema and `create` together — so the validator and the engine read the same object and
+ * never switch on type names.
  */
 import type { z } from 'zod';
 import type { MonitorSample as AvailabilitySample } from '../kpi/availability.js';
-import type { MonitorDefinition } from '../plugins/registry.js';
+import { defineMonitor, type MonitorDefinition } from '../plugins/registry.js';
 
 /** One sample of a monitor. Extends the availability KPI's sample, so samples feed it unchanged. */
 export interface MonitorSample extends AvailabilitySample {
@@ -34,6 +35,14 @@ export interface SampleContext {
 /** The part of a sample an implementation returns; the sampler adds the time and latency. */
 export type SampleResult = Omit<MonitorSample, 'tMs' | 'latencyMs'> & { latencyMs?: number };
 
+/**
+ * The down sample for an error a sample ran into (a refused connection, an abort): monitors return it instead of
+ * throwing, so a target that is down is data like any other sample.
+ */
+export function downSample(err: unknown): SampleResult {
+  return { ok: false, error: err instanceof Error ? err.message : String(err) };
+}
+
 /** A live monitor: one method, called at most once at a time. */
 export interface Monitor {
   sample(ctx: SampleContext): Promise<SampleResult>;
@@ -41,14 +50,37 @@ export interface Monitor {
   close?(): Promise<void>;
 }
 
-/** A monitor type's runtime: builds a {@link Monitor} from options its definition has validated. */
+/**
+ * A monitor plug-in: its definition (name, description, strict options, cross-field check) and its runtime in one
+ * object. `create` receives options the schema and `check` have accepted; it must have no effect of its own
+ * (sockets, processes and timers belong in `sample`), so building a monitor for `--dry-run` changes nothing.
+ */
+export interface MonitorPlugin<O extends z.ZodObject = z.ZodObject> extends MonitorDefinition<O> {
+  create(options: z.output<O>): Monitor;
+}
+
+/** Declares a monitor plug-in (one per file under src/plugins/monitors/). */
+export function defineMonitorPlugin<O extends z.ZodObject>(
+  d: Omit<MonitorPlugin<O>, 'kind'>,
+): MonitorPlugin<O> {
+  const { create, ...definition } = d;
+  return { ...defineMonitor(definition), create };
+}
+
+/**
+ * A monitor type's runtime seen apart from its definition: the shape `MonitorImplementations` hands out, kept for
+ * the public API. A plug-in's view has the plug-in itself as `definition`.
+ */
 export interface MonitorImplementation<D extends MonitorDefinition = MonitorDefinition> {
-  /** The schema-only definition this implements (its name is the type name). */
+  /** The definition this implements (its name is the type name). */
   readonly definition: D;
   create(options: z.output<D['options']>): Monitor;
 }
 
-/** Declares a monitor implementation for a definition. */
+/**
+ * Declares a monitor implementation for a separate definition. Built-in monitors are plug-ins
+ * ({@link defineMonitorPlugin}); this stays for callers that pair a definition with a runtime themselves.
+ */
 export function implementMonitor<D extends MonitorDefinition>(
   definition: D,
   create: (options: z.output<D['options']>) => Monitor,

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parsePromText } from '../../src/monitors/prom-text.js';
+import { parsePromText } from '../../src/plugins/monitors/support/prom-text.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -2,9 +2,10 @@
  * The run's monitors: sampled from warm-up to the end of the steady-state-after check, every sample kept for
  * the result and the conditions, and each change between up and down journaled and told as it happens.
  */
-import { monitorImplementations } from '../../monitors/registry.js';
+
 import { type MonitorEntry, startMonitors } from '../../monitors/sampler.js';
 import type { MonitorSample } from '../../monitors/types.js';
+import { monitorImplementations } from '../../plugins/monitors/index.js';
 import type { ExperimentSpec } from '../schema.js';
 import type { RunContext } from './context.js';
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { PromParseError, parsePromText, selectPromSamples } from '../../src/monitors/prom-text.js';
+import {
+  PromParseError,
+  parsePromText,
+  selectPromSamples,
+} from '../../../../src/plugins/monitors/support/prom-text.js';
 
 describe('Prometheus text parser', () => {
   it('reads what prom-client writes: escaped label values, HELP/TYPE, histogram buckets, summaries', async () => {

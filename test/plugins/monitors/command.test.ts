@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { systemClock } from '../../src/load/clock.js';
-import { monitorImplementations } from '../../src/monitors/registry.js';
-import { sampleOnce } from '../../src/monitors/sampler.js';
+import { systemClock } from '../../../src/load/clock.js';
+import { sampleOnce } from '../../../src/monitors/sampler.js';
+import { monitorImplementations } from '../../../src/plugins/monitors/index.js';
 import { ctx } from './helpers.js';
 
 const make = (o: Record<string, unknown>) => monitorImplementations.create({ type: 'command', ...o });

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Gauge, Registry } from 'prom-client';
-import { promQuery, promQueryValue } from '../../src/monitors/promql.js';
-import { monitorImplementations } from '../../src/monitors/registry.js';
+import { monitorImplementations } from '../../../src/plugins/monitors/index.js';
+import { promQuery, promQueryValue } from '../../../src/plugins/monitors/support/promql.js';
 import { ctx, listen } from './helpers.js';
 
 const fixture = async (name: string) =>
-  JSON.parse(await readFile(new URL(`../fixtures/monitors/${name}`, import.meta.url), 'utf8')) as unknown;
+  JSON.parse(await readFile(new URL(`../../fixtures/monitors/${name}`, import.meta.url), 'utf8')) as unknown;
 
 describe('prometheus monitor: scraping /metrics written by prom-client', () => {
   const registry = new Registry();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { monitorImplementations } from '../../src/monitors/registry.js';
+import { monitorImplementations } from '../../../src/plugins/monitors/index.js';
 import { ctx } from './helpers.js';
 
 describe('tcp monitor', () => {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { monitors } from '../../src/experiment/monitors/index.js';
-import { MonitorImplementations, monitorImplementations } from '../../src/monitors/registry.js';
-import { tcpMonitorImpl } from '../../src/monitors/tcp.js';
+import { monitorImplementations, monitors, tcpMonitorImpl } from '../../../src/plugins/monitors/index.js';
+import { MonitorImplementations } from '../../../src/plugins/monitors/support/implementations.js';
 
 describe('monitor implementations', () => {
   it('implement exactly the monitor types the experiment file knows', () => {

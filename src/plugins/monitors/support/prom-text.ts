@@ -5,7 +5,7 @@
  * summary series (`_bucket`, `_sum`, `_count`) as ordinary samples. Hand-written: the grammar is small and a
  * regular expression gets escaped quotes inside label values wrong.
  */
-import { FaultlineError } from '../core/errors.js';
+import { FaultlineError } from '../../../core/errors.js';
 
 /** One sample line. */
 export interface PromSample {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { systemClock } from '../../src/load/clock.js';
-import { monitorImplementations } from '../../src/monitors/registry.js';
-import { sampleOnce } from '../../src/monitors/sampler.js';
+import { systemClock } from '../../../src/load/clock.js';
+import { sampleOnce } from '../../../src/monitors/sampler.js';
+import { monitorImplementations } from '../../../src/plugins/monitors/index.js';
 import { ctx, listen } from './helpers.js';
 
 describe('http monitor against a real server', () => {
