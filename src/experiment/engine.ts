@@ -22,12 +22,12 @@ import {
 } from '../kpi/availability.js';
 import { type Clock, systemClock } from '../load/clock.js';
 import type { LoadRun } from '../load/http-runner.js';
-import { startRunner } from '../load/runners/index.js';
 import type { LoadSeries } from '../load/samples.js';
 import { type ConditionInputs, firstHolding } from '../monitors/condition.js';
 import { monitorImplementations } from '../monitors/registry.js';
 import { type MonitorEntry, startMonitors } from '../monitors/sampler.js';
 import type { MonitorSample } from '../monitors/types.js';
+import { startRunner } from '../plugins/runners/start.js';
 import { REPORT_FORMAT, type ReportData, type ReportEvent, type ReportPhase } from '../report/types.js';
 import { writeReport } from '../report/write.js';
 import { runnerName } from './check.js';
