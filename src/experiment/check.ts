@@ -7,10 +7,10 @@
 import { parseDuration, parseRate } from '../load/parse.js';
 import { monitors } from '../plugins/monitors/index.js';
 import type { DefinitionIssue, PluginDefinition, Registry } from '../plugins/registry.js';
+import { runners } from '../plugins/runners/index.js';
 import { disruptors } from './disruptors/index.js';
 import { fraction } from './duration.js';
 import { relativeFactor } from './hypothesis.js';
-import { runners } from './runners/index.js';
 import type { ConditionSpec, ExperimentSpec, TargetSpec } from './schema.js';
 
 /** A problem found in a parsed experiment, at a path in the document. */

@@ -10,8 +10,10 @@ export {
   type MonitorDefinition,
   type PluginDefinition,
   Registry,
+  type RunnerContext,
   type RunnerDefinition,
 } from '../plugins/registry.js';
+export { runners } from '../plugins/runners/index.js';
 export { checkExperiment, faultName, instanceCount, runnerName, type SpecIssue } from './check.js';
 export { disruptors } from './disruptors/index.js';
 export { type Duration, durationSchema, ms } from './duration.js';
@@ -56,7 +58,6 @@ export {
 } from './plan.js';
 export { formatRunEvent, formatRunProgress } from './progress.js';
 export { experimentResultSchema, resultJsonSchema } from './result-schema.js';
-export { runners } from './runners/index.js';
 export {
   type ConditionSpec,
   ERROR_RATE_KPIS,

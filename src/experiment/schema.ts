@@ -10,11 +10,11 @@ import { z } from 'zod';
 import type { OutcomeClass } from '../load/samples.js';
 import { monitors } from '../plugins/monitors/index.js';
 import type { DisruptorDefinition, MonitorDefinition, RunnerDefinition } from '../plugins/registry.js';
+import { runners } from '../plugins/runners/index.js';
 import { commandSchema, envSchema, signalSchema } from './common.js';
 import { disruptors } from './disruptors/index.js';
 import { durationSchema, fractionSchema, positiveDurationSchema } from './duration.js';
 import { asWritten } from './json-schema.js';
-import { runners } from './runners/index.js';
 import { warmupSchema } from './warmup.js';
 
 /** Names of targets, monitors, load runners, faults and parameters. */

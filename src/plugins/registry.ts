@@ -2,10 +2,13 @@
  * Registries of the experiment file's plug-in types: disruptors, monitors and load runners. Each type is one
  * definition (a name and a zod schema of its options) in its own file, registered here by name, so the file
  * format, the validator and the published JSON Schema grow by adding a file — never by editing a switch on type
- * names. Definitions are schema-only for now; the engine attaches implementations to the same names.
+ * names. Disruptor and monitor definitions are schema-only for now (the engine attaches implementations to the
+ * same names); a load runner definition carries its runtime too (src/plugins/runners).
  */
 import type { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
+import type { Clock } from '../load/clock.js';
+import type { LoadRun } from '../load/http-runner.js';
 
 /** A problem a definition's own cross-field check found: `path` is relative to the options object. */
 export interface DefinitionIssue {
@@ -37,10 +40,25 @@ export interface MonitorDefinition<Options extends z.ZodObject = z.ZodObject>
   readonly kind: 'monitor';
 }
 
-/** A load runner type. */
+/** What every load runner is started with, beside its own options. */
+export interface RunnerContext {
+  /** An upper bound on how long it may run; the engine stops it earlier. */
+  durationMs: number;
+  seed: number;
+  clock?: Clock;
+  signal?: AbortSignal;
+}
+
+/** A load runner type: its options and how to start it. */
 export interface RunnerDefinition<Options extends z.ZodObject = z.ZodObject>
   extends PluginDefinition<Options> {
   readonly kind: 'runner';
+  /**
+   * Starts the load with options that passed {@link PluginDefinition.options} (durations still as written).
+   * Starting is the only effect: nothing runs before it is called.
+   */
+  // a method, so a definition of particular options fits a registry of any (parameters are bivariant)
+  start(options: z.output<Options>, ctx: RunnerContext): LoadRun;
 }
 
 /** Declares a disruptor type. */

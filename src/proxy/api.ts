@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { packageVersion } from '../cli/version.js';
 import type { ControlGuard } from '../control/guard.js';
 import { badRequestBody, ProxyApiError } from './errors.js';
-import type { ProxyServer } from './server.js';
+import type { ProxyOperations } from './operations.js';
 
 /** The Toxiproxy API version this server speaks; `/version` reports it with faultline's own as build metadata. */
 export const TOXIPROXY_API_VERSION = '2.12.0';
@@ -75,7 +75,7 @@ interface Route {
 
 /** The API as a plain `node:http` request handler over `server`. */
 export function createApiHandler(
-  server: ProxyServer,
+  server: ProxyOperations,
   guard: ControlGuard,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const proxyUpdate: Handler = async (req, res, [name]) =>

@@ -27,6 +27,7 @@ import {
   toxicNotFound,
 } from './errors.js';
 import { renderMetrics } from './metrics.js';
+import type { ProxyOperations } from './operations.js';
 import { type ProxyJSON, TcpProxy, type ToxicJSON, toxicJSON } from './proxy.js';
 import { getToxicDefinition } from './registry.js';
 import type { StreamDirection } from './toxic.js';
@@ -148,7 +149,7 @@ function parseToxicity(v: unknown): number {
 }
 
 /** The faultline proxy server. Create it with {@link createProxyServer}. */
-export class ProxyServer {
+export class ProxyServer implements ProxyOperations {
   /** The seed every toxic decision derives from (a canonical integer). */
   readonly seed: number;
   readonly #random: RandomStream;

@@ -3,7 +3,7 @@
  * settled within the warm-up's bounds (src/experiment/warmup.ts), so `before` is a baseline worth comparing with.
  */
 import type { LoadRun } from '../../load/http-runner.js';
-import { startRunner } from '../../load/runners/index.js';
+import { startRunner } from '../../plugins/runners/start.js';
 import { runnerName } from '../check.js';
 import { ms } from '../duration.js';
 import { combineSeries } from '../hypothesis.js';

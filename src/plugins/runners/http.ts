@@ -1,7 +1,14 @@
-/** `http` load runner: the options of the load area's HTTP runner (open model with rate, closed with connections). */
+/**
+ * The `http` load runner: HTTP load with an open model (`rate`: arrivals on a schedule, whatever the responses
+ * do) or a closed one (`connections` virtual users, each waiting for its answer). The options are the experiment
+ * file's; the runtime is the load area's HTTP runner.
+ */
 import { z } from 'zod';
-import { defineRunner } from '../../plugins/registry.js';
-import { durationSchema } from '../duration.js';
+import { durationSchema, ms, rate } from '../../experiment/duration.js';
+import { startLoad } from '../../load/http-runner.js';
+import type { RequestTemplate, VariableSpec } from '../../load/template.js';
+import { defineRunner } from '../registry.js';
+import { optional } from './optional.js';
 
 /** One request of a mix; `{{name}}` placeholders draw from `vars`. */
 const requestSchema = z.strictObject({
@@ -70,4 +77,42 @@ export const httpRunner = defineRunner({
       .optional()
       .describe('Seeded values for {{name}} in request paths, headers and bodies.'),
   }),
+  start(spec, ctx) {
+    const requests: RequestTemplate[] | undefined = spec.requests?.map((r) => ({
+      method: r.method,
+      path: r.path,
+      weight: r.weight,
+      ...optional('name', r.name),
+      ...optional('headers', r.headers ?? spec.headers),
+      ...optional('body', r.body),
+    }));
+    return startLoad({
+      url: spec.url,
+      seed: ctx.seed,
+      requests: requests ?? {
+        method: spec.method,
+        path: `${new URL(spec.url).pathname}${new URL(spec.url).search}`,
+        ...optional('headers', spec.headers),
+        ...optional('body', spec.body),
+      },
+      ...optional('vars', spec.vars as Record<string, VariableSpec> | undefined),
+      model: spec.rate === undefined ? 'closed' : 'open',
+      ...optional('rate', spec.rate === undefined ? undefined : rate(spec.rate)),
+      ...optional('rampMs', spec.ramp === undefined ? undefined : ms(spec.ramp, 'ramp')),
+      ...optional('connections', spec.connections),
+      ...optional(
+        'thinkTimeMs',
+        spec.think_time === undefined ? undefined : ms(spec.think_time, 'think_time'),
+      ),
+      ...optional('maxInFlight', spec.max_in_flight),
+      // The open model in its own thread, so the engine's own work cannot pass for the system's latency; the ok
+      // rule goes as data, since only data crosses threads.
+      thread: 'auto',
+      ...optional('okStatus', spec.ok_status),
+      timeoutMs: ms(spec.timeout, 'timeout'),
+      durationMs: ctx.durationMs,
+      ...optional('clock', ctx.clock),
+      ...optional('signal', ctx.signal),
+    });
+  },
 });
