@@ -1,6 +1,7 @@
 /** `command`: runs the inject command; the revert record holds the revert command (already expanded). */
-import { commandDisruptor } from '../experiment/disruptors/command.js';
+
 import { ms } from '../experiment/duration.js';
+import { commandDisruptor } from '../plugins/disruptors/command.js';
 import { type CommandLine, describeFailure, runCommand } from './exec.js';
 import { expand, instanceEnv } from './template.js';
 import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from './types.js';

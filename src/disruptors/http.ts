@@ -2,8 +2,9 @@
  * `http`: calls a URL to inject (non-2xx: not applied) and another to revert. A revert answered 404 or 410
  * counts as done — what it would remove is already gone.
  */
-import { httpDisruptor } from '../experiment/disruptors/http.js';
+
 import { type Duration, ms } from '../experiment/duration.js';
+import { httpDisruptor } from '../plugins/disruptors/http.js';
 import { callHttp, type HttpCall } from './http-call.js';
 import { expand } from './template.js';
 import { type DisruptorInstance, defineDisruptorRuntime, type Json } from './types.js';

@@ -4,7 +4,7 @@
  * (no such toxic, or no such proxy) is done. A proxy API that needs a token gets FAULTLINE_PROXY_TOKEN as a
  * bearer token, read at inject and at revert (in `recover` too): it is never journaled.
  */
-import { proxyToxic } from '../experiment/disruptors/proxy-toxic.js';
+import { proxyToxic } from '../plugins/disruptors/proxy-toxic.js';
 import { callHttp, joinUrl } from './http-call.js';
 import { expand } from './template.js';
 import { defineDisruptorRuntime } from './types.js';

@@ -4,13 +4,13 @@
  * nothing but the record.
  */
 import { FaultlineError } from '../core/errors.js';
+import { failpointRuntime } from '../plugins/disruptors/failpoint.js';
+import { processKillRuntime } from '../plugins/disruptors/process-kill.js';
+import { processPauseRuntime } from '../plugins/disruptors/process-pause.js';
+import { processRestartRuntime } from '../plugins/disruptors/process-restart.js';
 import { commandRuntime } from './command.js';
-import { failpointRuntime } from './failpoint.js';
 import { httpRuntime } from './http.js';
 import { revertOwnedStop } from './owned-process.js';
-import { processKillRuntime } from './process-kill.js';
-import { processPauseRuntime } from './process-pause.js';
-import { processRestartRuntime } from './process-restart.js';
 import { proxyToxicRuntime } from './proxy-toxic.js';
 import type { Disruptor, RevertRecord } from './types.js';
 

@@ -8,8 +8,8 @@
  * A killed process cannot be un-killed, so the revert record only says what happened; restarting an owned
  * process afterwards is the engine's job (`restart: true`, declared through `restartsOwnedOnEnd`).
  */
-import { processKill } from '../experiment/disruptors/process-kill.js';
-import { hasProc, requirePid, send, signalIfAlive } from './proc.js';
+
+import { hasProc, requirePid, send, signalIfAlive } from '../../disruptors/proc.js';
 import {
   byDisposition,
   defaultScope,
@@ -21,8 +21,9 @@ import {
   sendEach,
   stillRuns,
   waitForEach,
-} from './process-scope.js';
-import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from './types.js';
+} from '../../disruptors/process-scope.js';
+import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from '../../disruptors/types.js';
+import { processKill } from '../../experiment/disruptors/process-kill.js';
 
 function revertFor(instance: DisruptorInstance, signal: string): RevertRecord {
   return { type: 'process.kill', pid: requirePid(instance.pid, instance.id), signal };

@@ -7,7 +7,7 @@
  * The record is journaled again with the processes in scope before any of them is stopped
  * (`ctx.updateRevert`), so `recover` continues exactly those.
  */
-import { processPause } from '../experiment/disruptors/process-pause.js';
+
 import {
   hasProc,
   isSameProcess,
@@ -16,7 +16,7 @@ import {
   requirePid,
   send,
   signalIfAlive,
-} from './proc.js';
+} from '../../disruptors/proc.js';
 import {
   defaultScope,
   freezeTree,
@@ -30,8 +30,9 @@ import {
   stoppedOrGone,
   verifiedGroup,
   waitForEach,
-} from './process-scope.js';
-import { type AppliedFault, defineDisruptorRuntime, type RevertRecord } from './types.js';
+} from '../../disruptors/process-scope.js';
+import { type AppliedFault, defineDisruptorRuntime, type RevertRecord } from '../../disruptors/types.js';
+import { processPause } from '../../experiment/disruptors/process-pause.js';
 
 const isStopped = (state: string | undefined) => state === 'T' || state === 't';
 

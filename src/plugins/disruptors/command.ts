@@ -1,8 +1,8 @@
 /** `command`: run a command to inject and another to revert; the revert is journaled so `recover` can run it. */
 import { z } from 'zod';
-import { defineDisruptor } from '../../plugins/registry.js';
-import { commandSchema } from '../common.js';
-import { durationSchema } from '../duration.js';
+import { commandSchema } from '../../experiment/common.js';
+import { durationSchema } from '../../experiment/duration.js';
+import { defineDisruptor } from '../registry.js';
 
 export const commandDisruptor = defineDisruptor({
   name: 'command',

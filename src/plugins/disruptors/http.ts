@@ -1,7 +1,7 @@
 /** `http`: call a URL to inject a fault and another to revert it. */
 import { z } from 'zod';
-import { defineDisruptor } from '../../plugins/registry.js';
-import { httpCallSchema } from '../common.js';
+import { httpCallSchema } from '../../experiment/common.js';
+import { defineDisruptor } from '../registry.js';
 
 export const httpDisruptor = defineDisruptor({
   name: 'http',

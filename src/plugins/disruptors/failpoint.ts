@@ -9,11 +9,11 @@
  * journaled before the term was read, when nothing has been set yet, so its revert does nothing. A record with
  * neither (written by an older version) unsets the failpoint.
  */
-import { FaultlineError } from '../core/errors.js';
-import { failpoint } from '../experiment/disruptors/failpoint.js';
-import { createFailpointClient, FailpointEndpointError } from '../failpoint/client.js';
-import { expand } from './template.js';
-import { defineDisruptorRuntime, type Json, type RevertRecord } from './types.js';
+import { FaultlineError } from '../../core/errors.js';
+import { expand } from '../../disruptors/template.js';
+import { defineDisruptorRuntime, type Json, type RevertRecord } from '../../disruptors/types.js';
+import { failpoint } from '../../experiment/disruptors/failpoint.js';
+import { createFailpointClient, FailpointEndpointError } from '../../failpoint/client.js';
 
 export const failpointRuntime = defineDisruptorRuntime(failpoint, {
   revertFor(instance, options) {

@@ -11,7 +11,7 @@ import { knownAttributes, parseAttributes, unknownAttributes } from '../../proxy
 import { ProxyApiError } from '../../proxy/errors.js';
 import { getToxicDefinition, toxicDefinitions } from '../../proxy/registry.js';
 import '../../proxy/toxics/index.js'; // registers every built-in toxic type
-import { defineDisruptor } from '../../plugins/registry.js';
+import { defineDisruptor } from '../registry.js';
 
 const toxicTypes = toxicDefinitions().map((d) => d.type);
 

@@ -4,11 +4,17 @@
  * left for a revert to do: the record only names what was restarted.
  */
 
-import { InvalidOptionError } from '../core/errors.js';
-import { processRestart } from '../experiment/disruptors/process-restart.js';
-import { ms } from '../experiment/duration.js';
-import { isSameProcess, processStartTime, requirePid, signalIfAlive, waitUntil } from './proc.js';
-import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from './types.js';
+import { InvalidOptionError } from '../../core/errors.js';
+import {
+  isSameProcess,
+  processStartTime,
+  requirePid,
+  signalIfAlive,
+  waitUntil,
+} from '../../disruptors/proc.js';
+import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from '../../disruptors/types.js';
+import { processRestart } from '../../experiment/disruptors/process-restart.js';
+import { ms } from '../../experiment/duration.js';
 
 // a process we did not spawn has no exit event to wait on; its /proc entry is polled
 const EXIT_POLL_MS = 20;
