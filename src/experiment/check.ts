@@ -5,8 +5,8 @@
  * issues with paths; the validator maps paths to file positions.
  */
 import { parseDuration, parseRate } from '../load/parse.js';
+import { disruptors } from '../plugins/disruptors/index.js';
 import type { DefinitionIssue, PluginDefinition, Registry } from '../plugins/registry.js';
-import { disruptors } from './disruptors/index.js';
 import { fraction } from './duration.js';
 import { relativeFactor } from './hypothesis.js';
 import { monitors } from './monitors/index.js';

@@ -1,5 +1,6 @@
 /** Experiments: the file format, its validator, the registries of plug-in types and the dry-run planner. */
 
+export { disruptors } from '../plugins/disruptors/index.js';
 export {
   type DefinitionIssue,
   type DisruptorDefinition,
@@ -12,7 +13,6 @@ export {
   type RunnerDefinition,
 } from '../plugins/registry.js';
 export { checkExperiment, faultName, instanceCount, runnerName, type SpecIssue } from './check.js';
-export { disruptors } from './disruptors/index.js';
 export { type Duration, durationSchema, ms } from './duration.js';
 export {
   type ExperimentResult,
