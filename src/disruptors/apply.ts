@@ -5,7 +5,7 @@
  */
 import { InvalidOptionError } from '../core/errors.js';
 import type { Journal, PendingRevert } from '../experiment/journal.js';
-import { revertRecord } from './registry.js';
+import { revertRecord } from '../plugins/disruptors/index.js';
 import type { AppliedFault, Disruptor, DisruptorInstance, InjectContext, RevertRecord } from './types.js';
 
 export interface ApplyOptions {

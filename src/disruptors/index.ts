@@ -1,4 +1,8 @@
-/** Disruptor runtimes: inject a fault into an instance, revert it from a journaled record; the journal. */
+/**
+ * Disruptors: inject a fault into an instance, revert it from a journaled record; the journal. Each disruptor is
+ * one file in src/plugins/disruptors, registered there; this folder holds what they share (process handling,
+ * commands, HTTP calls, templates, the contract) and applying faults through the journal.
+ */
 
 export {
   Journal,
@@ -10,6 +14,12 @@ export {
   readJournal,
 } from '../experiment/journal.js';
 export {
+  disruptorNames,
+  getDisruptor,
+  registerDisruptor,
+  revertRecord,
+} from '../plugins/disruptors/index.js';
+export {
   type ApplyOptions,
   applyFault,
   type RetryOptions,
@@ -18,15 +28,11 @@ export {
   revertPending,
 } from './apply.js';
 export {
-  disruptorNames,
-  getDisruptor,
-  registerDisruptor,
-  revertRecord,
-} from './registry.js';
-export {
   type AppliedFault,
   type Disruptor,
   type DisruptorInstance,
+  type DisruptorPlugin,
+  defineDisruptorPlugin,
   defineDisruptorRuntime,
   type InjectContext,
   type Json,

@@ -55,16 +55,22 @@ export interface AppliedFault {
   readonly detail?: Record<string, Json>;
 }
 
-/** A disruptor type's runtime: the same name as its schema definition, options already validated by it. */
-export interface Disruptor<O extends z.ZodObject = z.ZodObject> {
-  readonly name: string;
+/**
+ * A disruptor: its options schema (the part the validator and the published JSON Schema read) and its runtime,
+ * one object, declared in one file under src/plugins/disruptors and registered once by name there.
+ */
+export interface Disruptor<O extends z.ZodObject = z.ZodObject> extends DisruptorDefinition<O> {
+  /** The schema part: the disruptor itself when declared with {@link defineDisruptorPlugin}. */
   readonly definition: DisruptorDefinition<O>;
   /**
    * The revert record, computed before anything happens so the journal holds it before the fault takes effect.
    * Pure: no I/O.
    */
   revertFor(instance: DisruptorInstance, options: z.output<O>, ctx: InjectContext): RevertRecord;
-  /** Injects the fault. Rejects when it did not apply. */
+  /**
+   * Injects the fault and resolves once its effect is seen (a paused process shows as stopped, a toxic is
+   * listed); rejects when it did not apply.
+   */
   inject(instance: DisruptorInstance, options: z.output<O>, ctx: InjectContext): Promise<AppliedFault>;
   /**
    * Undoes a fault from its record alone. Idempotent: undoing twice, or undoing something already gone (the
@@ -78,10 +84,37 @@ export interface Disruptor<O extends z.ZodObject = z.ZodObject> {
   restartsOwnedOnEnd?(options: z.output<O>): boolean;
 }
 
-/** Declares a disruptor runtime for a schema definition; its name is the definition's. */
+/** What a disruptor plug-in file declares: name, description, options schema and runtime. */
+export type DisruptorPlugin<O extends z.ZodObject = z.ZodObject> = Omit<Disruptor<O>, 'kind' | 'definition'>;
+
+/** Declares a disruptor in one file: its schema and its runtime together, as one definition. */
+export function defineDisruptorPlugin<O extends z.ZodObject>(plugin: DisruptorPlugin<O>): Disruptor<O> {
+  const disruptor: Disruptor<O> = {
+    ...plugin,
+    kind: 'disruptor',
+    get definition() {
+      return disruptor;
+    },
+  };
+  return disruptor;
+}
+
+/**
+ * Declares another runtime for an existing definition's options, under its name (a probe in a test, say); only
+ * the schema part of `definition` is taken.
+ */
 export function defineDisruptorRuntime<O extends z.ZodObject>(
   definition: DisruptorDefinition<O>,
   impl: Pick<Disruptor<O>, 'revertFor' | 'inject' | 'revert' | 'restartsOwnedOnEnd'>,
 ): Disruptor<O> {
-  return { name: definition.name, definition, ...impl };
+  const { name, description, options, check } = definition;
+  return {
+    name,
+    description,
+    options,
+    ...(check === undefined ? {} : { check }),
+    kind: 'disruptor',
+    definition,
+    ...impl,
+  };
 }

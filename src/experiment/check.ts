@@ -5,10 +5,10 @@
  * issues with paths; the validator maps paths to file positions.
  */
 import { parseDuration, parseRate } from '../load/parse.js';
+import { disruptors } from '../plugins/disruptors/index.js';
 import { monitors } from '../plugins/monitors/index.js';
 import type { DefinitionIssue, PluginDefinition, Registry } from '../plugins/registry.js';
 import { runners } from '../plugins/runners/index.js';
-import { disruptors } from './disruptors/index.js';
 import { fraction } from './duration.js';
 import { relativeFactor } from './hypothesis.js';
 import type { ConditionSpec, ExperimentSpec, TargetSpec } from './schema.js';

@@ -16,11 +16,11 @@
  */
 import { randomStream } from '../core/random.js';
 import { applyFault, type RevertOutcome, revertFault } from '../disruptors/apply.js';
-import { getDisruptor } from '../disruptors/registry.js';
 import type { AppliedFault, DisruptorInstance, Json, RevertRecord } from '../disruptors/types.js';
 import type { Clock, TimerHandle } from '../load/clock.js';
 import { parseDuration } from '../load/parse.js';
 import { type ConditionInputs, evaluateCondition } from '../monitors/condition.js';
+import { getDisruptor } from '../plugins/disruptors/index.js';
 import { faultName } from './check.js';
 import type { Journal } from './journal.js';
 import { type ExperimentPlan, maxUnavailableOf, seededOrder, wantedInstances } from './plan.js';

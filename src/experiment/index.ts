@@ -1,5 +1,6 @@
 /** Experiments: the file format, its validator, the registries of plug-in types and the dry-run planner. */
 
+export { disruptors } from '../plugins/disruptors/index.js';
 export { monitors } from '../plugins/monitors/index.js';
 export {
   type DefinitionIssue,
@@ -15,7 +16,6 @@ export {
 } from '../plugins/registry.js';
 export { runners } from '../plugins/runners/index.js';
 export { checkExperiment, faultName, instanceCount, runnerName, type SpecIssue } from './check.js';
-export { disruptors } from './disruptors/index.js';
 export { type Duration, durationSchema, ms } from './duration.js';
 export {
   type ExperimentResult,

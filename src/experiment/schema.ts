@@ -8,11 +8,11 @@
  */
 import { z } from 'zod';
 import type { OutcomeClass } from '../load/samples.js';
+import { disruptors } from '../plugins/disruptors/index.js';
 import { monitors } from '../plugins/monitors/index.js';
 import type { DisruptorDefinition, MonitorDefinition, RunnerDefinition } from '../plugins/registry.js';
 import { runners } from '../plugins/runners/index.js';
 import { commandSchema, envSchema, signalSchema } from './common.js';
-import { disruptors } from './disruptors/index.js';
 import { durationSchema, fractionSchema, positiveDurationSchema } from './duration.js';
 import { asWritten } from './json-schema.js';
 import { warmupSchema } from './warmup.js';

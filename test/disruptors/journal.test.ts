@@ -15,7 +15,7 @@ import {
   revertFault,
   revertPending,
 } from '../../src/disruptors/index.js';
-import { commandDisruptor } from '../../src/experiment/disruptors/command.js';
+import { commandDisruptor } from '../../src/plugins/disruptors/command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-journal-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

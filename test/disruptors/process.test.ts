@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { InvalidOptionError } from '../../src/core/errors.js';
 import { disruptorNames, getDisruptor, registerDisruptor } from '../../src/disruptors/index.js';
 import { processStartTime } from '../../src/disruptors/proc.js';
-import { disruptors } from '../../src/experiment/disruptors/index.js';
+import { disruptors } from '../../src/plugins/disruptors/index.js';
 import { type Child, startSleeper, stopAll, waitForState } from './helpers.js';
 
 after(stopAll);

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { disruptors } from '../../src/experiment/disruptors/index.js';
-import { proxyToxic } from '../../src/experiment/disruptors/proxy-toxic.js';
+import { disruptors } from '../../src/plugins/disruptors/index.js';
+import { proxyToxic } from '../../src/plugins/disruptors/proxy-toxic.js';
 import { toxicDefinitions } from '../../src/proxy/index.js';
 
 /** Paths of every object node in a JSON Schema that would accept keys it does not list. */

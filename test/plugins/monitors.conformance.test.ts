@@ -1,6 +1,6 @@
 /**
  * The rules every monitor keeps (CREATING_PLUGINS.md, "Monitors"), checked against each registered monitor with
- * real targets on 127.0.0.1 (test/plugins/harness/): a sample is dated when its answer came; a target that is down
+ * real targets on 127.0.0.1 (test/plugins/harness/monitors/): a sample is dated when its answer came; a target that is down
  * is a down sample with an error, never a throw or an unhandled rejection; a target that never answers is down at
  * the timeout and the monitor lets go of it; bad options are an InvalidOptionError naming the field.
  */
@@ -10,8 +10,8 @@ import { InvalidOptionError } from '../../src/core/errors.js';
 import { systemClock } from '../../src/load/clock.js';
 import { sampleOnce } from '../../src/monitors/sampler.js';
 import { monitorImplementations, monitors } from '../../src/plugins/monitors/index.js';
-import { monitorHarnesses } from './harness/index.js';
-import type { MonitorHarness, Options } from './harness/monitor.js';
+import { monitorHarnesses } from './harness/monitors/index.js';
+import type { MonitorHarness, Options } from './harness/monitors/monitor.js';
 
 const DELAY_MS = 300;
 const TIMEOUT_MS = 400;
@@ -37,7 +37,7 @@ it('every registered monitor has a conformance harness', () => {
   assert.deepEqual(
     missing,
     [],
-    `monitors without a harness in test/plugins/harness/index.ts: ${missing.join(', ')}`,
+    `monitors without a harness in test/plugins/harness/monitors/index.ts: ${missing.join(', ')}`,
   );
 });
 

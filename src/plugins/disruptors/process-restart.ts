@@ -3,12 +3,18 @@
  * through the engine's `restart` callback. Only the engine knows how to start an owned instance, so nothing is
  * left for a revert to do: the record only names what was restarted.
  */
-
-import { InvalidOptionError } from '../core/errors.js';
-import { processRestart } from '../experiment/disruptors/process-restart.js';
-import { ms } from '../experiment/duration.js';
-import { isSameProcess, processStartTime, requirePid, signalIfAlive, waitUntil } from './proc.js';
-import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from './types.js';
+import { z } from 'zod';
+import { InvalidOptionError } from '../../core/errors.js';
+import {
+  isSameProcess,
+  processStartTime,
+  requirePid,
+  signalIfAlive,
+  waitUntil,
+} from '../../disruptors/proc.js';
+import { type DisruptorInstance, defineDisruptorPlugin, type RevertRecord } from '../../disruptors/types.js';
+import { signalSchema } from '../../experiment/common.js';
+import { durationSchema, ms } from '../../experiment/duration.js';
 
 // a process we did not spawn has no exit event to wait on; its /proc entry is polled
 const EXIT_POLL_MS = 20;
@@ -20,7 +26,13 @@ function revertFor(instance: DisruptorInstance): RevertRecord {
   return { type: 'process.restart', pid: requirePid(instance.pid, instance.id) };
 }
 
-export const processRestartRuntime = defineDisruptorRuntime(processRestart, {
+export const processRestart = defineDisruptorPlugin({
+  name: 'process.restart',
+  description: 'Stop the owned process (signal, then SIGKILL after grace) and start it again.',
+  options: z.strictObject({
+    signal: signalSchema.default('SIGTERM').describe('The stop signal (default SIGTERM).'),
+    grace: durationSchema.default('5s').describe('Wait this long for exit before SIGKILL (default 5s).'),
+  }),
   revertFor,
   async inject(instance, options, ctx) {
     if (ctx.restart === undefined) {

@@ -1,9 +1,13 @@
-/** `command`: runs the inject command; the revert record holds the revert command (already expanded). */
-import { commandDisruptor } from '../experiment/disruptors/command.js';
-import { ms } from '../experiment/duration.js';
-import { type CommandLine, describeFailure, runCommand } from './exec.js';
-import { expand, instanceEnv } from './template.js';
-import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from './types.js';
+/**
+ * `command`: runs a command to inject and another to revert. The revert record holds the revert command, already
+ * expanded for the instance, so `recover` can run it.
+ */
+import { z } from 'zod';
+import { type CommandLine, describeFailure, runCommand } from '../../disruptors/exec.js';
+import { expand, instanceEnv } from '../../disruptors/template.js';
+import { type DisruptorInstance, defineDisruptorPlugin, type RevertRecord } from '../../disruptors/types.js';
+import { commandSchema } from '../../experiment/common.js';
+import { durationSchema, ms } from '../../experiment/duration.js';
 
 function expandCommand(c: CommandLine, instance: DisruptorInstance, field: string): string | string[] {
   return typeof c === 'string'
@@ -11,7 +15,16 @@ function expandCommand(c: CommandLine, instance: DisruptorInstance, field: strin
     : c.map((a, i) => expand(a, instance, `${field}[${i}]`));
 }
 
-export const commandRuntime = defineDisruptorRuntime(commandDisruptor, {
+export const commandDisruptor = defineDisruptorPlugin({
+  name: 'command',
+  description: 'Run a command to inject the fault and another to revert it.',
+  options: z.strictObject({
+    inject: commandSchema.describe(
+      'Runs when the fault starts; a non-zero exit means the fault did not apply.',
+    ),
+    revert: commandSchema.optional().describe('Runs when the fault ends (and on recover).'),
+    timeout: durationSchema.default('30s').describe('Kill a command that runs longer (default 30s).'),
+  }),
   revertFor(instance, options): RevertRecord {
     const timeoutMs = ms(options.timeout, 'timeout');
     if (options.revert === undefined) return { type: 'command', command: null, timeoutMs };

@@ -1,5 +1,5 @@
 /** `http` monitor harness: a node:http server that answers late on /delayed and never on /silent. */
-import { listen } from '../monitors/helpers.js';
+import { listen } from '../../monitors/helpers.js';
 import { closedPort, type MonitorHarness, until } from './monitor.js';
 
 export async function httpHarness(): Promise<MonitorHarness> {

@@ -9,13 +9,23 @@
  * journaled before the term was read, when nothing has been set yet, so its revert does nothing. A record with
  * neither (written by an older version) unsets the failpoint.
  */
-import { FaultlineError } from '../core/errors.js';
-import { failpoint } from '../experiment/disruptors/failpoint.js';
-import { createFailpointClient, FailpointEndpointError } from '../failpoint/client.js';
-import { expand } from './template.js';
-import { defineDisruptorRuntime, type Json, type RevertRecord } from './types.js';
+import { z } from 'zod';
+import { FaultlineError } from '../../core/errors.js';
+import { expand } from '../../disruptors/template.js';
+import { defineDisruptorPlugin, type Json, type RevertRecord } from '../../disruptors/types.js';
+import { createFailpointClient, FailpointEndpointError } from '../../failpoint/client.js';
 
-export const failpointRuntime = defineDisruptorRuntime(failpoint, {
+export const failpoint = defineDisruptorPlugin({
+  name: 'failpoint',
+  description: "Set a failpoint term through the process's failpoint endpoint; clear it when the fault ends.",
+  options: z.strictObject({
+    endpoint: z
+      .string()
+      .min(1)
+      .describe('The failpoint endpoint base URL; {{ports.NAME}} is replaced per instance.'),
+    name: z.string().min(1).describe('The failpoint name.'),
+    term: z.string().min(1).describe("The term to set, e.g. 'return(\"boom\")' or '50%sleep(200)'."),
+  }),
   revertFor(instance, options) {
     return {
       type: 'failpoint',
@@ -47,21 +57,28 @@ export const failpointRuntime = defineDisruptorRuntime(failpoint, {
     if (record.unread === true) return;
     const client = createFailpointClient({ target: record.endpoint as string });
     const name = record.name as string;
-    try {
+    const undo = async () => {
       if (typeof record.previous === 'string')
         await client.set(name, record.previous, { allowUnknown: true });
       else await client.unset(name);
+    };
+    try {
+      await undo().catch((err) => {
+        // a kept-alive connection the endpoint closed as its process exited fails the first request sent on
+        // it: a fresh connection gets the real answer (refused, or the endpoint's own)
+        if (unreachableCause(err) === 'UND_ERR_SOCKET') return undo();
+        throw err;
+      });
     } catch (err) {
       if (err instanceof FailpointEndpointError && err.status === 404) return;
-      const cause = (err as FaultlineError).cause as { code?: string } | undefined;
-      if (
-        err instanceof FaultlineError &&
-        err.code === 'FAULTLINE_FAILPOINTS_UNREACHABLE' &&
-        cause?.code === 'ECONNREFUSED'
-      ) {
-        return;
-      }
+      if (unreachableCause(err) === 'ECONNREFUSED') return;
       throw err;
     }
   },
 });
+
+/** The network error code under a "cannot reach the failpoint endpoint" error, else undefined. */
+function unreachableCause(err: unknown): string | undefined {
+  if (!(err instanceof FaultlineError) || err.code !== 'FAULTLINE_FAILPOINTS_UNREACHABLE') return undefined;
+  return (err.cause as { code?: string } | undefined)?.code;
+}

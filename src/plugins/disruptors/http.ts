@@ -2,11 +2,12 @@
  * `http`: calls a URL to inject (non-2xx: not applied) and another to revert. A revert answered 404 or 410
  * counts as done — what it would remove is already gone.
  */
-import { httpDisruptor } from '../experiment/disruptors/http.js';
-import { type Duration, ms } from '../experiment/duration.js';
-import { callHttp, type HttpCall } from './http-call.js';
-import { expand } from './template.js';
-import { type DisruptorInstance, defineDisruptorRuntime, type Json } from './types.js';
+import { z } from 'zod';
+import { callHttp, type HttpCall } from '../../disruptors/http-call.js';
+import { expand } from '../../disruptors/template.js';
+import { type DisruptorInstance, defineDisruptorPlugin, type Json } from '../../disruptors/types.js';
+import { httpCallSchema } from '../../experiment/common.js';
+import { type Duration, ms } from '../../experiment/duration.js';
 
 type CallOptions = {
   url: string;
@@ -27,7 +28,15 @@ function resolveCall(c: CallOptions, instance: DisruptorInstance, field: string)
   return call;
 }
 
-export const httpRuntime = defineDisruptorRuntime(httpDisruptor, {
+export const httpDisruptor = defineDisruptorPlugin({
+  name: 'http',
+  description: 'Call a URL to inject the fault and another to revert it.',
+  options: z.strictObject({
+    inject: httpCallSchema.describe(
+      'The call that injects the fault; a non-2xx status means it did not apply.',
+    ),
+    revert: httpCallSchema.optional().describe('The call that reverts it (and runs on recover).'),
+  }),
   revertFor(instance, options) {
     if (options.revert === undefined) return { type: 'http', call: null };
     return { type: 'http', call: resolveCall(options.revert, instance, 'revert') as unknown as Json };

@@ -3,7 +3,7 @@
  * instant-query API (/api/v1/query), rather than /usr/bin/prometheus: a real Prometheus takes seconds to start
  * and scrape, and cannot be told to answer late or never; test/plugins/monitors/prometheus.test.ts covers it.
  */
-import { listen } from '../monitors/helpers.js';
+import { listen } from '../../monitors/helpers.js';
 import { closedPort, type MonitorHarness, until } from './monitor.js';
 
 const EXPOSITION = '# HELP queue_depth Jobs waiting\n# TYPE queue_depth gauge\nqueue_depth{queue="a"} 42\n';

@@ -7,7 +7,7 @@
  * The record is journaled again with the processes in scope before any of them is stopped
  * (`ctx.updateRevert`), so `recover` continues exactly those.
  */
-import { processPause } from '../experiment/disruptors/process-pause.js';
+import { z } from 'zod';
 import {
   hasProc,
   isSameProcess,
@@ -16,7 +16,7 @@ import {
   requirePid,
   send,
   signalIfAlive,
-} from './proc.js';
+} from '../../disruptors/proc.js';
 import {
   defaultScope,
   freezeTree,
@@ -30,12 +30,17 @@ import {
   stoppedOrGone,
   verifiedGroup,
   waitForEach,
-} from './process-scope.js';
-import { type AppliedFault, defineDisruptorRuntime, type RevertRecord } from './types.js';
+} from '../../disruptors/process-scope.js';
+import { type AppliedFault, defineDisruptorPlugin, type RevertRecord } from '../../disruptors/types.js';
+import { processScopeSchema } from '../../experiment/common.js';
 
 const isStopped = (state: string | undefined) => state === 'T' || state === 't';
 
-export const processPauseRuntime = defineDisruptorRuntime(processPause, {
+export const processPause = defineDisruptorPlugin({
+  name: 'process.pause',
+  description:
+    'Freeze the process (its whole group for an owned target) with SIGSTOP, applied once /proc shows every one stopped; SIGCONT when the fault ends.',
+  options: z.strictObject({ scope: processScopeSchema.optional() }),
   revertFor(instance) {
     const pid = requirePid(instance.pid, instance.id);
     const startTime = processStartTime(pid);

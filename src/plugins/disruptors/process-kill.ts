@@ -8,8 +8,8 @@
  * A killed process cannot be un-killed, so the revert record only says what happened; restarting an owned
  * process afterwards is the engine's job (`restart: true`, declared through `restartsOwnedOnEnd`).
  */
-import { processKill } from '../experiment/disruptors/process-kill.js';
-import { hasProc, requirePid, send, signalIfAlive } from './proc.js';
+import { z } from 'zod';
+import { hasProc, requirePid, send, signalIfAlive } from '../../disruptors/proc.js';
 import {
   byDisposition,
   defaultScope,
@@ -21,14 +21,26 @@ import {
   sendEach,
   stillRuns,
   waitForEach,
-} from './process-scope.js';
-import { type DisruptorInstance, defineDisruptorRuntime, type RevertRecord } from './types.js';
+} from '../../disruptors/process-scope.js';
+import { type DisruptorInstance, defineDisruptorPlugin, type RevertRecord } from '../../disruptors/types.js';
+import { processScopeSchema, signalSchema } from '../../experiment/common.js';
 
 function revertFor(instance: DisruptorInstance, signal: string): RevertRecord {
   return { type: 'process.kill', pid: requirePid(instance.pid, instance.id), signal };
 }
 
-export const processKillRuntime = defineDisruptorRuntime(processKill, {
+export const processKill = defineDisruptorPlugin({
+  name: 'process.kill',
+  description:
+    'Send a signal (default SIGKILL) to the process (its whole group for an owned target) and wait until the processes it terminates are gone; an owned process is restarted when the fault ends.',
+  options: z.strictObject({
+    signal: signalSchema.default('SIGKILL').describe('The signal to send (default SIGKILL).'),
+    restart: z
+      .boolean()
+      .default(true)
+      .describe('Restart an owned process when the fault ends (default true); ignored for attached ones.'),
+    scope: processScopeSchema.optional(),
+  }),
   revertFor: (instance, options) => revertFor(instance, options.signal),
   async inject(instance, options) {
     const pid = requirePid(instance.pid, instance.id);

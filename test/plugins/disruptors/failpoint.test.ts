@@ -15,11 +15,11 @@ import {
   pendingReverts,
   readJournal,
   revertFault,
-} from '../../src/disruptors/index.js';
-import { failpoints } from '../../src/failpoint/registry.js';
-import { type FailpointServer, startFailpointServer } from '../../src/failpoint/server.js';
-import { cli } from '../helpers/cli.js';
-import { FIXTURES, startChild, stopAll } from './helpers.js';
+} from '../../../src/disruptors/index.js';
+import { failpoints } from '../../../src/failpoint/registry.js';
+import { type FailpointServer, startFailpointServer } from '../../../src/failpoint/server.js';
+import { FIXTURES, startChild, stopAll } from '../../disruptors/helpers.js';
+import { cli } from '../../helpers/cli.js';
 
 const fp = getDisruptor('failpoint')!;
 const dir = mkdtempSync(join(tmpdir(), 'faultline-fp-revert-'));
