@@ -17,20 +17,9 @@
  * (the one its latency counts in); the bucket of a loop read is the time it covers.
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { LoadBucket } from './samples.js';
+import type { GeneratorLag, LoadBucket } from './samples.js';
 
-/** The generator's lag during one bucket, in milliseconds (all ≥ 0). */
-export interface GeneratorLag {
-  /** Event-loop delay of the generator's thread: p99 and max of its samples. */
-  loopP99Ms: number;
-  loopMaxMs: number;
-  /** Open model: actual − intended send time of the bucket's arrivals, p99 and max (0 in the closed model). */
-  sendP99Ms: number;
-  sendMaxMs: number;
-  /** How long completions waited behind earlier callbacks of their event-loop turn, p99 and max. */
-  receiveP99Ms: number;
-  receiveMaxMs: number;
-}
+export type { GeneratorLag };
 
 /** A bucket whose generator lag p99 exceeds both this share of its latency p99 ... */
 export const LAG_SHARE = 0.1;

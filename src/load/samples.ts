@@ -13,7 +13,6 @@
  * counted but have no latency. Functions here are pure.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { GeneratorLag } from './lag.js';
 
 /** Identifies the format; bump when a field changes meaning. */
 export const LOAD_SERIES_FORMAT = 'faultline.load-series/1';
@@ -65,6 +64,19 @@ export interface LatencySummary {
   maxMs: number;
   /** HdrHistogram compressed base64 of latencies in microseconds; '' when count is 0. */
   hdr: string;
+}
+
+/** The generator's lag during one bucket, in milliseconds (all ≥ 0). */
+export interface GeneratorLag {
+  /** Event-loop delay of the generator's thread: p99 and max of its samples. */
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** Open model: actual − intended send time of the bucket's arrivals, p99 and max (0 in the closed model). */
+  sendP99Ms: number;
+  sendMaxMs: number;
+  /** How long completions waited behind earlier callbacks of their event-loop turn, p99 and max. */
+  receiveP99Ms: number;
+  receiveMaxMs: number;
 }
 
 /** One bucket of a series (one second by default). */

@@ -14,7 +14,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { LoadOptions, LoadResult, LoadRun } from './http-runner.js';
+import type { LoadOptions, LoadResult, LoadRun } from './load-types.js';
 import type { LoadProgress } from './recorder.js';
 import { LOAD_SERIES_FORMAT, type LoadSeries } from './samples.js';
 

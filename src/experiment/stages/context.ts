@@ -4,8 +4,8 @@
  * anything about the experiment.
  */
 import type { Clock } from '../../load/clock.js';
-import type { RunEvent, RunPhase } from '../engine.js';
 import type { Journal } from '../journal.js';
+import type { RunEvent, RunPhase } from '../run-types.js';
 
 /** The run's shared services. */
 export interface RunContext {

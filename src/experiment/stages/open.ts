@@ -7,10 +7,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { normalizeSeed, type SeedInput } from '../../core/random.js';
 import type { Clock } from '../../load/clock.js';
-import type { RunExperimentOptions } from '../engine.js';
 import { assertNotHalted, haltStatus, type RunRegistration, registerRun, stateDir } from '../halt.js';
 import { openJournal } from '../journal.js';
 import { type ExperimentPlan, planExperiment } from '../plan.js';
+import type { RunExperimentOptions } from '../run-types.js';
 import type { ExperimentSpec } from '../schema.js';
 import { createRunContext, type RunContext, reasonOf } from './context.js';
 

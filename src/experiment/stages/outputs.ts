@@ -5,8 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeReport } from '../../report/write.js';
-import type { ExperimentResult } from '../engine.js';
 import { renderJunit } from '../junit.js';
+import type { ExperimentResult } from '../run-types.js';
 
 type Check = { name: string; passed: boolean; message?: string };
 

@@ -3,8 +3,8 @@
  * load's throughput and error rate over the last interval (all runners together).
  */
 import type { LoadRun } from '../../load/http-runner.js';
-import type { RunProgress } from '../engine.js';
 import type { FaultExecutor } from '../executor.js';
+import type { RunProgress } from '../run-types.js';
 import type { RunContext } from './context.js';
 
 /** Reports progress; each report covers the time since the previous one (or since the meter was made). */

@@ -9,7 +9,6 @@ import { assessLag, lagWarning } from '../../load/lag.js';
 import type { LoadSeries } from '../../load/samples.js';
 import type { MonitorSample } from '../../monitors/types.js';
 import { REPORT_FORMAT, type ReportPhase } from '../../report/types.js';
-import type { ExperimentResult, RunEvent } from '../engine.js';
 import type { FaultRun } from '../executor.js';
 import {
   type AssertionResult,
@@ -19,6 +18,7 @@ import {
   trimSeries,
 } from '../hypothesis.js';
 import type { ExperimentPlan } from '../plan.js';
+import type { ExperimentResult, RunEvent } from '../run-types.js';
 import type { ExperimentSpec } from '../schema.js';
 import type { SteadyStateResult } from '../steady.js';
 import { decideVerdict, type Verdict, type VerdictInputs } from '../verdict.js';

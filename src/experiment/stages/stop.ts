@@ -2,7 +2,7 @@
  * Stage 10, stop — the last of the cleanup: stop the target groups this run started (last first), then close
  * the run: `run.ended` in the journal, the journal closed, the run file removed, the caller's signal let go.
  */
-import type { ExperimentResult } from '../engine.js';
+import type { ExperimentResult } from '../run-types.js';
 import type { TargetGroup } from '../targets.js';
 import type { RunContext } from './context.js';
 import type { OpenRun } from './open.js';

@@ -6,13 +6,15 @@
 import type { z } from 'zod';
 import { InvalidOptionError } from '../../../core/errors.js';
 import { type Duration, ms } from '../../../experiment/duration.js';
-import type { ExperimentSpec } from '../../../experiment/schema.js';
 import type { MonitorEntry } from '../../../monitors/sampler.js';
 import type { Monitor, MonitorImplementation, MonitorPlugin } from '../../../monitors/types.js';
 import { Registry } from '../../registry.js';
 
-/** A validated monitor of an experiment file (`type`, `every`, `timeout` and the type's options). */
-export type MonitorSpec = ExperimentSpec['monitors'][string];
+/**
+ * A validated monitor of an experiment file: `type`, `every`, `timeout` and the type's options. Written out
+ * rather than taken from the experiment schema, which is built from this registry (no import circle).
+ */
+export type MonitorSpec = { type: string; every: Duration; timeout: Duration } & Record<string, unknown>;
 
 // One view object per plug-in, so `get(name)` hands out the same implementation each time.
 const views = new WeakMap<MonitorPlugin, MonitorImplementation>();
@@ -90,9 +92,7 @@ export class MonitorImplementations {
   }
 
   /** A sampler entry for a validated spec: its monitor, interval (`every`) and timeout. */
-  entry(
-    spec: MonitorSpec | ({ type: string; every: Duration; timeout: Duration } & Record<string, unknown>),
-  ): MonitorEntry {
+  entry(spec: MonitorSpec): MonitorEntry {
     return {
       monitor: this.create(spec as { type: string } & Record<string, unknown>),
       intervalMs: ms(spec.every, 'every'),
