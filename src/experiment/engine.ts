@@ -12,16 +12,9 @@
  * the seed (the plan) and the live samples (`when:` faults, abort conditions); time comes from one clock.
  */
 import { join } from 'node:path';
-import type { SeedInput } from '../core/random.js';
-import type { RevertOutcome } from '../disruptors/apply.js';
-import type { Availability } from '../kpi/availability.js';
-import { type Clock, systemClock } from '../load/clock.js';
+import { systemClock } from '../load/clock.js';
 import type { LoadRun } from '../load/http-runner.js';
-import type { MonitorSample } from '../monitors/types.js';
-import type { ReportData, ReportEvent } from '../report/types.js';
-import type { FaultExecutor, FaultRun } from './executor.js';
-import type { AssertionResult } from './hypothesis.js';
-import type { ExperimentPlan } from './plan.js';
+import type { FaultExecutor } from './executor.js';
 import type { ExperimentSpec } from './schema.js';
 import { createExecutor, type MethodOutcome, runMethod } from './stages/method.js';
 import { type RunMonitors, startRunMonitors } from './stages/monitors.js';
@@ -42,7 +35,6 @@ import { closeRun, stopTargets } from './stages/stop.js';
 import { settleLoad, startLoad } from './stages/warmup.js';
 import type { SteadyStateResult } from './steady.js';
 import type { TargetGroup } from './targets.js';
-import type { Verdict } from './verdict.js';
 import type { WarmupResult } from './warmup.js';
 
 export type {
