@@ -13,6 +13,13 @@ import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDo
 import type { z } from 'zod';
 import { checkAliases, MAX_EXPANDED_VALUES } from './aliases.js';
 import { checkExperiment, type SpecIssue } from './check.js';
+import {
+  type AppliedOverride,
+  applyOverrides,
+  type FieldOverride,
+  isFieldKey,
+  overrideAt,
+} from './overrides.js';
 import { readRegularFile } from './read-file.js';
 import { type ExperimentSpec, experimentSchema } from './schema.js';
 import { type ParamValue, scalarFromText, substituteString, substituteTree } from './substitute.js';
@@ -31,8 +38,13 @@ export interface ExperimentError {
 export interface ValidateOptions {
   /** Shown in errors (default `experiment.yaml`). */
   file?: string;
-  /** `--set name=value` overrides of parameter defaults; values are read as YAML scalars. */
+  /**
+   * `--set name=value`: a parameter's default, or — for a dotted name or a top-level field that is not a declared
+   * parameter — a field override (see overrides.ts). Values are read as YAML scalars.
+   */
   set?: Record<string, string>;
+  /** Field overrides from elsewhere (a suite entry's `set:`), with where each came from for errors. */
+  overrides?: readonly FieldOverride[];
   /** Environment for `${NAME}` (default: none — pass `process.env` explicitly). */
   env?: Record<string, string | undefined>;
   /**
@@ -47,7 +59,7 @@ export type ValidationResult =
   | { ok: true; spec: ExperimentSpec; parameters: Record<string, ParamValue> }
   | { ok: false; errors: ExperimentError[] };
 
-type Path = (string | number)[];
+export type Path = (string | number)[];
 
 const MAX_SYNTAX_ERRORS = 3;
 
@@ -67,13 +79,13 @@ export function formatExperimentError(e: ExperimentError): string {
   return e.field === '' ? `${where}: ${e.message}` : `${where}: ${e.field}: ${e.message}`;
 }
 
-function rangeOf(node: unknown): [number, number, number] | undefined {
+export function rangeOf(node: unknown): [number, number, number] | undefined {
   const r = (node as Node | null | undefined)?.range;
   return Array.isArray(r) && typeof r[0] === 'number' ? r : undefined;
 }
 
 /** The offset the error at `path` should point at; `key` points at a map key (for unknown fields). */
-function offsetOf(doc: Document, path: Path, key?: string): number {
+export function offsetOf(doc: Document, path: Path, key?: string): number {
   if (key !== undefined) {
     const map = path.length === 0 ? doc.contents : doc.getIn(path, true);
     if (isMap(map)) {
@@ -127,7 +139,7 @@ function describeUnion(issue: z.core.$ZodIssue): { path: Path; message: string }
   return { path: [...path, ...inner.path], message: inner.message };
 }
 
-function zodIssues(error: z.ZodError): Array<{ path: Path; key?: string; message: string }> {
+export function zodIssues(error: z.ZodError): Array<{ path: Path; key?: string; message: string }> {
   const out: Array<{ path: Path; key?: string; message: string }> = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -226,7 +238,16 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
       } else if (typeof v === 'number' || typeof v === 'boolean') parameters[name] = v;
     }
   }
+  const fieldOverrides: FieldOverride[] = [...(options.overrides ?? [])];
   for (const [name, raw] of Object.entries(options.set ?? {})) {
+    if (isFieldKey(name, TOP_LEVEL_FIELDS, parameters)) {
+      fieldOverrides.push({
+        path: name,
+        value: scalarFromText(raw),
+        source: { file, field: `--set ${name}` },
+      });
+      continue;
+    }
     if (!(name in parameters)) {
       const declared = Object.keys(parameters);
       errors.push({
@@ -238,6 +259,17 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
     }
     parameters[name] = scalarFromText(raw);
   }
+
+  // Field overrides replace nodes before substitution, so `${…}` in a value resolves like one in the file.
+  const { applied, problems } = applyOverrides(doc, fieldOverrides);
+  for (const p of problems) errors.push({ ...locationOf(p.override.source), message: p.message });
+  if (errors.length > 0) return { ok: false, errors };
+  // An error at (or under) an overridden path is about the override: it names where the override was written.
+  const report = (path: Path, key: string | undefined, message: string) => {
+    const o = overrideAt(applied, path);
+    if (o === undefined) return atPath(path, offsetOf(doc, path, key), formatPath(path), message);
+    errors.push({ ...locationOf(o.override.source), message: overrideMessage(o, path, key, message) });
+  };
 
   const lookup = (name: string) => (name in parameters ? parameters[name] : env[name]);
   const subIssues = substituteTree(doc.contents, lookup, (p) => p.length === 1 && p[0] === 'parameters');
@@ -254,14 +286,31 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
   }
   const parsed = experimentSchema.safeParse(tree);
   if (!parsed.success) {
-    for (const i of zodIssues(parsed.error))
-      atPath(i.path, offsetOf(doc, i.path, i.key), formatPath(i.path), i.message);
+    for (const i of zodIssues(parsed.error)) report(i.path, i.key, i.message);
     return { ok: false, errors: sortErrors(errors) };
   }
   const semantic: SpecIssue[] = checkExperiment(parsed.data);
-  for (const i of semantic) atPath(i.path, offsetOf(doc, i.path), formatPath(i.path), i.message);
+  for (const i of semantic) report(i.path, undefined, i.message);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
   return { ok: true, spec: parsed.data, parameters };
+}
+
+/** The experiment's top-level fields: a plain `--set` key naming one of them overrides it. */
+const TOP_LEVEL_FIELDS: ReadonlySet<string> = new Set(Object.keys(experimentSchema.shape));
+
+function locationOf(source: FieldOverride['source']): Omit<ExperimentError, 'message'> {
+  return {
+    file: source.file,
+    ...(source.line === undefined ? {} : { line: source.line, column: source.column ?? 1 }),
+    field: source.field,
+  };
+}
+
+function overrideMessage(o: AppliedOverride, path: Path, key: string | undefined, message: string): string {
+  if (key !== undefined && path.length === o.resolved.length)
+    return `'${o.override.path}' names no field of the experiment (${message})`;
+  const below = path.slice(o.resolved.length);
+  return below.length === 0 ? message : `at ${formatPath(below)}: ${message}`;
 }
 
 function sortErrors(errors: ExperimentError[]): ExperimentError[] {

@@ -9,6 +9,7 @@ import { registerProxyCommand } from './proxy.js';
 import { registerRecoverCommand } from './recover.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
+import { registerSuiteCommand } from './suite.js';
 import { registerValidateCommand } from './validate.js';
 
 export type RegisterCommand = (program: Command) => void;
@@ -23,5 +24,6 @@ export const commands: RegisterCommand[] = [
   registerRecoverCommand,
   registerReportCommand,
   registerRunCommand,
+  registerSuiteCommand,
   registerValidateCommand,
 ];
