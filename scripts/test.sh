@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Node 20's test runner does not expand globs itself, so the shell lists the files.
-# One file at a time: several tests judge a running system under load, and on two cores a neighbour that starts
-# dozens of processes would be what they measure.
+# Two files at a time (FAULTLINE_TEST_CONCURRENCY to change it): tests assert what holds at any speed, and the
+# few that run a whole system under load take a lock (test/helpers/exclusive.ts) so they never overlap.
 # Tests start the built CLI (it starts in a fraction of tsx's time): it is rebuilt first when any source is newer.
 set -euo pipefail
 shopt -s globstar nullglob
@@ -13,4 +13,4 @@ fi
 export FAULTLINE_TEST_CLI=dist
 files=(test/**/*.test.ts)
 if [ "$#" -gt 0 ]; then files=("$@"); fi
-exec node --import tsx --test --test-reporter=spec --test-concurrency="${FAULTLINE_TEST_CONCURRENCY:-1}" "${files[@]}"
+exec node --import tsx --test --test-reporter=spec --test-concurrency="${FAULTLINE_TEST_CONCURRENCY:-2}" "${files[@]}"
