@@ -13,7 +13,7 @@
  * {@link settleState} is pure (a series and a time in, a judgement out); {@link warmUp} is the wait around it.
  */
 import { z } from 'zod';
-import { type Clock, systemClock } from '../load/clock.js';
+import { type Clock, sleepOn, systemClock } from '../load/clock.js';
 import type { LoadSeries } from '../load/samples.js';
 import { durationSchema, fraction, fractionSchema, ms, positiveDurationSchema } from './duration.js';
 
@@ -152,19 +152,6 @@ export interface WarmUpOptions {
   onTick?: () => void;
 }
 
-function wait(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
-  if (delayMs <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((r) => {
-    const done = () => {
-      clock.clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      r();
-    };
-    const t = clock.setTimeout(done, delayMs);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Waits at least `minMs`, then until the load settles or `maxMs` has passed. */
 export async function warmUp(o: WarmUpOptions): Promise<WarmupResult> {
   const clock = o.clock ?? systemClock;
@@ -190,7 +177,7 @@ export async function warmUp(o: WarmUpOptions): Promise<WarmupResult> {
       if (elapsed >= maxMs) return done(false, `not settled within ${maxMs / 1000} s: ${state.reason}`);
     }
     const next = elapsed < minMs ? minMs - elapsed : maxMs - elapsed;
-    await wait(clock, Math.max(1, Math.min(o.tickMs, next)), o.signal);
+    await sleepOn(clock, Math.max(1, Math.min(o.tickMs, next)), o.signal);
     o.onTick?.();
   }
 }

@@ -106,3 +106,17 @@ export function createFakeClock(startMs = 0, epochMs = 0): FakeClock {
   };
   return clock;
 }
+
+/** Waits `delayMs` on `clock`, or less when `signal` aborts first (resolves either way, never rejects). */
+export function sleepOn(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
+  if (delayMs <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((r) => {
+    const done = () => {
+      clock.clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const t = clock.setTimeout(done, delayMs);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -5,7 +5,7 @@
  */
 import { InvalidOptionError } from '../core/errors.js';
 // One clock for the whole engine: the load generator's (monotonic time, an epoch anchor, timers).
-import { type Clock, systemClock } from '../load/clock.js';
+import { type Clock, sleepOn, systemClock } from '../load/clock.js';
 import type { Monitor, MonitorSample, SampleResult } from './types.js';
 
 /** One monitor to sample, with its own interval and timeout. */
@@ -70,7 +70,7 @@ async function loop(
     if (sample !== undefined && !signal.aborted) options.onSample(name, sample);
     await settled;
     if (signal.aborted) break;
-    await sleep(clock, start + intervalMs - clock.epochMs(), signal);
+    await sleepOn(clock, start + intervalMs - clock.epochMs(), signal);
   }
 }
 
@@ -123,17 +123,4 @@ export async function sampleOnce(
   }
   if (stop.aborted) return { sample: undefined, settled };
   return { sample: { ...first, tMs, latencyMs: first.latencyMs ?? tMs - startMs }, settled };
-}
-
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clock.clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = clock.setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

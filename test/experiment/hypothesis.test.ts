@@ -45,6 +45,21 @@ function inputs(extra: Partial<HypothesisInputs> = {}): HypothesisInputs {
 
 const a = (x: Partial<AssertionSpec> & Pick<AssertionSpec, 'kpi'>): AssertionSpec => x as AssertionSpec;
 
+/** Validation errors of a small experiment file whose hypothesis is `hypothesis` (YAML list lines). */
+function hypothesisErrors(hypothesis: string): string[] {
+  const r = validateExperiment(`title: hypothesis grammar
+duration: 30s
+targets:
+  api: { type: process, command: node server.js }
+load:
+  - { name: web, type: http, url: "http://127.0.0.1:8080", rate: 10/s }
+faults:
+  - { name: kill, disruptor: process.kill, target: api, at: 5s, duration: 2s }
+hypothesis:
+${hypothesis}`);
+  return r.ok ? [] : r.errors.map(formatExperimentError);
+}
+
 describe('evaluateHypothesis', () => {
   it('measures per phase and blames the fault active in the seconds that broke the promise', () => {
     const [err, p99, after] = evaluateHypothesis(
@@ -274,24 +289,9 @@ describe('hypothesis grammar in the experiment file', () => {
     }
   });
 
-  const file = (hypothesis: string) => `title: grammar
-duration: 30s
-targets:
-  api: { type: process, command: node server.js }
-load:
-  - { name: web, type: http, url: "http://127.0.0.1:8080", rate: 10/s }
-faults:
-  - { name: kill, disruptor: process.kill, target: api, at: 5s, duration: 2s }
-hypothesis:
-${hypothesis}`;
-  const errors = (hypothesis: string): string[] => {
-    const r = validateExperiment(file(hypothesis));
-    return r.ok ? [] : r.errors.map(formatExperimentError);
-  };
-
   it('accepts the new KPIs and absorb, and keeps the old names', () => {
     assert.deepEqual(
-      errors(`  - { kpi: p90, phase: during, below: 200ms }
+      hypothesisErrors(`  - { kpi: p90, phase: during, below: 200ms }
   - { kpi: p99.9, phase: after, below: 1s }
   - { kpi: max, phase: during, below: 2s }
   - { kpi: error_rate.timeout, phase: during, below: 1% }
@@ -311,7 +311,7 @@ ${hypothesis}`;
   });
 
   it('checks them like the others: a phase, a bound of the right kind, absorb only where it means something', () => {
-    const found = errors(`  - { kpi: error_rate.timeout, below: 1% }
+    const found = hypothesisErrors(`  - { kpi: error_rate.timeout, below: 1% }
   - { kpi: error_rate.timeout, phase: during, below: 200ms }
   - { kpi: p99.9, phase: after, below: 1% }
   - { kpi: p99, phase: after, below: 1s, absorb: true }
@@ -330,7 +330,7 @@ ${hypothesis}`;
         `${re} not in:\n${found.join('\n')}`,
       );
     // an unknown KPI names the known ones
-    const [unknown] = errors('  - { kpi: p99.99, phase: after, below: 1s }\n');
+    const [unknown] = hypothesisErrors('  - { kpi: p99.99, phase: after, below: 1s }\n');
     assert.match(unknown ?? '', /hypothesis\[0\]\.kpi: .*"error_rate\.timeout".*"p99\.9"/);
   });
 });
@@ -484,24 +484,9 @@ describe('evaluateHypothesis: the baseline', () => {
 });
 
 describe('relative bounds in the experiment file', () => {
-  const file = (hypothesis: string) => `title: relative
-duration: 30s
-targets:
-  api: { type: process, command: node server.js }
-load:
-  - { name: web, type: http, url: "http://127.0.0.1:8080", rate: 10/s }
-faults:
-  - { name: kill, disruptor: process.kill, target: api, at: 5s, duration: 2s }
-hypothesis:
-${hypothesis}`;
-  const errors = (hypothesis: string): string[] => {
-    const r = validateExperiment(file(hypothesis));
-    return r.ok ? [] : r.errors.map(formatExperimentError);
-  };
-
   it('accepts "Nx before" on load KPIs during and after', () => {
     assert.deepEqual(
-      errors(`  - { kpi: p99, phase: during, below: 2x before }
+      hypothesisErrors(`  - { kpi: p99, phase: during, below: 2x before }
   - { kpi: p50, phase: after, below: 1.5x before }
   - { kpi: throughput, phase: during, above: 0.8x before }
   - { kpi: error_rate, phase: after, below: 2 x before }
@@ -511,7 +496,7 @@ ${hypothesis}`;
   });
 
   it('refuses it where it means nothing', () => {
-    const found = errors(`  - { kpi: p99, phase: before, below: 2x before }
+    const found = hypothesisErrors(`  - { kpi: p99, phase: before, below: 2x before }
   - { kpi: time_to_recover, below: 2x before }
   - { kpi: p99, phase: during, below: 0x before }
   - { kpi: p99, phase: during, below: 2x after }

@@ -3,7 +3,7 @@
  * Stages take it plus their own explicit inputs and return what the next stage needs; nothing here decides
  * anything about the experiment.
  */
-import type { Clock } from '../../load/clock.js';
+import { type Clock, sleepOn } from '../../load/clock.js';
 import type { Journal } from '../journal.js';
 import type { RunEvent, RunPhase } from '../run-types.js';
 
@@ -65,15 +65,4 @@ export function reasonOf(signal: AbortSignal): string {
 }
 
 /** Waits `delayMs` on `clock`, or less when `signal` aborts first. */
-export function sleep(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
-  if (delayMs <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((r) => {
-    const done = () => {
-      clock.clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      r();
-    };
-    const t = clock.setTimeout(done, delayMs);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+export const sleep = sleepOn;
