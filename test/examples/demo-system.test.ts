@@ -12,6 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parsePromText } from '../../src/plugins/monitors/support/prom-text.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
+import { heavyTestFile } from '../helpers/exclusive.js';
+
+// judges a running system under load: run with the machine to itself (scripts/test.sh)
+heavyTestFile();
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

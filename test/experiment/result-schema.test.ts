@@ -12,9 +12,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resultJsonSchema } from '../../src/experiment/result-schema.js';
 import { availability } from '../../src/kpi/availability.js';
+import { heavyTestFile } from '../helpers/exclusive.js';
 import { validateJsonSchema } from '../helpers/json-schema.js';
 import { assertSchemaFileCurrent } from '../helpers/schema-file.js';
 import { runFile, tempDir } from './engine-helpers.js';
+
+// judges a running system under load: run with the machine to itself (scripts/test.sh)
+heavyTestFile();
 
 const root = new URL('../../', import.meta.url).pathname;
 const schemaPath = join(root, 'schema/result.schema.json');

@@ -1,8 +1,8 @@
 /**
- * One heavy test at a time across test files. The runner runs two files at once; tests that judge latency
- * (the demo system under load) must not share the two cores with another test that starts dozens of processes,
- * or they measure the other test. They take this lock: a directory created atomically, holding the owner's pid,
- * taken over when its owner has died.
+ * Marks a test file that runs a whole system under load: scripts/test.sh runs such files (found by their
+ * top-level `heavyTestFile();` line) after the others, one at a time. The lock also keeps two of them apart when
+ * several are run by hand at once: a directory created atomically, holding the owner's pid, taken over when its
+ * owner has died.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
