@@ -86,6 +86,8 @@ up_sshd() {
   [[ -f "$dir/ssh_host_ed25519_key" ]] ||
     ssh-keygen -q -t ed25519 -N '' -C "$ns" -f "$dir/ssh_host_ed25519_key"
   # StrictModes off: the state dir may live under a world-writable /tmp, which sshd would reject.
+  # SHLVL=1: bash skips ~/.bashrc for commands over SSH, so the machine's dotfiles (a slow or lock-taking
+  # `pyenv init`, say) neither slow the bed nor serialize concurrent sessions.
   cat >"$dir/sshd_config" <<CONF
 Port 22
 ListenAddress 0.0.0.0
@@ -101,6 +103,7 @@ StrictModes no
 MaxSessions 64
 MaxStartups 64:30:128
 ClientAliveInterval 0
+SetEnv SHLVL=1
 CONF
   pid="$(cat "$dir/sshd.pid" 2>/dev/null || true)"
   pid_alive "$pid" && return 0
