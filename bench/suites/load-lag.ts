@@ -15,6 +15,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { collect, startHelloServer } from '../http-target.js';
 import { type BenchSection, markdownTable } from '../types.js';
 
 const RATE = 5000;
@@ -33,13 +34,6 @@ interface Report {
   loopP99Ms?: number;
   warned?: boolean;
 }
-
-const SERVER = `
-const http = require('node:http');
-const s = http.createServer((req, res) => res.end('hello world'));
-s.keepAliveTimeout = 60000;
-s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
-`;
 
 /** The reference: open loop on node:net, 1 ms timer ticks, responses counted by their fixed body. */
 async function reference(url: string): Promise<Report> {
@@ -155,38 +149,12 @@ async function child(variant: string, url: string): Promise<Report> {
   };
 }
 
-function collect(proc: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    proc.stdout?.on('data', (d) => {
-      out += d;
-    });
-    proc.stderr?.on('data', (d) => {
-      err += d;
-    });
-    proc.on('error', reject);
-    proc.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err.slice(0, 400)}`)),
-    );
-  });
-}
-
 async function runChild(variant: string, url: string): Promise<Report> {
   const proc = spawn(process.execPath, ['--import', 'tsx', self, '--child', variant, url], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = await collect(proc);
   return JSON.parse(out.trim().split('\n').at(-1) as string) as Report;
-}
-
-async function startServer(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    proc.stdout?.once('data', (d) => resolve(String(d).trim()));
-    proc.once('error', reject);
-  });
-  return { url: `http://127.0.0.1:${port}/`, proc };
 }
 
 /** A CPU hog: one process spinning, started for a run and killed after it. */
@@ -206,7 +174,7 @@ const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
 
 export default async function (): Promise<BenchSection> {
-  const { url, proc } = await startServer();
+  const { url, proc } = await startHelloServer();
   const runs = new Map<string, Report[]>();
   try {
     for (let round = 0; round < ROUNDS; round++) {

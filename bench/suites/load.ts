@@ -12,8 +12,9 @@
  * Also runnable as a child: `node --import tsx bench/suites/load.ts --child <what> <url> [rate] [engine]`
  * (`what`: closed, open, autocannon or net-floor; `engine`: raw or undici).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { collect, startHelloServer } from '../http-target.js';
 import { type BenchSection, markdownTable } from '../types.js';
 
 const RUN_SECONDS = 3;
@@ -33,13 +34,6 @@ interface ChildReport {
   schedMaxUs?: number;
   errors?: number;
 }
-
-const SERVER = `
-const http = require('node:http');
-const s = http.createServer((req, res) => res.end('hello world'));
-s.keepAliveTimeout = 60000;
-s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
-`;
 
 /**
  * The floor for any generator on node:net: keep-alive connections that write a prebuilt request whenever a read
@@ -144,23 +138,6 @@ async function child(
   };
 }
 
-function collect(proc: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    proc.stdout?.on('data', (d) => {
-      out += d;
-    });
-    proc.stderr?.on('data', (d) => {
-      err += d;
-    });
-    proc.on('error', reject);
-    proc.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err.slice(0, 400)}`)),
-    );
-  });
-}
-
 async function runChild(what: string, url: string, rate = 0, engine = 'raw'): Promise<ChildReport> {
   const proc = spawn(
     process.execPath,
@@ -205,20 +182,11 @@ async function runWrk(url: string): Promise<ChildReport> {
   };
 }
 
-async function startServer(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    proc.stdout?.once('data', (d) => resolve(String(d).trim()));
-    proc.once('error', reject);
-  });
-  return { url: `http://127.0.0.1:${port}/`, proc };
-}
-
 const f1 = (n: number) => n.toFixed(1);
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export default async function (): Promise<BenchSection> {
-  const { url, proc } = await startServer();
+  const { url, proc } = await startHelloServer();
   try {
     const gens: [string, string, () => Promise<ChildReport>][] = [
       ['faultline closed model, raw engine', '1 µs', () => runChild('closed', url, 0, 'raw')],
