@@ -16,8 +16,7 @@
 import { fraction, ms, rate } from '../experiment/duration.js';
 import type { ConditionSpec } from '../experiment/schema.js';
 import type { MonitorSample as AvailabilitySample } from '../kpi/availability.js';
-import { bucketsKpis, windowKpis } from '../kpi/phases.js';
-import { type LoadBucket, type LoadSeries, mergeLatency } from '../load/samples.js';
+import { type LoadBucket, type LoadSeries, mergeLatency, totalOutcomes } from '../load/samples.js';
 
 /** A sample as conditions read it: its time, whether it was up, and its number. */
 export interface ConditionSample extends AvailabilitySample {
@@ -144,18 +143,14 @@ function kpiCondition(
   const windowMs = slots * bucketMs;
   const label = `${kpi}${c.load ? ` of ${c.load}` : ''} over ${windowMs} ms`;
   const windows = series.map((s) => completeWindow(s, windowMs, nowMs));
-  const parts = series.map((s, i) => windowKpis(s, windows[i]));
-  const buckets = parts.reduce((n, k) => n + k.buckets, 0);
-  if (buckets === 0) return { holds: false, reason: `${label}: no complete bucket yet` };
+  const inWhole = series.flatMap((s, i) => inWindow(s, windows[i] as Window));
+  if (inWhole.length === 0) return { holds: false, reason: `${label}: no complete bucket yet` };
   const above = threshold(kpi, c.above, 'above');
   const below = threshold(kpi, c.below, 'below');
   const meets = (v: number | undefined) =>
     v !== undefined && ((above !== undefined && v > above) || (below !== undefined && v < below));
   // Several runners together: counts add up, and percentiles come from their merged histograms.
-  const value = kpiValue(
-    kpi,
-    series.flatMap((s, i) => inWindow(s, windows[i] as Window)),
-  ) as number;
+  const value = kpiValue(kpi, inWhole) as number;
   let measured = 0;
   let met = 0;
   for (let k = 0; k < slots; k++) {
@@ -201,7 +196,7 @@ function kpiValue(kpi: Kpi, buckets: readonly { s: LoadSeries; b: LoadBucket }[]
     let completed = 0;
     const seconds = new Set<number>();
     for (const { s, b } of buckets) {
-      completed += bucketsKpis(s, [b]).completed;
+      completed += totalOutcomes(b.outcomes);
       seconds.add(s.startMs + b.t * s.bucketMs);
     }
     // runners side by side add up; the time is the span of distinct buckets, not their count
@@ -210,10 +205,10 @@ function kpiValue(kpi: Kpi, buckets: readonly { s: LoadSeries; b: LoadBucket }[]
   }
   let completed = 0;
   let ok = 0;
-  for (const { s, b } of buckets) {
-    const k = bucketsKpis(s, [b]);
-    completed += k.completed;
-    ok += k.ok;
+  for (const { b } of buckets) {
+    // counts straight from the bucket: merging its latency histogram is only needed for percentiles
+    completed += totalOutcomes(b.outcomes);
+    ok += b.outcomes.ok;
   }
   if (completed === 0) return kpi === 'error_rate' ? 0 : undefined;
   if (kpi === 'error_rate') return (completed - ok) / completed;
