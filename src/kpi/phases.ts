@@ -3,7 +3,8 @@
  * Pure functions: times are parameters (epoch milliseconds, the series' time base), nothing reads a clock.
  *
  * Phases are sets of whole buckets. A bucket that overlaps any fault window at all belongs to `during` — a second
- * partly disturbed is not a clean "before" or "after" second. `before` is every other bucket that ends by the
+ * partly disturbed is not a clean "before" or "after" second; a bucket whose requests were still in flight when a
+ * fault began overlaps it too. `before` is every other bucket that ends by the
  * first fault's start; `after` is every other bucket after that (gaps between faults included). Latency
  * percentiles come from the merged HDR histograms of the phase's buckets, never from averaging percentiles.
  */
@@ -127,12 +128,16 @@ export function windowKpis(series: LoadSeries, window: { fromMs?: number; toMs?:
   );
 }
 
-/** Whether bucket `b` of `series` overlaps fault window `f` (an instantaneous fault overlaps its bucket). */
+/**
+ * Whether bucket `b` of `series` overlaps fault window `f` (an instantaneous fault overlaps its bucket).
+ * Requests count in the bucket they were sent in, but one sent just before a fault and held by it met the
+ * fault: the bucket reaches until its slowest answer could have arrived (its end plus its max latency).
+ */
 export function bucketOverlaps(series: LoadSeries, b: LoadBucket, f: FaultWindow): boolean {
   const start = series.startMs + b.t * series.bucketMs;
-  const end = start + series.bucketMs;
-  if (f.endMs <= f.startMs) return start <= f.startMs && f.startMs < end;
-  return start < f.endMs && end > f.startMs;
+  const reach = start + series.bucketMs + b.latency.maxMs;
+  if (f.endMs <= f.startMs) return start <= f.startMs && f.startMs < reach;
+  return start < f.endMs && reach > f.startMs;
 }
 
 /** The phase of each bucket: `before`, `during` or `after` the faults (see the module comment). */
