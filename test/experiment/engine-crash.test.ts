@@ -21,12 +21,9 @@ import {
   waitForState,
 } from '../disruptors/helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
 import { startedPids, tempDir } from './engine-helpers.js';
 
 const KILL_POINTS = 20;
-
-heavyTestFile();
 
 describe('engine: kill -9 of the runner at 20 points, then faultline recover', () => {
   const dir = tempDir('crash');
