@@ -3,23 +3,24 @@
  * ./commands and registers itself on the program; this file only wires them and maps errors to exit codes.
  */
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { exitCodeOf, formatCliError } from './errors.js';
 import { packageVersion } from './version.js';
 
-export function createProgram(): Command {
+/** The program with the sub-commands `argv` needs registered (all of them by default). */
+export async function createProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('faultline')
     .description('Seeded, replayable fault injection for services and distributed systems.')
     .version(packageVersion(), '-V, --version', 'print the faultline version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of commands) register(program);
+  for (const register of await commandsFor(argv)) register(program);
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = createProgram();
   try {
+    const program = await createProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

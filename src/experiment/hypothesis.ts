@@ -11,7 +11,7 @@
 import { formatPercent } from '../core/percent.js';
 import { availability, type MonitorSample } from '../kpi/availability.js';
 import { kpiValue } from '../kpi/measure.js';
-import { bucketOverlaps, type FaultWindow, type PhasesKpis, phaseKpis, phaseOf } from '../kpi/phases.js';
+import { bucketMeets, type FaultWindow, type PhasesKpis, phaseKpis, phasesOf } from '../kpi/phases.js';
 import { timesToRecover } from '../kpi/recovery.js';
 import { parseDuration, parseRate } from '../load/parse.js';
 import {
@@ -231,12 +231,11 @@ function loadAssertion(a: AssertionSpec, inputs: HypothesisInputs, base: Asserti
   const series = combineSeries(chosen as LoadSeries[]);
   if (series === undefined) return { ...base, note: 'no load was recorded' };
   const faults = inputs.faults;
-  const inPhase = series.buckets.filter(
-    (b) => (faults.length === 0 ? 'before' : phaseOf(series, b, faults)) === phase,
-  );
+  const phases = phasesOf(series, faults);
+  const inPhase = series.buckets.filter((_, i) => phases[i] === phase);
   const measuredRaw = kpiValue(a.kpi, series, inPhase);
   const phaseFaults = unique(
-    inPhase.flatMap((b) => faults.filter((f) => bucketOverlaps(series, b, f)).map((f) => f.name)),
+    inPhase.flatMap((b) => faults.filter((f) => bucketMeets(series, b, f)).map((f) => f.name)),
   );
   if (measuredRaw === null) {
     const why =
@@ -250,7 +249,7 @@ function loadAssertion(a: AssertionSpec, inputs: HypothesisInputs, base: Asserti
       : kpiValue(
           a.kpi,
           series,
-          series.buckets.filter((b) => faults.length === 0 || phaseOf(series, b, faults) === 'before'),
+          series.buckets.filter((_, i) => phases[i] === 'before'),
         );
   const relative = isRelative(a);
   if (relative && baseline === null)

@@ -7,6 +7,8 @@ export {
 } from './availability.js';
 export { kpiValue, LATENCY_PERCENTILES } from './measure.js';
 export {
+  bucketInFlightAt,
+  bucketMeets,
   bucketOverlaps,
   bucketsKpis,
   type FailureClass,
@@ -16,6 +18,7 @@ export {
   type PhasesKpis,
   phaseKpis,
   phaseOf,
+  phasesOf,
   windowKpis,
 } from './phases.js';
 export {

@@ -3,8 +3,8 @@
  * Pure functions: times are parameters (epoch milliseconds, the series' time base), nothing reads a clock.
  *
  * Phases are sets of whole buckets. A bucket that overlaps any fault window at all belongs to `during` — a second
- * partly disturbed is not a clean "before" or "after" second; a bucket whose requests were still in flight when a
- * fault began overlaps it too. `before` is every other bucket that ends by the
+ * partly disturbed is not a clean "before" or "after" second; nor is one whose requests a fault met while they
+ * were in flight, when the bucket shows it ({@link phasesOf}). `before` is every other bucket that ends by the
  * first fault's start; `after` is every other bucket after that (gaps between faults included). Latency
  * percentiles come from the merged HDR histograms of the phase's buckets, never from averaging percentiles.
  */
@@ -128,30 +128,68 @@ export function windowKpis(series: LoadSeries, window: { fromMs?: number; toMs?:
   );
 }
 
-/**
- * Whether bucket `b` of `series` overlaps fault window `f` (an instantaneous fault overlaps its bucket).
- * Requests count in the bucket they were sent in, but one sent just before a fault and held by it met the
- * fault: the bucket reaches until its slowest answer could have arrived (its end plus its max latency).
- */
+/** Whether bucket `b` of `series` overlaps fault window `f` (an instantaneous fault overlaps its bucket). */
 export function bucketOverlaps(series: LoadSeries, b: LoadBucket, f: FaultWindow): boolean {
   const start = series.startMs + b.t * series.bucketMs;
-  const reach = start + series.bucketMs + b.latency.maxMs;
-  if (f.endMs <= f.startMs) return start <= f.startMs && f.startMs < reach;
-  return start < f.endMs && reach > f.startMs;
+  const end = start + series.bucketMs;
+  if (f.endMs <= f.startMs) return start <= f.startMs && f.startMs < end;
+  return start < f.endMs && end > f.startMs;
 }
 
-/** The phase of each bucket: `before`, `during` or `after` the faults (see the module comment). */
-export function phaseOf(series: LoadSeries, b: LoadBucket, faults: readonly FaultWindow[]): keyof PhasesKpis {
-  if (faults.some((f) => bucketOverlaps(series, b, f))) return 'during';
-  const firstStart = Math.min(...faults.map((f) => f.startMs));
+/**
+ * Whether requests of bucket `b` may still have been in flight when fault `f` began: the bucket ends before the
+ * fault starts, but its end plus its slowest answer reaches past that start.
+ */
+export function bucketInFlightAt(series: LoadSeries, b: LoadBucket, f: FaultWindow): boolean {
   const end = series.startMs + (b.t + 1) * series.bucketMs;
-  return end <= firstStart ? 'before' : 'after';
+  return end <= f.startMs && end + b.latency.maxMs > f.startMs;
+}
+
+/** Whether fault `f` can have touched bucket `b`'s requests: overlapping it, or beginning while they were in flight. */
+export function bucketMeets(series: LoadSeries, b: LoadBucket, f: FaultWindow): boolean {
+  return bucketOverlaps(series, b, f) || bucketInFlightAt(series, b, f);
+}
+
+/**
+ * The phase of every bucket of `series`, in order (see the module comment). Requests count in the bucket they
+ * were sent in, so a bucket ending just before a fault may hold requests the fault met — a kill resets them, a
+ * pause holds them. Such a bucket belongs to `during` when it shows it: a failed request, or an answer slower
+ * than any clean baseline second's slowest (with no clean baseline second, it always does).
+ */
+export function phasesOf(series: LoadSeries, faults: readonly FaultWindow[]): Array<keyof PhasesKpis> {
+  if (faults.length === 0) return series.buckets.map(() => 'before');
+  const firstStart = Math.min(...faults.map((f) => f.startMs));
+  const plain = series.buckets.map((b): keyof PhasesKpis => {
+    if (faults.some((f) => bucketOverlaps(series, b, f))) return 'during';
+    return series.startMs + (b.t + 1) * series.bucketMs <= firstStart ? 'before' : 'after';
+  });
+  const inFlight = series.buckets.map(
+    (b, i) => plain[i] !== 'during' && faults.some((f) => bucketInFlightAt(series, b, f)),
+  );
+  let cleanMaxMs = Number.NEGATIVE_INFINITY;
+  series.buckets.forEach((b, i) => {
+    if (plain[i] === 'before' && !inFlight[i] && b.latency.count > 0)
+      cleanMaxMs = Math.max(cleanMaxMs, b.latency.maxMs);
+  });
+  return series.buckets.map((b, i) => {
+    if (!inFlight[i]) return plain[i] as keyof PhasesKpis;
+    const failed = totalOutcomes(b.outcomes) > b.outcomes.ok;
+    return failed || !(b.latency.maxMs <= cleanMaxMs) ? 'during' : (plain[i] as keyof PhasesKpis);
+  });
+}
+
+/** The phase of bucket `b` of `series`: `before`, `during` or `after` the faults (see {@link phasesOf}). */
+export function phaseOf(series: LoadSeries, b: LoadBucket, faults: readonly FaultWindow[]): keyof PhasesKpis {
+  return phasesOf(series, faults)[series.buckets.indexOf(b)] ?? 'after';
 }
 
 /** KPIs per phase. With no faults every bucket is `before`. */
 export function phaseKpis(series: LoadSeries, faults: readonly FaultWindow[]): PhasesKpis {
   const groups: Record<keyof PhasesKpis, LoadBucket[]> = { before: [], during: [], after: [] };
-  for (const b of series.buckets) groups[faults.length === 0 ? 'before' : phaseOf(series, b, faults)].push(b);
+  const phases = phasesOf(series, faults);
+  series.buckets.forEach((b, i) => {
+    groups[phases[i] as keyof PhasesKpis].push(b);
+  });
   return {
     before: bucketsKpis(series, groups.before),
     during: bucketsKpis(series, groups.during),

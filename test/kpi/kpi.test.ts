@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidOptionError } from '../../src/core/errors.js';
 import { availability, availabilityByMonitor } from '../../src/kpi/availability.js';
-import { phaseKpis, windowKpis } from '../../src/kpi/phases.js';
+import { phaseKpis, phasesOf, windowKpis } from '../../src/kpi/phases.js';
 import { recoveryTolerance, timesToRecover, timeToRecover } from '../../src/kpi/recovery.js';
 import { bucketFrom, type LoadBucket, seriesFrom } from '../../src/load/samples.js';
 
@@ -31,8 +31,7 @@ describe('phase KPIs', () => {
   const series = seriesFrom(buckets);
 
   it('computes throughput, error rate by class and merged percentiles per phase', () => {
-    // From 2 ms into second 5: every 1 ms answer of second 4 had arrived by then.
-    const p = phaseKpis(series, [{ startMs: 5002, endMs: 8000 }]);
+    const p = phaseKpis(series, [{ startMs: 5000, endMs: 8000 }]);
     assert.equal(p.before.buckets, 5);
     assert.equal(p.before.throughput, 100);
     assert.equal(p.before.errorRate, 0);
@@ -63,21 +62,26 @@ describe('phase KPIs', () => {
     assert.deepEqual([q.before.buckets, q.during.buckets, q.after.buckets], [4, 5, 1]);
   });
 
-  it('puts a second whose requests were still in flight when the fault began in "during"', () => {
-    // Second 4's answers took up to 1 ms: one sent in its last millisecond met a fault starting at 5000.
-    const atBoundary = phaseKpis(series, [{ startMs: 5000, endMs: 8000 }]);
-    assert.deepEqual([atBoundary.before.buckets, atBoundary.during.buckets], [4, 4]);
-    const held = seriesFrom([
-      ...buckets.slice(0, 4),
-      bucketFrom({ t: 4, outcomes: { ok: 99, reset: 1 }, latenciesMs: [...rep(98, 1), 400] }),
-      ...buckets.slice(5),
-    ]);
-    // A fault 300 ms after second 4 ended still met its 400 ms request; the baseline stays clean.
-    const late = phaseKpis(held, [{ startMs: 5300, endMs: 8000 }]);
-    assert.equal(late.before.buckets, 4);
-    assert.equal(late.before.errorRate, 0);
-    assert.equal(late.before.latency.maxMs, 1);
-    assert.equal(phaseKpis(held, [{ startMs: 5401, endMs: 8000 }]).before.buckets, 5);
+  it('puts a second the fault met while its requests were in flight in "during" when it shows it', () => {
+    // second 4's last request, sent just before a fault at 5 s, was reset by it or held for 400 ms
+    const reset = bucketFrom({ t: 4, outcomes: { ok: 99, reset: 1 }, latenciesMs: rep(99, 1) });
+    const held = bucketFrom({ t: 4, outcomes: { ok: 100 }, latenciesMs: [...rep(99, 1), 400] });
+    for (const b of [reset, held]) {
+      const s = seriesFrom([...buckets.slice(0, 4), b, ...buckets.slice(5)]);
+      const p = phaseKpis(s, [{ startMs: 5000, endMs: 8000 }]);
+      assert.deepEqual([p.before.buckets, p.during.buckets], [4, 4]);
+      assert.equal(p.before.errorRate, 0);
+      assert.equal(p.before.latency.maxMs, 1);
+      assert.deepEqual(phasesOf(s, [{ startMs: 5000, endMs: 8000 }]).slice(3, 6), [
+        'before',
+        'during',
+        'during',
+      ]);
+      // a fault that began after its slowest answer had arrived did not meet it
+      assert.equal(phaseKpis(s, [{ startMs: 5401, endMs: 8000 }]).before.buckets, 5);
+    }
+    // a clean second whose 1 ms answers may have straddled the start keeps counting as baseline
+    assert.equal(phaseKpis(series, [{ startMs: 5000, endMs: 8000 }]).before.buckets, 5);
   });
 
   it('survives a JSON round trip unchanged', () => {
@@ -104,8 +108,7 @@ describe('time to recover', () => {
     assert.equal(a?.recoveredAtMs, 21_000);
     assert.equal(b?.timeToRecoverMs, 6000);
     const p = phaseKpis(series, [A, B]);
-    // Second 4's requests were in flight when A began at 5 s.
-    assert.deepEqual([p.before.buckets, p.during.buckets, p.after.buckets], [4, 11, 15]);
+    assert.deepEqual([p.before.buckets, p.during.buckets, p.after.buckets], [5, 10, 15]);
   });
 
   it('says "never" when no sustained window fits before the horizon', () => {

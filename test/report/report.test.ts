@@ -65,11 +65,11 @@ describe('renderReport', () => {
       html,
       /<span class="badge fail">broke<\/span><\/td><td>error rate during faults &lt; 1%<\/td>/,
     );
-    assert.match(html, /<b>2\.71%<\/b>/);
+    assert.match(html, /<b>2\.92%<\/b>/);
     assert.equal((html.match(/<span class="badge pass">held<\/span>/g) ?? []).length, 2);
     // KPI table per phase, and every journal event.
     assert.match(html, /<th><\/th><th>before<\/th><th>during<\/th><th>after<\/th>/);
-    assert.match(html, /<th>p99<\/th><td>35\.2 ms<\/td><td>292 ms<\/td><td>35\.2 ms<\/td>/);
+    assert.match(html, /<th>p99<\/th><td>34\.9 ms<\/td><td>292 ms<\/td><td>35\.2 ms<\/td>/);
     for (const ev of data.events) assert.ok(html.includes(escapeHtml(ev.message)), ev.message);
     // Monitor availability from the samples: router-health down 4 s of 40.
     assert.match(
@@ -239,7 +239,7 @@ describe('percentages', () => {
     assert.match(progress, /100 req\/s, 22\.1% errors/);
     const kpis = makeReportData().load[0]?.kpis.during;
     assert.ok(kpis);
-    assert.match(formatKpis(kpis), /^error rate +2\.71%$/m);
+    assert.match(formatKpis(kpis), /^error rate +2\.92%$/m);
   });
 });
 
@@ -249,12 +249,12 @@ describe('renderTextSummary', () => {
     const lines = text.split('\n');
     assert.equal(lines[0], 'FAIL  Lose a replica, then slow the store, under load  (seed 42, 40.0 s)');
     assert.match(text, /^ +before +during +after$/m);
-    assert.match(text, /^error rate +0% +2\.71% +0%$/m);
-    assert.match(text, /^p99 +35\.2 ms +292 ms +35\.2 ms$/m);
+    assert.match(text, /^error rate +0% +2\.92% +0%$/m);
+    assert.match(text, /^p99 +34\.9 ms +292 ms +35\.2 ms$/m);
     assert.match(text, /^assertions: 2 of 3 held, 1 broke:$/m);
     assert.match(
       text,
-      /^ {2}✗ error rate during faults < 1%: expected < 1%, measured 2\.71% — faults active: kill-replica, store-latency$/m,
+      /^ {2}✗ error rate during faults < 1%: expected < 1%, measured 2\.92% — faults active: kill-replica, store-latency$/m,
     );
     assert.equal(lines[lines.length - 1], 'reproduce: faultline run lose-a-replica.yaml --seed 42');
   });
