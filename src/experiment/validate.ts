@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parse, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkAliases, MAX_EXPANDED_VALUES } from './aliases.js';
 import { checkExperiment, type SpecIssue } from './check.js';
@@ -243,7 +243,7 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
     if (isFieldKey(name, TOP_LEVEL_FIELDS, parameters)) {
       fieldOverrides.push({
         path: name,
-        value: scalarFromText(raw),
+        value: fieldValueFromText(raw),
         source: { file, field: `--set ${name}` },
       });
       continue;
@@ -293,6 +293,22 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
   for (const i of semantic) report(i.path, undefined, i.message);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
   return { ok: true, spec: parsed.data, parameters };
+}
+
+/**
+ * A field override's value from `--set` text: a YAML flow list or map (`[a, b]`, `{ rate: 10/s }`, which is how
+ * a suite passes its entries' non-scalar `set:` values on), else a scalar as for parameters.
+ */
+export function fieldValueFromText(raw: string): unknown {
+  const t = raw.trim();
+  if (t.startsWith('[') || t.startsWith('{')) {
+    try {
+      return parse(t);
+    } catch {
+      return raw; // not YAML after all: the schema says what is wrong with the text
+    }
+  }
+  return scalarFromText(raw);
 }
 
 /** The experiment's top-level fields: a plain `--set` key naming one of them overrides it. */
