@@ -10,8 +10,7 @@ import type { Command } from 'commander';
 import { InvalidOptionError } from '../../core/errors.js';
 import { normalizeSeed } from '../../core/random.js';
 import type { ExperimentSpec } from '../../experiment/schema.js';
-import { scalarFromText } from '../../experiment/substitute.js';
-import { formatExperimentError } from '../../experiment/validate.js';
+import { fieldValueFromText, formatExperimentError } from '../../experiment/validate.js';
 import { formatSuiteDryRun, planSuite } from '../../suite/dry-run.js';
 import { formatSuiteChange, formatSuiteTable } from '../../suite/progress.js';
 import { runSuite } from '../../suite/run.js';
@@ -29,6 +28,7 @@ interface SuiteCliOptions {
   now?: string;
   out?: string;
   report: boolean;
+  once?: boolean;
 }
 
 export function registerSuiteCommand(program: Command): void {
@@ -44,6 +44,7 @@ export function registerSuiteCommand(program: Command): void {
     .option('--only <name>', 'run (or plan) only this entry; its dependencies are not run')
     .option('--out <dir>', 'where results go (default faultline-results/<timestamp>-suite-<name>)')
     .option('--no-report', "do not write each run's report.html")
+    .option('--once', "start once, now, whatever the file's schedule says (to try a scheduled suite)")
     .option(
       '--now <iso>',
       'with --dry-run: plan the calendar from this time instead of the current one (UTC)',
@@ -57,7 +58,7 @@ export function registerSuiteCommand(program: Command): void {
       const nowMs = o.now === undefined ? Date.now() : Date.parse(o.now);
       if (Number.isNaN(nowMs)) throw new InvalidOptionError('--now', `expected an ISO time, got '${o.now}'`);
       const set = Object.fromEntries(
-        Object.entries(parseSets(o.set)).map(([k, v]) => [k, scalarFromText(v)]),
+        Object.entries(parseSets(o.set)).map(([k, v]) => [k, fieldValueFromText(v)]),
       );
       const result = validateSuiteFile(file, { set, env: process.env });
       if (!result.ok) {
@@ -65,7 +66,9 @@ export function registerSuiteCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const { suite } = result;
+      // --once: the suite without its schedule, which starts once, now
+      const { schedule: _schedule, ...unscheduled } = result.suite;
+      const suite: SuiteSpec = o.once ? unscheduled : result.suite;
       if (o.only !== undefined && !suite.runs.some((r) => r.name === o.only))
         throw new InvalidOptionError(
           '--only',
