@@ -5,7 +5,7 @@
  * following the one --dry-run prints, and the index.html opened offline in headless Chromium.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -93,6 +93,7 @@ describe('faultline suite: dependencies, parallel runs and the outputs', () => {
   });
 
   test('suite.json records overrides, seeds, durations and result paths; each run has its own journal', () => {
+    assert.equal(statSync(join(out, 'suite-journal.ndjson')).mode & 0o777, 0o600);
     const b = byRun(suite).get('b');
     assert.deepEqual(b?.overrides, { duration: '3s' });
     assert.equal(b?.seed, 7);
@@ -223,6 +224,7 @@ describe('faultline suite: a real short calendar', () => {
     const out = join(dir, 'calendar-out');
     const file = writeSuite('calendar', [
       'title: calendar',
+      'cleanup: delete-passed',
       'schedule: { every: 5s, jitter: 2s, times: 2 }',
       'runs:',
       `  - { name: p, experiment: ${PAUSE_OWNED}, set: { duration: 1s } }`,
@@ -241,7 +243,13 @@ describe('faultline suite: a real short calendar', () => {
       // started at its calendar time (not before; a busy machine may start it a little late)
       const late = Date.parse(e.startedAt ?? '') - (printed[i] as number);
       assert.ok(late >= 0 && late < 3000, `start ${i + 1} began ${late} ms after its time`);
+      // cleanup: delete-passed — the passed run's directory is gone, and suite.json says so
+      assert.equal(e.state, 'passed');
+      assert.equal(e.deleted, true);
+      assert.equal(e.result, null);
+      assert.equal(existsSync(join(out, e.outDir)), false);
     }
+    assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /deleted \(cleanup: delete-passed\)/);
   });
 });
 
