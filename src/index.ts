@@ -14,3 +14,4 @@ export * from './load/index.js';
 export * from './monitors/index.js';
 export * from './proxy/index.js';
 export * from './report/index.js';
+export * from './suite/index.js';

@@ -102,17 +102,24 @@ export interface RunRegistration {
   unregister(): void;
 }
 
-function runsDir(dir: string): string {
-  return join(dir, 'runs');
+/**
+ * What a registration is: an experiment's run (`runs/`) or a suite (`suites/`), which runs experiments as child
+ * processes and is registered apart so that a suite is never mistaken for a run with a journal of its own.
+ */
+export type RegistrationKind = 'runs' | 'suites';
+
+function runsDir(dir: string, kind: RegistrationKind = 'runs'): string {
+  return join(dir, kind);
 }
 
 /** Registers this process as running an experiment (its run file); `unregister` removes it at the end of the run. */
 export function registerRun(
   run: Omit<RunningExperiment, 'pid' | 'startedAt' | 'startTime' | 'runId'>,
   dir = stateDir(),
+  kind: RegistrationKind = 'runs',
 ): RunRegistration {
-  mkdirSync(runsDir(dir), { recursive: true });
-  const file = join(runsDir(dir), `${process.pid}.json`);
+  mkdirSync(runsDir(dir, kind), { recursive: true });
+  const file = join(runsDir(dir, kind), `${process.pid}.json`);
   const startTime = processStartTime(process.pid);
   const runId = randomUUID();
   const entry: RunningExperiment = {
@@ -177,17 +184,17 @@ function staleness(r: RunningExperiment): string | undefined {
  * Every run file in the state directory, live or stale. Nothing is removed here: a stale run file marks a
  * run that died without rolling back, which `faultline recover` deals with (and then removes the file).
  */
-export function runFiles(dir = stateDir()): RunFile[] {
+export function runFiles(dir = stateDir(), kind: RegistrationKind = 'runs'): RunFile[] {
   let names: string[];
   try {
-    names = readdirSync(runsDir(dir));
+    names = readdirSync(runsDir(dir, kind));
   } catch {
     return [];
   }
   const out: RunFile[] = [];
   for (const name of names.sort()) {
     if (!name.endsWith('.json')) continue;
-    const file = join(runsDir(dir), name);
+    const file = join(runsDir(dir, kind), name);
     let run: RunningExperiment | undefined;
     let uid = -1;
     try {

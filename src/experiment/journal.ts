@@ -70,8 +70,11 @@ export interface PendingRevert {
   applied: boolean;
 }
 
-/** An open journal file. Create it with {@link openJournal}. */
-export class Journal {
+/**
+ * An open journal file. Create it with {@link openJournal}. A run's journal holds {@link JournalEvent}s; a suite's
+ * journal (src/suite/journal.ts) is the same file discipline with events of its own.
+ */
+export class Journal<E extends { event: string; at: string } = JournalEvent> {
   readonly path: string;
   readonly #fd: number;
   readonly #now: () => Date;
@@ -87,9 +90,9 @@ export class Journal {
    * Appends one event and fsyncs it. Synchronous on purpose: the fault must not take effect until its line
    * is on disk, and a single write of a whole line keeps lines whole if another process appends too.
    */
-  append(event: JournalInput): JournalEvent {
+  append(event: E extends unknown ? Omit<E, 'at'> : never): E {
     if (this.#closed) throw new FaultlineError('FAULTLINE_JOURNAL_CLOSED', `journal ${this.path} is closed`);
-    const full = { at: this.#now().toISOString(), ...event } as JournalEvent;
+    const full = { at: this.#now().toISOString(), ...event } as E;
     writeSync(this.#fd, `${JSON.stringify(full)}\n`);
     fsyncSync(this.#fd);
     return full;
@@ -107,7 +110,10 @@ export class Journal {
  * existing file's mode, and a directory it creates is 0755: the journal names endpoints, and `recover` acts on a
  * journal only when nobody else could have written it or its directory (see control/trusted-file.ts).
  */
-export function openJournal(path: string, options: { now?: () => Date } = {}): Journal {
+export function openJournal<E extends { event: string; at: string } = JournalEvent>(
+  path: string,
+  options: { now?: () => Date } = {},
+): Journal<E> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const fd = openSync(path, 'a', 0o600);
   try {
@@ -116,7 +122,7 @@ export function openJournal(path: string, options: { now?: () => Date } = {}): J
     closeSync(fd);
     throw err;
   }
-  return new Journal(path, fd, options.now ?? (() => new Date()));
+  return new Journal<E>(path, fd, options.now ?? (() => new Date()));
 }
 
 /**
@@ -124,7 +130,10 @@ export function openJournal(path: string, options: { now?: () => Date } = {}): J
  * last line cut short (the writer died mid-write) is ignored; a bad line anywhere else is an error naming the
  * file and line.
  */
-export function readJournal(path: string | number, name = String(path)): JournalEvent[] {
+export function readJournal<E extends { event: string } = JournalEvent>(
+  path: string | number,
+  name = String(path),
+): E[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -138,11 +147,11 @@ export function readJournal(path: string | number, name = String(path)): Journal
     );
   }
   const lines = text.split('\n');
-  const events: JournalEvent[] = [];
+  const events: E[] = [];
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
     try {
-      const e = JSON.parse(line) as JournalEvent;
+      const e = JSON.parse(line) as E;
       if (typeof e !== 'object' || e === null || typeof e.event !== 'string') throw new Error('not an event');
       events.push(e);
     } catch {

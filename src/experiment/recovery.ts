@@ -32,7 +32,7 @@ export interface RecoveryJournal {
 
 type RunStarted = Extract<JournalEvent, { event: 'run.started' }>;
 
-function realOr(path: string): string {
+export function realOr(path: string): string {
   try {
     return realpathSync(path);
   } catch {
@@ -40,8 +40,11 @@ function realOr(path: string): string {
   }
 }
 
-/** Reads the journal through the descriptor of the very file that passed the trust check. */
-function readTrusted(path: string): JournalEvent[] {
+/**
+ * Reads a journal (a run's, or a suite's with `E` its events) through the descriptor of the very file that
+ * passed the trust check.
+ */
+export function readTrustedJournal<E extends { event: string } = JournalEvent>(path: string): E[] {
   const checked = assertTrustedFile(path, { what: 'journal' });
   let fd: number;
   try {
@@ -53,7 +56,7 @@ function readTrusted(path: string): JournalEvent[] {
     const st = fstatSync(fd);
     if (st.dev !== checked.dev || st.ino !== checked.ino)
       throw new UntrustedFileError(path, 'journal', 'it was replaced while being checked');
-    return readJournal(fd, path);
+    return readJournal<E>(fd, path);
   } finally {
     closeSync(fd);
   }
@@ -81,7 +84,7 @@ function sameRun(started: RunStarted, file: RunFile): boolean {
  */
 export function openRecoveryJournal(path: string, dir: string): RecoveryJournal {
   const abs = resolve(path);
-  const events = readTrusted(abs);
+  const events = readTrustedJournal(abs);
   const starts = events.filter((e): e is RunStarted => e.event === 'run.started');
   const journalDir = realOr(dirname(abs));
   const runIds = new Set(starts.flatMap((s) => (s.runId === undefined ? [] : [s.runId])));

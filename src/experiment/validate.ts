@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parse, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { checkAliases, MAX_EXPANDED_VALUES } from './aliases.js';
 import { checkExperiment, type SpecIssue } from './check.js';
@@ -213,7 +213,34 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
     return { ok: false, errors };
   }
 
-  // Parameters: defaults (which may use ${ENV}), then --set overrides; unknown --set names are errors.
+  // --set: a declared parameter's value, or a field override (see isFieldKey); unknown names are errors. Field
+  // overrides go first, so one on `parameters.NAME` changes the default that parameter then reads.
+  const declared = declaredParameters(doc);
+  const fieldOverrides: FieldOverride[] = [...(options.overrides ?? [])];
+  const parameterSets: [string, string][] = [];
+  for (const [name, raw] of Object.entries(options.set ?? {})) {
+    if (isFieldKey(name, TOP_LEVEL_FIELDS, declared)) {
+      fieldOverrides.push({
+        path: name,
+        value: fieldValueFromText(raw),
+        source: { file, field: `--set ${name}` },
+      });
+    } else if (!(name in declared)) {
+      const names = Object.keys(declared);
+      errors.push({
+        file,
+        field: `--set ${name}`,
+        message: `unknown parameter '${name}'; ${names.length ? `declared: ${names.join(', ')}` : 'the file declares none'}`,
+      });
+    } else parameterSets.push([name, raw]);
+  }
+
+  // Field overrides replace nodes before substitution, so `${…}` in a value resolves like one in the file.
+  const { applied, problems } = applyOverrides(doc, fieldOverrides);
+  for (const p of problems) errors.push({ ...locationOf(p.override.source), message: p.message });
+  if (errors.length > 0) return { ok: false, errors };
+
+  // Parameters: defaults (which may use ${ENV}), then the --set values.
   const parameters: Record<string, ParamValue> = {};
   const envLookup = (name: string) => env[name];
   const paramsNode = doc.get('parameters', true);
@@ -238,32 +265,8 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
       } else if (typeof v === 'number' || typeof v === 'boolean') parameters[name] = v;
     }
   }
-  const fieldOverrides: FieldOverride[] = [...(options.overrides ?? [])];
-  for (const [name, raw] of Object.entries(options.set ?? {})) {
-    if (isFieldKey(name, TOP_LEVEL_FIELDS, parameters)) {
-      fieldOverrides.push({
-        path: name,
-        value: scalarFromText(raw),
-        source: { file, field: `--set ${name}` },
-      });
-      continue;
-    }
-    if (!(name in parameters)) {
-      const declared = Object.keys(parameters);
-      errors.push({
-        file,
-        field: `--set ${name}`,
-        message: `unknown parameter '${name}'; ${declared.length ? `declared: ${declared.join(', ')}` : 'the file declares none'}`,
-      });
-      continue;
-    }
-    parameters[name] = scalarFromText(raw);
-  }
+  for (const [name, raw] of parameterSets) parameters[name] = scalarFromText(raw);
 
-  // Field overrides replace nodes before substitution, so `${…}` in a value resolves like one in the file.
-  const { applied, problems } = applyOverrides(doc, fieldOverrides);
-  for (const p of problems) errors.push({ ...locationOf(p.override.source), message: p.message });
-  if (errors.length > 0) return { ok: false, errors };
   // An error at (or under) an overridden path is about the override: it names where the override was written.
   const report = (path: Path, key: string | undefined, message: string) => {
     const o = overrideAt(applied, path);
@@ -293,6 +296,31 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
   for (const i of semantic) report(i.path, undefined, i.message);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
   return { ok: true, spec: parsed.data, parameters };
+}
+
+/** The parameters the file declares, by name (their values do not matter here). */
+function declaredParameters(doc: Document): Record<string, true> {
+  const node = doc.get('parameters', true);
+  if (!isMap(node)) return {};
+  return Object.fromEntries(
+    node.items.flatMap((p) => (isPair(p) && isScalar(p.key) ? [[String(p.key.value), true] as const] : [])),
+  );
+}
+
+/**
+ * A field override's value from `--set` text: a YAML flow list or map (`[a, b]`, `{ rate: 10/s }`, which is how
+ * a suite passes its entries' non-scalar `set:` values on), else a scalar as for parameters.
+ */
+export function fieldValueFromText(raw: string): unknown {
+  const t = raw.trim();
+  if (t.startsWith('[') || t.startsWith('{')) {
+    try {
+      return parse(t);
+    } catch {
+      return raw; // not YAML after all: the schema says what is wrong with the text
+    }
+  }
+  return scalarFromText(raw);
 }
 
 /** The experiment's top-level fields: a plain `--set` key naming one of them overrides it. */

@@ -35,10 +35,14 @@ export function planEntry(run: SuiteSpec['runs'][number], spec: ExperimentSpec):
 export function planSuite(
   suite: SuiteSpec,
   experiments: Map<string, ExperimentSpec>,
-  o: { seed: number; nowMs: number; only?: string },
+  o: { seed: number; nowMs: number; only?: string; limit?: number },
 ): SuiteDryRun {
   const rng = randomStream(o.seed);
-  const cal = suiteCalendar(suite.schedule, { nowMs: o.nowMs, rng: rng.fork('calendar') });
+  const cal = suiteCalendar(suite.schedule, {
+    nowMs: o.nowMs,
+    rng: rng.fork('calendar'),
+    ...(o.limit === undefined ? {} : { limit: o.limit }),
+  });
   const runs = suite.runs.filter((r) => o.only === undefined || r.name === o.only);
   const entries = runs.map((r) => {
     const e = planEntry(r, experiments.get(r.name) as ExperimentSpec);

@@ -66,9 +66,17 @@ describe('faultline suite --dry-run', () => {
     assert.equal((r.stdout.match(/^start \d+:/gm) ?? []).length, 1);
     assert.ok(!r.stdout.includes('backlog'));
   });
-  it('without --dry-run it refuses with one line naming what works today (exit 2)', async () => {
-    const r = await cli(['suite', NIGHTLY]);
+  it('--now only plans: a real run with it is refused with one line (exit 2), before anything runs', async () => {
+    const r = await cli(['suite', NIGHTLY, ...NOW]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr.trim(), /^faultline: --dry-run: is required: running suites is not available yet/);
+    assert.match(r.stderr.trim(), /^faultline: --now: only plans \(with --dry-run\)/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(r.stdout, '');
+  });
+  it('--once plans one start, now, whatever the schedule says', async () => {
+    const r = await cli(['suite', NIGHTLY, '--dry-run', '--once', ...NOW]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /schedule \(UTC, from 2025-03-03T00:00:00Z\): once, now/);
+    assert.deepEqual(r.stdout.match(/^start \d+: .*$/gm), ['start 1: 2025-03-03T00:00:00Z']);
   });
 });

@@ -6,7 +6,7 @@
  * ignored, with a line saying so: waiting on it would wait on a stranger. FAULTLINE_STATE_DIR chooses the
  * directory runners share (default `<tmpdir>/faultline`).
  */
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../../core/errors.js';
 import { clearHalt, haltStatus, type RunFile, runFiles, setHalt, stateDir } from '../../experiment/halt.js';
@@ -27,9 +27,16 @@ const POLL_MS = 100;
  * stop or wait for, but the run may have left faults applied, which `faultline recover` undoes.
  */
 function sayStale(f: RunFile): void {
+  const suite = f.file.includes(`${sep}suites${sep}`);
+  const target = suite ? f.run.outDir : join(f.run.outDir, 'journal.ndjson');
   process.stdout.write(
-    `  ignoring stale run file ${f.file}: ${f.stale}; "${printable(f.run.title)}" died without rolling back: \`faultline recover ${join(f.run.outDir, 'journal.ndjson')}\` undoes what it left and removes the file\n`,
+    `  ignoring stale ${suite ? 'suite' : 'run'} file ${f.file}: ${f.stale}; ${suite ? 'suite ' : ''}"${printable(f.run.title)}" died without rolling back: \`faultline recover ${target}\` undoes what it left and removes the file\n`,
   );
+}
+
+/** Run files of experiments and of suites (which stop with their runs). */
+function allRunFiles(dir: string): RunFile[] {
+  return [...runFiles(dir), ...runFiles(dir, 'suites')];
 }
 
 /** Registers `faultline halt`. */
@@ -51,6 +58,11 @@ export function registerHaltCommand(program: Command): void {
             process.stdout.write(`running: pid ${f.run.pid} ${f.run.title} (${f.run.outDir})\n`);
           else sayStale(f);
         }
+        for (const f of runFiles(dir, 'suites')) {
+          if (f.stale === undefined)
+            process.stdout.write(`suite running: pid ${f.run.pid} ${f.run.title} (${f.run.outDir})\n`);
+          else sayStale(f);
+        }
         return;
       }
       if (o.clear) {
@@ -66,10 +78,11 @@ export function registerHaltCommand(program: Command): void {
         throw new InvalidOptionError('--wait', (err as Error).message.replace(/^\w+: /, ''));
       }
       setHalt(dir, o.reason);
-      const files = runFiles(dir);
+      const files = allRunFiles(dir);
       const running = files.flatMap((f) => (f.stale === undefined ? [f.run] : []));
+      const suites = runFiles(dir, 'suites').filter((f) => f.stale === undefined).length;
       process.stdout.write(
-        `halt set: ${running.length} running experiment(s) rolling back; new runs refused until \`faultline halt --clear\`\n`,
+        `halt set: ${running.length - suites} running experiment(s) rolling back${suites ? `, ${suites} suite(s) stopping` : ''}; new runs refused until \`faultline halt --clear\`\n`,
       );
       for (const f of files) if (f.stale !== undefined) sayStale(f);
       for (const r of running) process.stdout.write(`  stopping pid ${r.pid}: ${r.title}\n`);
@@ -78,7 +91,7 @@ export function registerHaltCommand(program: Command): void {
       while (left.length > 0 && performance.now() < deadline) {
         // other processes' exits have no event we can wait on; their registry entries are polled
         await new Promise((r) => setTimeout(r, POLL_MS));
-        const now = runFiles(dir);
+        const now = allRunFiles(dir);
         const live = new Set(now.flatMap((f) => (f.stale === undefined ? [f.run.pid] : [])));
         for (const r of left.filter((x) => !live.has(x.pid))) {
           // its run file outlived it: the runner was killed before it could roll back
@@ -92,7 +105,7 @@ export function registerHaltCommand(program: Command): void {
         left = left.filter((x) => live.has(x.pid));
       }
       if (left.length > 0) {
-        process.stdout.write(`${left.length} experiment(s) still rolling back after ${o.wait}\n`);
+        process.stdout.write(`${left.length} experiment(s) or suite(s) still rolling back after ${o.wait}\n`);
         process.exitCode = 1;
       }
     });

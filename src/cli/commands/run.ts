@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { normalizeSeed } from '../../core/random.js';
+import { shellWord as quote } from '../../core/shell-word.js';
 import { runExperiment } from '../../experiment/engine.js';
 import { formatPlan } from '../../experiment/format.js';
 import { planExperiment } from '../../experiment/plan.js';
@@ -26,10 +27,6 @@ interface RunCliOptions {
   json?: boolean;
   out?: string;
   report: boolean;
-}
-
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Registers `faultline run`. */
@@ -97,6 +94,8 @@ async function runForReal(
   };
   // SIGHUP too: a closed terminal must not leave owned processes running and faults applied
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  // started by `faultline suite` (an IPC channel): report the phase to it, and roll back if it dies
+  const suite = process.send === undefined ? undefined : suiteChannel(stop);
   const sets = o.set.map((s) => ` --set ${quote(s)}`).join('');
   // what the user pastes to run it again: `npx faultline` where the bare name is not on PATH
   const command = `${faultlineCommand()} run ${quote(file)} --seed ${seed}${sets}`;
@@ -123,6 +122,7 @@ async function runForReal(
         if (tty && status !== '') process.stdout.write(status);
       },
       onProgress: (p) => {
+        suite?.phase(p.phase);
         status = formatRunProgress(p);
         if (tty) process.stdout.write(`\r\x1b[K${status}`);
         else if (p.elapsedMs - lastPlain >= 5000) {
@@ -142,5 +142,30 @@ async function runForReal(
     process.exitCode = run.exitCode;
   } finally {
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+    suite?.close();
   }
+}
+
+/**
+ * The IPC channel to the `faultline suite` that started this run: phases go to it (its progress table), and
+ * its closing — the suite died, say by kill -9 — stops the run, which rolls back like on a signal.
+ */
+function suiteChannel(stop: AbortController): { phase: (phase: string) => void; close: () => void } {
+  let last = '';
+  const onGone = () => {
+    process.stderr.write('\nthe suite that started this run is gone: stopping — rolling back every fault\n');
+    stop.abort('the suite that started this run is gone');
+  };
+  process.on('disconnect', onGone);
+  return {
+    phase: (phase) => {
+      if (phase === last || !process.connected) return;
+      last = phase;
+      process.send?.({ faultline: 'phase', phase }, undefined, {}, () => {}); // a gone suite is onGone's to handle
+    },
+    close: () => {
+      process.off('disconnect', onGone);
+      if (process.connected) process.disconnect(); // an open channel would keep this process alive
+    },
+  };
 }

@@ -39,7 +39,8 @@ export function chooseSeed(option: SeedInput | undefined, file: SeedInput | unde
   return file !== undefined ? normalizeSeed(file) : Math.floor(random() * 2 ** 47);
 }
 
-function timestamp(d: Date): string {
+/** A time as a directory name: `2025-03-03T01-02-03-456Z`. */
+export function timestamp(d: Date): string {
   return d.toISOString().replace(/[:.]/g, '-');
 }
 
