@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { assertNotHalted, registerRun, stateDir } from '../experiment/halt.js';
+import { assertNotHalted, haltStatus, registerRun, stateDir } from '../experiment/halt.js';
 import type { ExperimentResult } from '../experiment/run-types.js';
 import type { ExperimentSpec } from '../experiment/schema.js';
 import { timestamp, watchHalt } from '../experiment/stages/open.js';
@@ -160,7 +160,10 @@ export async function runSuite(
   o.hurry?.addEventListener('abort', onHurry, { once: true });
   if (o.signal?.aborted) onOuter();
   // the marker is a file other processes write: polled on the real clock, whatever clock the calendar uses
-  const stopHaltWatch = watchHalt(haltDir, systemClock, 200, () => stop.abort('halted by faultline halt'));
+  const haltSuite = () => {
+    if (!stop.signal.aborted) stop.abort('halted by faultline halt');
+  };
+  const stopHaltWatch = watchHalt(haltDir, systemClock, 200, haltSuite);
 
   const results = new Map<string, ExperimentResult | undefined>();
   const deleted = new Set<string>();
@@ -215,6 +218,9 @@ export async function runSuite(
       clock,
       launch,
       signal: stop.signal,
+      refreshStop: () => {
+        if (haltStatus(haltDir) !== undefined) haltSuite();
+      },
       config: {
         parallel: suite.parallel,
         exclusive: new Set(suite.exclusive),

@@ -65,6 +65,11 @@ export interface ExecuteSuiteOptions {
   launch: LaunchEntry;
   /** Aborting stops the suite; its reason is the skip reason of what waits. */
   signal?: AbortSignal;
+  /**
+   * Called before every decision, so a stop another process ordered (a halt marker) is seen before the next run
+   * starts, not only at the next poll: a run that rolled back because of a halt must not make room for another.
+   */
+  refreshStop?: () => void;
   /** Every change of a record (created waiting, started, phase, finished, skipped). */
   onChange?: (record: SuiteRunRecord, all: readonly SuiteRunRecord[]) => void;
 }
@@ -127,6 +132,7 @@ async function runStart(
   let stopReason: string | undefined;
   try {
     for (;;) {
+      o.refreshStop?.();
       const stopped = o.signal?.aborted ? reasonOf(o.signal) : undefined;
       const d = decide(slots, o.config, stopped);
       for (const k of d.skip) {
