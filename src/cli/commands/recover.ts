@@ -17,6 +17,8 @@ import { type RunFile, removeStaleRunFile, runFiles, stateDir } from '../../expe
 import { openJournal, pendingReverts, readJournal } from '../../experiment/journal.js';
 import { openRecoveryJournal } from '../../experiment/recovery.js';
 import { describeRevert } from '../../experiment/revert-words.js';
+import { FleetConnections } from '../../fleet/connections.js';
+import { runSweep, type SweepCliOptions } from './sweep.js';
 
 /** The newest `<dir>/<run>/journal.ndjson`, or undefined when there is none (or no `dir`). */
 export function newestJournal(dir: string): string | undefined {
@@ -95,52 +97,78 @@ export function registerRecoverCommand(program: Command): void {
     .option('--results <dir>', 'where to look for the newest journal', 'faultline-results')
     .option('--attempts <n>', 'attempts per revert before it counts as failed', '3')
     .option('--dry-run', 'say what would be reverted and which run files removed; change nothing')
-    .action(async (file: string | undefined, o: { results: string; attempts: string; dryRun?: boolean }) => {
-      const attempts = positiveInt('--attempts', o.attempts);
-      const dryRun = o.dryRun === true;
-      const dir = stateDir();
-      const path = file ?? newestJournal(o.results);
-      if (path === undefined) {
-        say(`nothing to recover: no journal under ${o.results}/*/`);
-        tidyOtherRunFiles(dir, new Set(), dryRun);
-        return;
-      }
-      const recovery = openRecoveryJournal(path, dir);
-      const own = new Set(recovery.runFiles.map((f) => f.file));
-      const { pending } = recovery;
-      let failed = 0;
-      if (pending.length === 0) {
-        say(`${recovery.path}: nothing to revert`);
-      } else if (dryRun) {
-        say(`${recovery.path}: ${pending.length} fault(s) to revert (dry run: nothing is changed)`);
-        for (const p of pending)
-          say(`${describeRevert(p).would}${p.applied ? '' : ' (it may never have taken effect)'}`);
-        say(`dry run: ${pending.length} revert(s) would be made; nothing was changed`);
-      } else {
-        say(`${recovery.path}: ${pending.length} fault(s) to revert`);
-        const journal = openJournal(recovery.path);
-        try {
-          const outcomes = await revertPending(journal, pending, { attempts }, (out, p) => {
-            const words = describeRevert(p);
-            say(
-              out.ok
-                ? `${words.done}${out.attempts > 1 ? ` (after ${out.attempts} attempts)` : ''}`
-                : `FAILED to ${words.todo} after ${out.attempts} attempts: ${out.error}`,
-            );
-          });
-          failed = outcomes.filter((x) => !x.ok).length;
-        } finally {
-          journal.close();
+    .option(
+      '--sweep',
+      'instead: undo what faultline left on hosts (stopped processes, …), journal or not; needs --hosts',
+    )
+    .option('--hosts <names>', 'with --sweep: hosts or groups, comma-separated (all: every host)')
+    .option('--inventory <file>', 'with --sweep: an Ansible inventory (default: the hosts the journal names)')
+    .option('--known-hosts <file>', 'with --sweep --inventory: known_hosts (default ~/.ssh/known_hosts)')
+    .option('--host-key <policy>', 'with --sweep --inventory: strict or accept-new', 'strict')
+    .action(
+      async (
+        file: string | undefined,
+        o: { results: string; attempts: string; dryRun?: boolean } & SweepCliOptions,
+      ) => {
+        const attempts = positiveInt('--attempts', o.attempts);
+        const dryRun = o.dryRun === true;
+        if (o.sweep) {
+          await runSweep(file ?? (o.inventory === undefined ? newestJournal(o.results) : undefined), o, say);
+          return;
         }
-        say(
-          failed === 0
-            ? `recovered: ${pending.length} of ${pending.length} reverted`
-            : `${pending.length - failed} of ${pending.length} reverted, ${failed} failed: still pending in the journal; run \`faultline recover ${recovery.path}\` again`,
-        );
-        if (failed > 0) process.exitCode = 1;
-      }
-      // the run file stays while reverts are pending: the next recover checks the journal against it again
-      if (failed === 0) for (const f of recovery.runFiles) removeRunFile(f, dryRun);
-      tidyOtherRunFiles(dir, own, dryRun);
-    });
+        const dir = stateDir();
+        const path = file ?? newestJournal(o.results);
+        if (path === undefined) {
+          say(`nothing to recover: no journal under ${o.results}/*/`);
+          tidyOtherRunFiles(dir, new Set(), dryRun);
+          return;
+        }
+        const recovery = openRecoveryJournal(path, dir);
+        const own = new Set(recovery.runFiles.map((f) => f.file));
+        const { pending } = recovery;
+        let failed = 0;
+        if (pending.length === 0) {
+          say(`${recovery.path}: nothing to revert`);
+        } else if (dryRun) {
+          say(`${recovery.path}: ${pending.length} fault(s) to revert (dry run: nothing is changed)`);
+          for (const p of pending)
+            say(`${describeRevert(p).would}${p.applied ? '' : ' (it may never have taken effect)'}`);
+          say(`dry run: ${pending.length} revert(s) would be made; nothing was changed`);
+        } else {
+          say(`${recovery.path}: ${pending.length} fault(s) to revert`);
+          const journal = openJournal(recovery.path);
+          // one connection per host for every revert on it, reconnecting from what each record journaled
+          const connections = new FleetConnections({ connectTimeoutMs: 10_000 });
+          try {
+            const outcomes = await revertPending(
+              journal,
+              pending,
+              { attempts },
+              (out, p) => {
+                const words = describeRevert(p);
+                say(
+                  out.ok
+                    ? `${words.done}${out.attempts > 1 ? ` (after ${out.attempts} attempts)` : ''}`
+                    : `FAILED to ${words.todo} after ${out.attempts} attempts: ${out.error}`,
+                );
+              },
+              { connections },
+            );
+            failed = outcomes.filter((x) => !x.ok).length;
+          } finally {
+            journal.close();
+            await connections.close();
+          }
+          say(
+            failed === 0
+              ? `recovered: ${pending.length} of ${pending.length} reverted`
+              : `${pending.length - failed} of ${pending.length} reverted, ${failed} failed: still pending in the journal; run \`faultline recover ${recovery.path}\` again`,
+          );
+          if (failed > 0) process.exitCode = 1;
+        }
+        // the run file stays while reverts are pending: the next recover checks the journal against it again
+        if (failed === 0) for (const f of recovery.runFiles) removeRunFile(f, dryRun);
+        tidyOtherRunFiles(dir, own, dryRun);
+      },
+    );
 }
