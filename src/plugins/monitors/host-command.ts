@@ -116,7 +116,9 @@ export const hostCommandMonitor = defineMonitorPlugin({
       async sample({ signal, timeoutMs }): Promise<SampleResult> {
         const runs = hosts.map(async (h): Promise<HostOutcome> => {
           try {
-            const r = await fleet.exec(h, line(h), { check: false, timeoutMs });
+            // `timeout` on the host too: a command run as root may outlive its closed channel (see docs/fleet.md)
+            const wire = `timeout -k 1 ${(timeoutMs / 1000).toFixed(3)} sh -c ${shellQuote(line(h))}`;
+            const r = await fleet.exec(h, wire, { check: false, timeoutMs: timeoutMs + 2_000 });
             return judge(h.name, r.status, r.stdout, r.stderr);
           } catch (err) {
             // unreachable, refused, timed out: the message starts with the host's name
