@@ -95,7 +95,8 @@ export const hostCommandMonitor = defineMonitorPlugin({
       if (o.nagios) {
         const state = status !== null && status >= 0 && status <= 3 ? NAGIOS_STATES[status] : 'UNKNOWN';
         ok = status === 0 || status === 1;
-        text = `${state}${said ? `: ${said}` : ''}`;
+        // a plug-in's first line usually starts with its state already (`TCP OK - …`, `CRITICAL: …`)
+        text = said.includes(state as string) ? said : `${state}${said ? `: ${said}` : ''}`;
       } else {
         ok = status === o.exit_code;
         text = ok ? `exit ${status}` : `exit ${status}, expected ${o.exit_code}${said ? `: ${said}` : ''}`;
