@@ -70,7 +70,10 @@ describe('experiments on hosts, on the fleet test bed', { skip: unavailable }, (
   async function startVictims(tag: string, hosts = HOSTS): Promise<Record<string, number>> {
     const pids: Record<string, number> = {};
     for (const h of hosts) {
-      await fleet.exec(h, `nohup setsid bash -c 'exec -a ${tag}-${h} sleep 1000' >/dev/null 2>&1 </dev/null &`);
+      await fleet.exec(
+        h,
+        `nohup setsid bash -c 'exec -a ${tag}-${h} sleep 1000' >/dev/null 2>&1 </dev/null &`,
+      );
       const deadline = Date.now() + 5000;
       // another machine's process as far as the code under test knows: polled until /proc shows it
       while (pidsMatching(`${tag}-${h}`).length === 0) {
@@ -141,7 +144,11 @@ faults:
     const record = (es[applying] as Extract<JournalEvent, { event: 'fault.applying' }>).revert;
     assert.equal((record.host as { name: string }).name, 'fltexp-n2');
     assert.equal((record.host as { address: string }).address, bed.addressOf(2));
-    assert.match(JSON.stringify(record.restart), new RegExp(`${tag}-fltexp-n2`), 'the start command journaled');
+    assert.match(
+      JSON.stringify(record.restart),
+      new RegExp(`${tag}-fltexp-n2`),
+      'the start command journaled',
+    );
     assert.equal(es.find((e) => e.event === 'fleet')?.event, 'fleet', 'the hosts journaled');
     assert.deepEqual(pendingReverts(es), []);
   });
@@ -190,7 +197,10 @@ faults:
           e.revert.processes.length > 0,
       );
       const done = indexOf(es, (e) => e.event === 'fault.applied' && e.id === r.id);
-      assert.ok(first >= 0 && withPids > first && done > withPids, `${r.id}: journaled, with pids, then applied`);
+      assert.ok(
+        first >= 0 && withPids > first && done > withPids,
+        `${r.id}: journaled, with pids, then applied`,
+      );
     }
   });
 
@@ -239,8 +249,14 @@ steady_state:
     const samples = (name: string) => run.result.monitors.find((m) => m.name === name)?.samples ?? [];
     assert.ok(samples('sshd').length > 0 && samples('sshd').every((s) => s.ok && s.value === 0));
     assert.match(samples('sshd')[0]?.detail ?? '', /fltexp-n1 TCP OK.*fltexp-n2 TCP OK.*fltexp-n3 TCP OK/);
-    assert.ok(samples('warn').every((s) => s.ok && s.value === 1), 'WARNING is up, worst state 1');
-    assert.ok(samples('load').every((s) => s.value === 9), 'three hosts print 3: the sum is 9');
+    assert.ok(
+      samples('warn').every((s) => s.ok && s.value === 1),
+      'WARNING is up, worst state 1',
+    );
+    assert.ok(
+      samples('load').every((s) => s.value === 9),
+      'three hosts print 3: the sum is 9',
+    );
 
     const critical = experiment(
       tag,
@@ -255,7 +271,10 @@ steady_state:
       '',
       '-crit',
     );
-    const r = await cli(['run', critical, '--seed', '1', '--out', join(dir, `${tag}-crit-out`), '--no-report'], env);
+    const r = await cli(
+      ['run', critical, '--seed', '1', '--out', join(dir, `${tag}-crit-out`), '--no-report'],
+      env,
+    );
     assert.equal(r.code, 4, r.stdout + r.stderr);
     assert.match(r.stdout, /fltexp-n3: CRITICAL: disk full/);
     assert.match(r.stdout, /UNKNOWN/, 'exit 22 of check_dummy (port 22) is out of range: UNKNOWN');
@@ -282,13 +301,17 @@ faults:
 
     // fltexp-n2 is down while recover runs (its sshd refuses): its revert fails, stays pending, and is named
     const refuse = ['INPUT', '-p', 'tcp', '--dport', '22', '-j', 'REJECT', '--reject-with', 'tcp-reset'];
-    const iptables = (op: string) => execFileSync('ip', ['netns', 'exec', 'fltexp-n2', 'iptables', op, ...refuse]);
+    const iptables = (op: string) =>
+      execFileSync('ip', ['netns', 'exec', 'fltexp-n2', 'iptables', op, ...refuse]);
     iptables('-I');
     const journal = join(out, 'journal.ndjson');
     const first = await cli(['recover', journal, '--attempts', '1'], env);
     assert.equal(first.code, 1, first.stdout + first.stderr);
     assert.match(first.stdout, /continued process \d+ \(svc@fltexp-n1\) on host fltexp-n1/);
-    assert.match(first.stdout, /FAILED to continue process \d+ \(svc@fltexp-n2\) on host fltexp-n2 .*fltexp-n2: /);
+    assert.match(
+      first.stdout,
+      /FAILED to continue process \d+ \(svc@fltexp-n2\) on host fltexp-n2 .*fltexp-n2: /,
+    );
     assert.equal(stopped(pids['fltexp-n1'] as number), false, 'n1 resumed');
     assert.equal(stopped(pids['fltexp-n2'] as number), true, 'n2 still paused: its host is down');
     assert.deepEqual(
