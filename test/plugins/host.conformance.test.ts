@@ -3,10 +3,11 @@
  * plug-ins that act on hosts, on a real one-host fleet test bed: sshd in a network namespace, reached over SSH
  * with the run's fleet context. A revert read back from the journal reconnects from its record alone.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, before, describe } from 'node:test';
 import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
+import { startLogOf } from '../../src/fleet/remote-process.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
 import { bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { disruptorConformance } from './disruptor-conformance.js';
@@ -43,6 +44,7 @@ describe('plug-ins that act on hosts, on the fleet test bed', { skip: unavailabl
   after(async () => {
     await fleet?.close();
     bed.down();
+    rmSync(startLogOf(`svc@${bed.namespaces[0]}`), { force: true }); // the bed shares this filesystem
   });
 
   for (const [name, harness] of Object.entries(hostHarnesses)) disruptorConformance(name, harness(get));
