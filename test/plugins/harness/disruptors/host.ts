@@ -3,10 +3,11 @@
  * `sleep` started over SSH as the service (its processes seen through this machine's /proc, which the bed
  * shares), or a marker file for `host.command`.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processState } from '../../../../src/disruptors/proc.js';
+import { PAUSED_DIR } from '../../../../src/fleet/remote-process.js';
 import { type HostBed, killMatching, marker, pidsMatching, startMarked } from '../host-bed.js';
 import type { ConformanceCase, DisruptorHarness } from './types.js';
 
@@ -39,8 +40,24 @@ async function serviceCase(
     faulted: () => fault.faulted(mark, first),
     restored: () => fault.restored(mark, first),
     vanish: async () => killMatching(mark),
-    close: async () => killMatching(mark),
+    close: async () => {
+      const pids = pidsMatching(mark);
+      killMatching(mark);
+      forgetMarkers([...first, ...pids]);
+    },
   };
+}
+
+/** Removes the pause markers of `pids` (a case that never reverts leaves them; a sweep would too). */
+function forgetMarkers(pids: number[]): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(PAUSED_DIR);
+  } catch {
+    return;
+  }
+  for (const n of names)
+    if (pids.some((p) => n.startsWith(`${p}.`))) rmSync(`${PAUSED_DIR}/${n}`, { force: true });
 }
 
 export const hostProcessKillHarness = (bed: () => HostBed): DisruptorHarness => ({
