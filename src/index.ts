@@ -8,6 +8,7 @@ export * from './disruptors/index.js';
 export * from './experiment/index.js';
 export * from './explore/index.js';
 export * from './failpoint/index.js';
+export * from './fleet/index.js';
 export * from './http/index.js';
 export * from './kpi/index.js';
 export * from './load/index.js';

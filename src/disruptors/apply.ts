@@ -6,7 +6,14 @@
 import { InvalidOptionError } from '../core/errors.js';
 import type { Journal, PendingRevert } from '../experiment/journal.js';
 import { revertRecord } from '../plugins/disruptors/index.js';
-import type { AppliedFault, Disruptor, DisruptorInstance, InjectContext, RevertRecord } from './types.js';
+import type {
+  AppliedFault,
+  Disruptor,
+  DisruptorInstance,
+  InjectContext,
+  RevertContext,
+  RevertRecord,
+} from './types.js';
 
 export interface ApplyOptions {
   /** The fault's name in the experiment, for the journal. */
@@ -69,7 +76,7 @@ export async function applyFault(
     applied = await disruptor.inject(instance, parsed.data, { ...ctx, updateRevert });
   } catch (err) {
     journal.append({ event: 'fault.failed', id: ctx.faultId, error: (err as Error).message });
-    await revertFault(journal, ctx.faultId, revert, apply.retry);
+    await revertFault(journal, ctx.faultId, revert, apply.retry, { connections: ctx.fleet?.connections });
     throw err;
   }
   journal.append({
@@ -87,13 +94,14 @@ export async function revertFault(
   id: string,
   record: RevertRecord,
   retry: RetryOptions = {},
+  ctx: RevertContext = {},
 ): Promise<RevertOutcome> {
   const attempts = Math.max(1, retry.attempts ?? 3);
   let wait = retry.backoffMs ?? 200;
   let error = '';
   for (let n = 1; n <= attempts; n++) {
     try {
-      await revertRecord(record);
+      await revertRecord(record, ctx);
       journal?.append({ event: 'fault.reverted', id, attempts: n });
       return { id, type: record.type, ok: true, attempts: n };
     } catch (err) {
@@ -115,10 +123,11 @@ export async function revertPending(
   pending: readonly PendingRevert[],
   retry: RetryOptions = {},
   onOutcome: (o: RevertOutcome, p: PendingRevert) => void = () => {},
+  ctx: RevertContext = {},
 ): Promise<RevertOutcome[]> {
   const outcomes: RevertOutcome[] = [];
   for (const p of pending) {
-    const o = await revertFault(journal, p.id, p.revert, retry);
+    const o = await revertFault(journal, p.id, p.revert, retry, ctx);
     onOutcome(o, p);
     outcomes.push(o);
   }

@@ -4,6 +4,10 @@
  * can finish a rollback after the runner that injected the fault has died.
  */
 import type { z } from 'zod';
+import type { FleetConnections } from '../fleet/connections.js';
+import type { FleetContext } from '../fleet/context.js';
+import type { HostRef } from '../fleet/host-ref.js';
+import type { ProcessSelector } from '../fleet/remote-process.js';
 import type { DisruptorDefinition } from '../plugins/registry.js';
 
 /** A JSON value, the only thing a revert record may hold. */
@@ -30,6 +34,22 @@ export interface DisruptorInstance {
   readonly owned?: boolean;
   /** The process's start time (clock ticks since boot, from /proc) when it was started or attached. */
   readonly startTime?: number;
+  /** The host the instance lives on (targets on hosts): where `host.*` disruptors act, over SSH. */
+  readonly host?: HostRef;
+  /** A `service` target's process on that host: how to find it and start it again. */
+  readonly service?: RemoteService;
+}
+
+/** A service on a host, its placeholders expanded for that host. */
+export interface RemoteService {
+  readonly selector: ProcessSelector;
+  /** The command that starts it again (run detached on the host); absent: `systemctl` for a unit, else none. */
+  readonly start?: string;
+}
+
+/** What a revert may be given besides its record: connections to reuse (a run's, or recover's). */
+export interface RevertContext {
+  readonly connections?: FleetConnections;
 }
 
 /** What the engine hands every injection. */
@@ -45,6 +65,8 @@ export interface InjectContext {
    * to know how to undo it (the term a failpoint had before the fault). `applyFault` gives it.
    */
   readonly updateRevert?: (revert: RevertRecord) => void;
+  /** The run's hosts and SSH connections, when the experiment has hosts. */
+  readonly fleet?: FleetContext;
 }
 
 /** An injected fault. */
@@ -76,7 +98,7 @@ export interface Disruptor<O extends z.ZodObject = z.ZodObject> extends Disrupto
    * Undoes a fault from its record alone. Idempotent: undoing twice, or undoing something already gone (the
    * process exited, the toxic or failpoint is not there), resolves. Rejects only when the fault may still be active.
    */
-  revert(record: RevertRecord): Promise<void>;
+  revert(record: RevertRecord, ctx?: RevertContext): Promise<void>;
   /**
    * Whether the engine should start an owned instance again once this fault ends (a killed process cannot be
    * un-killed by a revert record; only the engine knows how to start it). Absent: never.
@@ -107,12 +129,14 @@ export function defineDisruptorRuntime<O extends z.ZodObject>(
   definition: DisruptorDefinition<O>,
   impl: Pick<Disruptor<O>, 'revertFor' | 'inject' | 'revert' | 'restartsOwnedOnEnd'>,
 ): Disruptor<O> {
-  const { name, description, options, check } = definition;
+  const { name, description, options, check, requires, checkTarget } = definition;
   return {
     name,
     description,
     options,
     ...(check === undefined ? {} : { check }),
+    ...(requires === undefined ? {} : { requires }),
+    ...(checkTarget === undefined ? {} : { checkTarget }),
     kind: 'disruptor',
     definition,
     ...impl,

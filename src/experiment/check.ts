@@ -11,7 +11,7 @@ import type { DefinitionIssue, PluginDefinition, Registry } from '../plugins/reg
 import { runners } from '../plugins/runners/index.js';
 import { fraction } from './duration.js';
 import { relativeFactor } from './hypothesis.js';
-import type { ConditionSpec, ExperimentSpec, TargetSpec } from './schema.js';
+import { type ConditionSpec, type ExperimentSpec, HOST_TARGET_TYPES, type TargetSpec } from './schema.js';
 
 /** A problem found in a parsed experiment, at a path in the document. */
 export interface SpecIssue {
@@ -22,9 +22,35 @@ export interface SpecIssue {
 /** Most occurrences one `every:` fault may plan; more is almost surely a unit typo (`every: 1` = 1 ms). */
 export const MAX_OCCURRENCES = 10_000;
 
-/** Instances in a target group. */
+/** The host names of a target on hosts (a list once the validator resolved groups); [] for a local one. */
+export function hostNamesOf(target: TargetSpec): string[] {
+  if (target.type !== 'service' && target.type !== 'host') return [];
+  return typeof target.hosts === 'string' ? [target.hosts] : target.hosts;
+}
+
+/** Instances in a target group: one per host for a target on hosts. */
 export function instanceCount(target: TargetSpec): number {
-  return target.type === 'process' ? target.count : target.pid_files.length;
+  if (target.type === 'process') return target.count;
+  if (target.type === 'attach') return target.pid_files.length;
+  return hostNamesOf(target).length;
+}
+
+/** An instance's id: `<target>-<index>` here, `<target>@<host>` for a target on hosts. */
+export function instanceId(name: string, target: TargetSpec, index: number): string {
+  const host = hostNamesOf(target)[index];
+  return host === undefined ? `${name}-${index}` : `${name}@${host}`;
+}
+
+/** What a disruptor's `requires` asks of a target, or undefined when the target fits. */
+function requiresProblem(requires: string | undefined, target: TargetSpec, name: string): string | undefined {
+  const onHosts = HOST_TARGET_TYPES.has(target.type);
+  if (requires === 'local-process' && onHosts)
+    return `target '${name}' is on hosts; this disruptor acts on local processes (use its host.* counterpart)`;
+  if (requires === 'host' && !onHosts)
+    return `target '${name}' is a local ${target.type} target; this disruptor acts on hosts (a service or host target)`;
+  if (requires === 'service' && target.type !== 'service')
+    return `target '${name}' is a ${target.type} target; this disruptor acts on a service's processes on its hosts (a service target)`;
+  return undefined;
 }
 
 /** The name a fault is known by: its `name`, else `<disruptor>#<index>`. */
@@ -108,6 +134,14 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
   unique(runnerNames, 'load');
 
   for (const [name, t] of Object.entries(spec.targets)) {
+    if (t.type === 'service') {
+      const given = (['pidfile', 'match', 'systemd'] as const).filter((k) => t[k] !== undefined);
+      if (given.length !== 1)
+        add(
+          ['targets', name, ...(given.length > 1 ? [given[1] as string] : [])],
+          'give exactly one of pidfile, match or systemd: how to find the service on each host',
+        );
+    }
     if (t.ready) issues.push(...pluginIssues(monitors, t.ready.type, t.ready, ['targets', name, 'ready']));
     if (typeof t.max_unavailable === 'number' && t.max_unavailable > instanceCount(t))
       add(
@@ -149,6 +183,11 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
     const path = ['faults', i];
     const target = spec.targets[f.target];
     if (!target) add([...path, 'target'], `unknown target '${f.target}'; ${known(targetNames)}`);
+    const d = disruptors.get(f.disruptor);
+    const misfit =
+      target &&
+      (requiresProblem(d?.requires, target, f.target) ?? d?.checkTarget?.(target as Record<string, unknown>));
+    if (misfit) add([...path, 'target'], misfit);
     if (f.count !== undefined && f.percent !== undefined)
       add([...path, 'percent'], 'give count or percent, not both');
     if (target && f.count !== undefined && f.count > instanceCount(target))
@@ -234,6 +273,7 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
 }
 
 const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+const HOST_KEY = /^host\.(name|address|port|user)$/;
 
 /** Every string in `value` with its path. */
 function strings(value: unknown, path: (string | number)[], out: Array<[(string | number)[], string]> = []) {
@@ -261,11 +301,20 @@ export function placeholderIssues(spec: ExperimentSpec): SpecIssue[] {
     self: string | undefined,
     visible: string[],
     others: 'error' | 'ignore',
+    onHost = false,
   ) => {
     for (const [p, text] of strings(value, path)) {
       for (const m of text.matchAll(PLACEHOLDER)) {
         const key = m[1] as string;
         const whole = m[0];
+        if (HOST_KEY.test(key)) {
+          if (!onHost)
+            issues.push({
+              path: p,
+              message: `${whole}: host placeholders only work for targets on hosts (service, host) and in monitors sampled on hosts`,
+            });
+          continue;
+        }
         if (key.startsWith('targets.')) {
           const t = /^targets\.([\w-]+)\.(count|ports\.([\w-]+))$/.exec(key);
           if (!t) {
@@ -310,6 +359,9 @@ export function placeholderIssues(spec: ExperimentSpec): SpecIssue[] {
       }
     }
   };
+  const onHosts = (t: TargetSpec | undefined) => t !== undefined && HOST_TARGET_TYPES.has(t.type);
+  const sampledOnHosts = (m: { type: string } | undefined) =>
+    m !== undefined && monitors.get(m.type)?.onHosts === true;
   order.forEach((name, i) => {
     const t = spec.targets[name] as TargetSpec;
     const visible = order.slice(0, i + 1);
@@ -317,13 +369,31 @@ export function placeholderIssues(spec: ExperimentSpec): SpecIssue[] {
       for (const field of ['command', 'env', 'cwd'] as const)
         check(t[field], ['targets', name, field], name, visible, 'error');
     }
-    if (t.ready) check(t.ready, ['targets', name, 'ready'], name, visible, 'error');
+    if (t.type === 'service') {
+      for (const field of ['pidfile', 'match', 'systemd', 'start'] as const)
+        check(t[field], ['targets', name, field], name, visible, 'error', true);
+    }
+    if (t.ready)
+      check(
+        t.ready,
+        ['targets', name, 'ready'],
+        name,
+        visible,
+        'error',
+        onHosts(t) || sampledOnHosts(t.ready),
+      );
   });
   spec.faults.forEach((f, i) => {
-    if (spec.targets[f.target]) check(f.with, ['faults', i, 'with'], f.target, order, 'error');
+    const t = spec.targets[f.target];
+    if (t) check(f.with, ['faults', i, 'with'], f.target, order, 'error', onHosts(t));
   });
-  check(spec.monitors, ['monitors'], undefined, order, 'error');
-  if (spec.steady_state) check(spec.steady_state, ['steady_state'], undefined, order, 'error');
+  for (const [name, m] of Object.entries(spec.monitors))
+    check(m, ['monitors', name], undefined, order, 'error', sampledOnHosts(m));
+  spec.steady_state?.probes.forEach((probe, i) => {
+    const path = ['steady_state', 'probes', i];
+    for (const [k, v] of Object.entries(probe))
+      check(v, [...path, k], undefined, order, 'error', k === 'probe' && sampledOnHosts(probe.probe));
+  });
   // in load requests, other {{name}}s are the runner's own variables
   check(spec.load, ['load'], undefined, order, 'ignore');
   return issues;

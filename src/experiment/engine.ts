@@ -107,6 +107,7 @@ export async function runExperiment(
       fatal ??= err;
     } finally {
       await stopTargets(ctx, held.groups);
+      await ctx.fleet?.close();
       closeRun(run, result);
     }
   }

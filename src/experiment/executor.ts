@@ -17,6 +17,7 @@
 import { randomStream } from '../core/random.js';
 import { applyFault, type RevertOutcome, revertFault } from '../disruptors/apply.js';
 import type { AppliedFault, DisruptorInstance, Json, RevertRecord } from '../disruptors/types.js';
+import type { FleetContext } from '../fleet/context.js';
 import type { Clock, TimerHandle } from '../load/clock.js';
 import { parseDuration } from '../load/parse.js';
 import { type ConditionInputs, evaluateCondition } from '../monitors/condition.js';
@@ -97,6 +98,8 @@ export interface ExecutorOptions {
   /** Aborts injections in flight. */
   signal?: AbortSignal;
   onEvent?: (kind: string, message: string) => void;
+  /** The run's hosts and SSH connections, for faults on hosts (and their reverts). */
+  fleet?: FleetContext;
 }
 
 /** `proxy.toxic latency=300 jitter=50`, `process.kill SIGKILL`: what a fault does, in a few words. */
@@ -365,6 +368,7 @@ export class FaultExecutor {
             faultId: id,
             ...(group.owned ? { restart: () => group.restart(index) } : {}),
             signal: this.#injections.signal,
+            ...(this.#o.fleet === undefined ? {} : { fleet: this.#o.fleet }),
           },
           { fault: name },
         );
@@ -424,7 +428,9 @@ export class FaultExecutor {
     a.run.revertStartMs = this.#o.clock.epochMs();
     let outcome: RevertOutcome;
     try {
-      outcome = await revertFault(this.#o.journal, a.run.id, a.revert);
+      outcome = await revertFault(this.#o.journal, a.run.id, a.revert, undefined, {
+        connections: this.#o.fleet?.connections,
+      });
     } finally {
       this.#active.delete(a.run.id);
     }

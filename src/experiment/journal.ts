@@ -8,6 +8,7 @@ import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, wr
 import { dirname } from 'node:path';
 import { FaultlineError } from '../core/errors.js';
 import type { Json, RevertRecord } from '../disruptors/types.js';
+import type { HostRef } from '../fleet/host-ref.js';
 
 /** Every journal event; `at` is an ISO timestamp. */
 export type JournalEvent = { at: string } & (
@@ -49,6 +50,8 @@ export type JournalEvent = { at: string } & (
       revert: RevertRecord;
     }
   | { event: 'target.stopped'; id: string; instance: string }
+  /** The run's hosts and how it reached them (an experiment with hosts). */
+  | { event: 'fleet'; hosts: HostRef[] }
   | { event: 'note'; message: string }
 );
 

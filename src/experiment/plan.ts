@@ -10,7 +10,7 @@
  */
 import { normalizeSeed, randomStream, type SeedInput } from '../core/random.js';
 import { parseDuration } from '../load/parse.js';
-import { faultName, instanceCount } from './check.js';
+import { faultName, hostNamesOf, instanceCount } from './check.js';
 import type { ConditionSpec, ExperimentSpec, FaultSpec, TargetSpec } from './schema.js';
 import { warmupBounds } from './warmup.js';
 
@@ -29,6 +29,8 @@ export interface PlanStep {
   status: 'apply' | 'dropped' | 'on-condition';
   /** The instance index in the target group; null when not picked (dropped, on-condition). */
   instance: number | null;
+  /** The picked instance's host (targets on hosts). */
+  host?: string;
   /** When the file asked for it. */
   requestedMs: number | null;
   startMs: number | null;
@@ -43,8 +45,8 @@ export interface ExperimentPlan {
   /** The shortest warm-up (it lasts until the load settles, up to its maximum). */
   warmupMs: number;
   durationMs: number;
-  /** Per target group: instances and the most that may be unavailable at once. */
-  targets: Record<string, { instances: number; maxUnavailable: number }>;
+  /** Per target group: instances, the most that may be unavailable at once, and (on hosts) each one's host. */
+  targets: Record<string, { instances: number; maxUnavailable: number; hosts?: string[] }>;
   /** Ordered by start time (conditions last), then by fault order. */
   steps: PlanStep[];
 }
@@ -104,8 +106,14 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
   const root = randomStream(s);
   const durationMs = parseDuration(spec.duration);
   const targets: ExperimentPlan['targets'] = {};
-  for (const [name, t] of Object.entries(spec.targets))
-    targets[name] = { instances: instanceCount(t), maxUnavailable: maxUnavailableOf(t) };
+  for (const [name, t] of Object.entries(spec.targets)) {
+    const hosts = hostNamesOf(t);
+    targets[name] = {
+      instances: instanceCount(t),
+      maxUnavailable: maxUnavailableOf(t),
+      ...(hosts.length === 0 ? {} : { hosts }),
+    };
+  }
 
   const steps: PlanStep[] = [];
   const queue: Request[] = [];
@@ -148,7 +156,7 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
     const req = queue.shift() as Request;
     const f = spec.faults[req.faultIndex] as FaultSpec;
     const name = faultName(f, req.faultIndex);
-    const group = targets[f.target] as { instances: number; maxUnavailable: number };
+    const group = targets[f.target] as ExperimentPlan['targets'][string];
     const target = spec.targets[f.target] as TargetSpec;
     const intervals = applied.get(f.target) ?? [];
     applied.set(f.target, intervals);
@@ -167,10 +175,12 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
     const base = { fault: name, disruptor: f.disruptor, target: f.target, occurrence: req.occurrence };
     for (const instance of candidates.slice(0, take)) {
       intervals.push({ instance, startMs: req.atMs, endMs });
+      const host = group.hosts?.[instance];
       const step: PlanStep = {
         ...base,
         status: 'apply',
         instance,
+        ...(host === undefined ? {} : { host }),
         requestedMs: req.requestedMs,
         startMs: req.atMs,
         endMs,

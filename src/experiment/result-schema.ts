@@ -42,6 +42,7 @@ const planStepSchema = z.object({
   occurrence: count,
   status: z.enum(['apply', 'dropped', 'on-condition']),
   instance: count.nullable().describe('Index in the target group; null when not picked.'),
+  host: z.string().optional().describe('The host of the picked instance (targets on hosts).'),
   requestedMs: num.nullable().describe('When the file asked for it (ms from the start of the method).'),
   startMs: num.nullable(),
   endMs: num.nullable(),
@@ -52,7 +53,17 @@ const planSchema = z.object({
   seed: count,
   warmupMs: num,
   durationMs: num,
-  targets: z.record(z.string(), z.object({ instances: count, maxUnavailable: count })),
+  targets: z.record(
+    z.string(),
+    z.object({
+      instances: count,
+      maxUnavailable: count,
+      hosts: z
+        .array(z.string())
+        .optional()
+        .describe('Targets on hosts: the host of each instance, in order.'),
+    }),
+  ),
   steps: z.array(planStepSchema),
 });
 

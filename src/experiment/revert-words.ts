@@ -118,6 +118,34 @@ export function describeRevert(p: PendingRevert): RevertWords {
       );
     case 'process.restart':
       return nothing(`fault ${fault} restarted process ${printable(r.pid)} (${instance})`);
+    case 'host.process.pause': {
+      const procs = Array.isArray(r.processes) ? r.processes : [];
+      const pids = procs.map((p) => printable((p as { pid?: unknown })?.pid)).join(', ');
+      if (pids === '')
+        return nothing(`fault ${fault} on ${instance} had not stopped anything yet (${onHost(r)})`);
+      return verb(
+        'continue',
+        'continued',
+        'continue',
+        `process ${pids} (${instance}) ${onHost(r)} paused by fault ${fault}`,
+        `process ${pids} (${instance} ${onHost(r)}, paused by ${fault})`,
+      );
+    }
+    case 'host.process.kill': {
+      const killed = `fault ${fault} sent ${printable(r.signal)} to ${instance} ${onHost(r)}`;
+      if (r.restart === null || r.restart === undefined) return nothing(killed);
+      return verb('start', 'started', 'start', `${instance} ${onHost(r)} again (${killed})`);
+    }
+    case 'host.process.restart':
+      return nothing(`fault ${fault} restarted ${instance} ${onHost(r)}`);
+    case 'host.command':
+      if (typeof r.command !== 'string')
+        return nothing(`fault ${fault} on ${instance} has no revert command (${onHost(r)})`);
+      return {
+        would: `would run ${onHost(r)}: ${printable(r.command)}`,
+        done: `ran ${onHost(r)}: ${printable(r.command)}`,
+        todo: `run ${onHost(r)}: ${printable(r.command)}`,
+      };
     default:
       return verb(
         'revert',
@@ -126,4 +154,11 @@ export function describeRevert(p: PendingRevert): RevertWords {
         `fault ${fault} (${printable(p.disruptor)} on ${instance}, a ${printable(r.type)} record)`,
       );
   }
+}
+
+/** `on host n1 (10.0.0.1)` from a record's journaled host. */
+function onHost(r: { [k: string]: unknown }): string {
+  const h = r.host as { name?: unknown; address?: unknown } | undefined;
+  if (h === undefined || h === null || typeof h !== 'object') return 'on an unnamed host';
+  return `on host ${printable(h.name)} (${printable(h.address)})`;
 }

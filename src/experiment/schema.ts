@@ -15,9 +15,12 @@ import { runners } from '../plugins/runners/index.js';
 import { commandSchema, envSchema, signalSchema } from './common.js';
 import { durationSchema, fractionSchema, positiveDurationSchema } from './duration.js';
 import { asWritten } from './json-schema.js';
+import { hostListSchema, hostNameSchema, hostSpecSchema } from './schema-hosts.js';
 import { warmupSchema } from './warmup.js';
 
 /** Names of targets, monitors, load runners, faults and parameters. */
+export { hostListSchema, hostNameSchema, hostSpecSchema };
+
 export const nameSchema = z
   .string()
   .regex(/^[A-Za-z_][\w.-]*$/, 'names start with a letter or _ and use letters, digits, _ . -');
@@ -125,10 +128,53 @@ export const attachTargetSchema = z.strictObject({
   ...blastRadiusShape,
 });
 
-/** A named group of instances that faults act on. */
-export const targetSchema = z.discriminatedUnion('type', [processTargetSchema, attachTargetSchema], {
-  error: (iss) => unknownType(iss, 'type', 'target type', ['process', 'attach']),
+/** Processes on hosts that faultline did not start: one instance per host. */
+export const serviceTargetSchema = z.strictObject({
+  type: z.literal('service'),
+  hosts: hostListSchema.describe('The hosts (or groups) the service runs on: one instance per host.'),
+  pidfile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A pid file on the host; {{host.name}} and {{host.address}} are replaced.'),
+  match: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A pattern as pgrep -f takes it; {{host.name}} and {{host.address}} are replaced.'),
+  systemd: z.string().min(1).optional().describe('A systemd unit on the host.'),
+  start: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A shell command that starts the service again on its host, run detached (host.process.kill restart, host.process.restart); for a systemd unit, systemctl is used without it.',
+    ),
+  ready: readyProbeSchema
+    .optional()
+    .describe('A probe each instance must pass before the experiment goes on.'),
+  ...blastRadiusShape,
 });
+
+/** Hosts themselves: one instance per host (for host-level faults). */
+export const hostTargetSchema = z.strictObject({
+  type: z.literal('host'),
+  hosts: hostListSchema.describe('The hosts (or groups): one instance per host.'),
+  ready: readyProbeSchema.optional().describe('A probe each host must pass before the experiment goes on.'),
+  ...blastRadiusShape,
+});
+
+/** The target types whose instances live on hosts. */
+export const HOST_TARGET_TYPES: ReadonlySet<string> = new Set(['service', 'host']);
+
+/** A named group of instances that faults act on. */
+export const targetSchema = z.discriminatedUnion(
+  'type',
+  [processTargetSchema, attachTargetSchema, serviceTargetSchema, hostTargetSchema],
+  {
+    error: (iss) => unknownType(iss, 'type', 'target type', ['process', 'attach', 'service', 'host']),
+  },
+);
 
 const thresholdSchema = z
   .union([z.number(), z.string()])
@@ -340,6 +386,26 @@ export const experimentSchema = z
     duration: positiveDurationSchema.describe(
       'How long the method (load, faults, monitors) runs after warm-up.',
     ),
+    hosts: z
+      .record(hostNameSchema, hostSpecSchema)
+      .default({})
+      .describe('Hosts reached over SSH, by name (added to those of inventory).'),
+    inventory: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('An Ansible inventory (INI or YAML) of hosts, relative to the experiment file.'),
+    known_hosts: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The known_hosts file host keys are checked against (default ~/.ssh/known_hosts).'),
+    host_key: z
+      .enum(['strict', 'accept-new'])
+      .default('strict')
+      .describe(
+        'strict (default): refuse a host not in known_hosts; accept-new: trust a new host once and record its key. A changed key is refused either way.',
+      ),
     targets: z.record(nameSchema, targetSchema).default({}),
     steady_state: steadyStateSchema.optional(),
     load: z.array(loadSchema).default([]),

@@ -3,6 +3,7 @@
  * all pass in the same round or `within` has passed. Before the method a failure means the system was not ready
  * (nothing is judged); after it, that the system did not come back within the same time.
  */
+import type { FleetContext } from '../fleet/context.js';
 import type { Clock } from '../load/clock.js';
 import { sampleOnce } from '../monitors/sampler.js';
 import type { MonitorSample } from '../monitors/types.js';
@@ -67,14 +68,17 @@ function judge(p: Probe, name: string, s: MonitorSample | undefined): ProbeOutco
 export async function checkSteadyState(
   steady: SteadySpec,
   monitors: ExperimentSpec['monitors'],
-  options: { clock: Clock; signal: AbortSignal; withinMs?: number },
+  options: { clock: Clock; signal: AbortSignal; withinMs?: number; fleet?: FleetContext | undefined },
 ): Promise<SteadyStateResult> {
   const { clock, signal } = options;
   const withinMs = options.withinMs ?? ms(steady.within, 'within');
   const probes = steady.probes.map((p, i) => {
     const spec = p.probe ?? monitors[p.monitor as string];
     const name = p.name ?? p.monitor ?? `probe#${i}`;
-    const monitor = monitorImplementations.create(spec as unknown as { type: string });
+    const monitor = monitorImplementations.create(
+      spec as unknown as { type: string },
+      options.fleet === undefined ? {} : { fleet: options.fleet },
+    );
     return { p, name, monitor, timeoutMs: ms(spec?.timeout ?? '2s', 'timeout') };
   });
   const start = clock.nowMs();

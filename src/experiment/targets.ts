@@ -12,10 +12,14 @@ import { join } from 'node:path';
 import { FaultlineError } from '../core/errors.js';
 import { ownedStopRecord, stopOwnedProcess } from '../disruptors/owned-process.js';
 import { isSameProcess, processStartTime } from '../disruptors/proc.js';
-import type { DisruptorInstance } from '../disruptors/types.js';
+import type { DisruptorInstance, RemoteService } from '../disruptors/types.js';
+import type { FleetContext } from '../fleet/context.js';
+import { SshError } from '../fleet/errors.js';
+import { describeSelector, findProcesses } from '../fleet/remote-process.js';
 import { type Clock, systemClock } from '../load/clock.js';
 import { sampleOnce } from '../monitors/sampler.js';
 import { monitorImplementations } from '../plugins/monitors/index.js';
+import { hostNamesOf, instanceId } from './check.js';
 import { type Duration, ms } from './duration.js';
 import type { Journal } from './journal.js';
 import type { TargetSpec } from './schema.js';
@@ -47,6 +51,8 @@ export interface TargetContext {
   clock?: Clock;
   /** Aborts waits for readiness. */
   signal?: AbortSignal;
+  /** The run's hosts and SSH connections: needed by targets on hosts. */
+  fleet?: FleetContext;
   /** Things worth telling the user (an instance exited, a restart). */
   onEvent?: (kind: string, message: string) => void;
   /**
@@ -113,18 +119,43 @@ export class TargetGroup {
   disruptorInstance(index: number): DisruptorInstance {
     const i = this.instances[index] as TargetInstance;
     const startTime = this.#owned.get(index)?.startTime;
+    const service = this.#serviceOf(i);
     return {
       id: i.id,
       ...(i.pid === undefined ? {} : { pid: i.pid }),
       ports: i.ports,
       ...(this.owned ? { owned: true } : {}),
       ...(startTime === undefined ? {} : { startTime }),
+      ...(i.host === undefined ? {} : { host: i.host }),
+      ...(service === undefined ? {} : { service }),
     };
+  }
+
+  /** A service instance's selector and start command, placeholders expanded for its host. */
+  #serviceOf(inst: TargetInstance): RemoteService | undefined {
+    const spec = this.spec;
+    if (spec.type !== 'service') return undefined;
+    const x = (v: string | undefined, field: string) =>
+      v === undefined
+        ? undefined
+        : expandDeep(v, ['targets', this.name, field], { targets: this.#ctx.started, self: inst });
+    const selector = {
+      ...(spec.pidfile === undefined ? {} : { pidfile: x(spec.pidfile, 'pidfile') as string }),
+      ...(spec.match === undefined ? {} : { match: x(spec.match, 'match') as string }),
+      ...(spec.systemd === undefined ? {} : { systemd: x(spec.systemd, 'systemd') as string }),
+    };
+    const start = x(spec.start, 'start');
+    return start === undefined ? { selector } : { selector, start };
   }
 
   /** Starts (or attaches to) every instance and waits until each is ready. */
   async start(): Promise<void> {
     if (this.spec.type === 'attach') {
+      for (const inst of this.instances) await this.#waitReady(inst);
+      return;
+    }
+    if (this.spec.type === 'service' || this.spec.type === 'host') {
+      await this.#reachHosts();
       for (const inst of this.instances) await this.#waitReady(inst);
       return;
     }
@@ -161,6 +192,37 @@ export class TargetGroup {
     }
     this.#ctx.onEvent?.('target.restarted', `${inst.id} restarted (pid ${pid}) and ready`);
     return { pid };
+  }
+
+  /**
+   * Every host answers (and, for a service, has the service's process): else the run is not ready, and the
+   * message names each host that failed and why, all at once.
+   */
+  async #reachHosts(): Promise<void> {
+    const fleet = this.#ctx.fleet as FleetContext;
+    const problems = await Promise.all(
+      this.instances.map(async (inst): Promise<string | undefined> => {
+        const host = inst.host?.name as string;
+        try {
+          const service = this.#serviceOf(inst);
+          if (service === undefined) {
+            await fleet.exec(host, 'true');
+            return undefined;
+          }
+          const found = await findProcesses(fleet.connections, fleet.ref(host), service.selector);
+          if (found.length === 0)
+            return `${host}: no process for ${describeSelector(service.selector)} (${inst.id})`;
+          inst.alive = true;
+          return undefined;
+        } catch (err) {
+          if (err instanceof SshError) return err.message;
+          throw err;
+        }
+      }),
+    );
+    const failed = problems.filter((p): p is string => p !== undefined);
+    if (failed.length > 0)
+      throw new FaultlineError('FAULTLINE_TARGET_NOT_READY', `targets.${this.name}: ${failed.join('; ')}`);
   }
 
   /** Stops every owned instance, last first; attached processes are left alone. */
@@ -272,7 +334,10 @@ export class TargetGroup {
         self: inst,
       },
     );
-    const monitor = monitorImplementations.create(probeSpec as unknown as { type: string });
+    const monitor = monitorImplementations.create(probeSpec as unknown as { type: string }, {
+      ...(this.#ctx.fleet === undefined ? {} : { fleet: this.#ctx.fleet }),
+      ...(inst.host === undefined ? {} : { hosts: [inst.host.name] }),
+    });
     const withinMs = ms(probeSpec.within, 'within');
     const timeoutMs = ms(probeSpec.timeout, 'timeout');
     const deadline = clock.nowMs() + withinMs;
@@ -342,7 +407,23 @@ export async function createTargetGroup(
   ctx: TargetContext,
 ): Promise<TargetGroup> {
   const instances: TargetInstance[] = [];
-  if (spec.type === 'attach') {
+  if (spec.type === 'service' || spec.type === 'host') {
+    const fleet = ctx.fleet;
+    if (fleet === undefined)
+      throw new FaultlineError(
+        'FAULTLINE_TARGET_START',
+        `targets.${name}: a target on hosts needs the run's hosts`,
+      );
+    hostNamesOf(spec).forEach((host, index) => {
+      instances.push({
+        id: instanceId(name, spec, index),
+        index,
+        ports: {},
+        alive: true,
+        host: fleet.ref(host),
+      });
+    });
+  } else if (spec.type === 'attach') {
     spec.pid_files.forEach((file, index) => {
       const pid = readPidFile(file, `targets.${name}.pid_files[${index}]`);
       instances.push({ id: `${name}-${index}`, index, pid, ports: {}, alive: true });

@@ -6,6 +6,8 @@
  * different thing, replaced when the file is read.
  */
 import { InvalidOptionError } from '../core/errors.js';
+import { hostField } from '../disruptors/template.js';
+import type { HostRef } from '../fleet/host-ref.js';
 import { formatPath } from './validate.js';
 
 /** What a target instance offers to templates. */
@@ -14,12 +16,15 @@ export interface TemplateInstance {
   index: number;
   pid?: number | undefined;
   ports: Readonly<Record<string, number>>;
+  /** The host of an instance on a host: `{{host.name}}`, `{{host.address}}`, `{{host.port}}`, `{{host.user}}`. */
+  host?: HostRef | undefined;
 }
 
 /** Instances per target name, for `{{targets.…}}`. */
 export type TemplateTargets = ReadonlyMap<string, readonly TemplateInstance[]>;
 
 const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+const HOST_KEY = /^host\.(name|address|port|user)$/;
 
 /** The value of one placeholder key, or undefined when it has none here. */
 function lookup(
@@ -36,6 +41,7 @@ function lookup(
     return ports.every((p) => p !== undefined) ? ports.join(',') : undefined;
   }
   if (self === undefined) return undefined;
+  if (key.startsWith('host.')) return hostField(self, key);
   if (key === 'instance') return self.id;
   if (key === 'index') return String(self.index);
   if (key === 'pid') return self.pid === undefined ? undefined : String(self.pid);
@@ -59,6 +65,8 @@ function expandString(text: string, path: (string | number)[], o: ExpandOptions)
   return text.replace(PLACEHOLDER, (whole, key: string) => {
     const v = lookup(key, o.targets, o.self);
     if (v !== undefined) return v;
+    // no host here: a monitor sampled on hosts replaces it per host (the validator checked where it is used)
+    if (o.self?.host === undefined && HOST_KEY.test(key)) return whole;
     if (o.keepUnknown && !key.startsWith('targets.')) return whole;
     const where = o.self ? ` for instance ${o.self.id}` : '';
     const known = key.startsWith('targets.')

@@ -13,6 +13,7 @@ import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parse, 
 import type { z } from 'zod';
 import { checkAliases, MAX_EXPANDED_VALUES } from './aliases.js';
 import { checkExperiment, type SpecIssue } from './check.js';
+import { resolveExperimentHosts } from './hosts.js';
 import {
   type AppliedOverride,
   applyOverrides,
@@ -52,6 +53,8 @@ export interface ValidateOptions {
    * from disk, a regular file of at most 1 MiB.
    */
   readBase?: (path: string) => string;
+  /** Reads the file `inventory:` names, given its absolute path (default: from disk, at most 1 MiB). */
+  readInventory?: (path: string) => string;
 }
 
 /** What validation gives: the spec (with defaults and substitutions applied) or errors. */
@@ -292,7 +295,13 @@ export function validateExperiment(text: string, options: ValidateOptions = {}):
     for (const i of zodIssues(parsed.error)) report(i.path, i.key, i.message);
     return { ok: false, errors: sortErrors(errors) };
   }
-  const semantic: SpecIssue[] = checkExperiment(parsed.data);
+  // hosts first: a target's instances are its hosts, and the checks count them
+  const semantic: SpecIssue[] = resolveExperimentHosts(parsed.data, {
+    file,
+    ...(options.readInventory === undefined ? {} : { readInventory: options.readInventory }),
+  });
+  // without the inventory a target's hosts are unknown, and counting its instances would only add noise
+  if (!semantic.some((i) => i.path[0] === 'inventory')) semantic.push(...checkExperiment(parsed.data));
   for (const i of semantic) report(i.path, undefined, i.message);
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
   return { ok: true, spec: parsed.data, parameters };
@@ -351,7 +360,7 @@ function sortErrors(errors: ExperimentError[]): ExperimentError[] {
 }
 
 /** Fields whose entries merge name by name with the base file's; every other field is taken whole. */
-const MERGED_MAPS = new Set(['targets', 'monitors', 'parameters']);
+const MERGED_MAPS = new Set(['targets', 'monitors', 'parameters', 'hosts']);
 
 interface Base {
   file: string;

@@ -5,6 +5,7 @@
  * never switch on type names.
  */
 import type { z } from 'zod';
+import type { FleetContext } from '../fleet/context.js';
 import type { MonitorSample as AvailabilitySample } from '../kpi/availability.js';
 import { defineMonitor, type MonitorDefinition } from '../plugins/registry.js';
 
@@ -50,13 +51,21 @@ export interface Monitor {
   close?(): Promise<void>;
 }
 
+/** What the run gives a monitor besides its options. */
+export interface MonitorContext {
+  /** The run's hosts and SSH connections, when the experiment has hosts. */
+  readonly fleet?: FleetContext;
+  /** Hosts to sample on when the options name none: a target's ready probe, its instance's host. */
+  readonly hosts?: readonly string[];
+}
+
 /**
  * A monitor plug-in: its definition (name, description, strict options, cross-field check) and its runtime in one
  * object. `create` receives options the schema and `check` have accepted; it must have no effect of its own
  * (sockets, processes and timers belong in `sample`), so building a monitor for `--dry-run` changes nothing.
  */
 export interface MonitorPlugin<O extends z.ZodObject = z.ZodObject> extends MonitorDefinition<O> {
-  create(options: z.output<O>): Monitor;
+  create(options: z.output<O>, ctx?: MonitorContext): Monitor;
 }
 
 /** Declares a monitor plug-in (one per file under src/plugins/monitors/). */
@@ -74,7 +83,7 @@ export function defineMonitorPlugin<O extends z.ZodObject>(
 export interface MonitorImplementation<D extends MonitorDefinition = MonitorDefinition> {
   /** The definition this implements (its name is the type name). */
   readonly definition: D;
-  create(options: z.output<D['options']>): Monitor;
+  create(options: z.output<D['options']>, ctx?: MonitorContext): Monitor;
 }
 
 /**

@@ -32,12 +32,25 @@ export interface PluginDefinition<Options extends z.ZodObject = z.ZodObject> {
 export interface DisruptorDefinition<Options extends z.ZodObject = z.ZodObject>
   extends PluginDefinition<Options> {
   readonly kind: 'disruptor';
+  /**
+   * What its target's instances must be: `local-process` (a process on this machine: the `process` and `attach`
+   * targets), `host` (an instance on a host, reached over SSH: the `service` and `host` targets), `service` (a
+   * service's processes on a host: the `service` target). Absent: any.
+   */
+  readonly requires?: 'local-process' | 'host' | 'service';
+  /** What is missing from the fault's target (a field as the file has it) for this disruptor, in words. */
+  readonly checkTarget?: (target: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
 /** A monitor (or probe) type: what is sampled, and when a sample counts as up. */
 export interface MonitorDefinition<Options extends z.ZodObject = z.ZodObject>
   extends PluginDefinition<Options> {
   readonly kind: 'monitor';
+  /**
+   * Sampled on each of its `hosts` over SSH: the validator resolves `hosts` like a target's, and `{{host.name}}`
+   * and the like are replaced per host.
+   */
+  readonly onHosts?: boolean;
 }
 
 /** What every load runner is started with, beside its own options. */

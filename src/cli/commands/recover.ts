@@ -17,7 +17,9 @@ import { type RunFile, removeStaleRunFile, runFiles, stateDir } from '../../expe
 import { openJournal, pendingReverts, readJournal } from '../../experiment/journal.js';
 import { openRecoveryJournal } from '../../experiment/recovery.js';
 import { describeRevert, printable } from '../../experiment/revert-words.js';
+import { FleetConnections } from '../../fleet/connections.js';
 import { openSuiteRecovery, SUITE_JOURNAL, type SuiteJournalEvent } from '../../suite/journal.js';
+import { runSweep, type SweepCliOptions } from './sweep.js';
 
 /**
  * The newest `<dir>/<run>/journal.ndjson` or `<dir>/<suite>/suite-journal.ndjson` (by modification time), or
@@ -142,18 +144,27 @@ async function recoverRun(
   } else {
     say(`${recovery.path}: ${pending.length} fault(s) to revert`);
     const journal = openJournal(recovery.path);
+    // one connection per host for every revert on it, reconnecting from what each record journaled
+    const connections = new FleetConnections({ connectTimeoutMs: 10_000 });
     try {
-      const outcomes = await revertPending(journal, pending, { attempts: o.attempts }, (out, p) => {
-        const words = describeRevert(p);
-        say(
-          out.ok
-            ? `${words.done}${out.attempts > 1 ? ` (after ${out.attempts} attempts)` : ''}`
-            : `FAILED to ${words.todo} after ${out.attempts} attempts: ${out.error}`,
-        );
-      });
+      const outcomes = await revertPending(
+        journal,
+        pending,
+        { attempts: o.attempts },
+        (out, p) => {
+          const words = describeRevert(p);
+          say(
+            out.ok
+              ? `${words.done}${out.attempts > 1 ? ` (after ${out.attempts} attempts)` : ''}`
+              : `FAILED to ${words.todo} after ${out.attempts} attempts: ${out.error}`,
+          );
+        },
+        { connections },
+      );
       failed = outcomes.filter((x) => !x.ok).length;
     } finally {
       journal.close();
+      await connections.close();
     }
     say(
       failed === 0
@@ -226,12 +237,28 @@ export function registerRecoverCommand(program: Command): void {
     .option('--suite', 'without a journal: take the newest suite, not the newest run or suite')
     .option('--attempts <n>', 'attempts per revert before it counts as failed', '3')
     .option('--dry-run', 'say what would be reverted and which run files removed; change nothing')
+    .option(
+      '--sweep',
+      'instead: undo what faultline left on hosts (stopped processes, …), journal or not; needs --hosts',
+    )
+    .option('--hosts <names>', 'with --sweep: hosts or groups, comma-separated (all: every host)')
+    .option('--inventory <file>', 'with --sweep: an Ansible inventory (default: the hosts the journal names)')
+    .option('--known-hosts <file>', 'with --sweep --inventory: known_hosts (default ~/.ssh/known_hosts)')
+    .option('--host-key <policy>', 'with --sweep --inventory: strict or accept-new', 'strict')
     .action(
       async (
         file: string | undefined,
-        o: { results: string; attempts: string; dryRun?: boolean; suite?: boolean },
+        o: { results: string; attempts: string; dryRun?: boolean; suite?: boolean } & SweepCliOptions,
       ) => {
         const opts = { attempts: positiveInt('--attempts', o.attempts), dryRun: o.dryRun === true };
+        if (o.sweep) {
+          await runSweep(
+            file ?? (o.inventory === undefined ? newestJournal(o.results, ['journal.ndjson']) : undefined),
+            o,
+            say,
+          );
+          return;
+        }
         const dir = stateDir();
         const path = file ?? newestJournal(o.results, o.suite ? [SUITE_JOURNAL] : undefined);
         if (path === undefined) {

@@ -3,6 +3,7 @@
  * Stages take it plus their own explicit inputs and return what the next stage needs; nothing here decides
  * anything about the experiment.
  */
+import type { FleetContext } from '../../fleet/context.js';
 import { type Clock, sleepOn } from '../../load/clock.js';
 import type { Journal } from '../journal.js';
 import type { RunEvent, RunPhase } from '../run-types.js';
@@ -17,6 +18,8 @@ export interface RunContext {
   readonly hurry: AbortSignal | undefined;
   /** Every event so far, in order (result.json's `events`). */
   readonly events: readonly RunEvent[];
+  /** The run's hosts and its one set of SSH connections, when the experiment has hosts. */
+  readonly fleet: FleetContext | undefined;
   /** Records an event stamped with the clock's epoch time and passes it on. */
   emit(kind: string, message: string): void;
   /** Moves to `phase`: journaled first, then an event. */
@@ -32,6 +35,7 @@ export function createRunContext(o: {
   stop: AbortSignal;
   hurry?: AbortSignal | undefined;
   onEvent?: ((event: RunEvent) => void) | undefined;
+  fleet?: FleetContext | undefined;
 }): RunContext {
   const events: RunEvent[] = [];
   let phase: RunPhase = 'starting';
@@ -46,6 +50,7 @@ export function createRunContext(o: {
     stop: o.stop,
     hurry: o.hurry,
     events,
+    fleet: o.fleet,
     emit,
     enter(p) {
       phase = p;

@@ -35,6 +35,7 @@ export function createExecutor(
     options: o.faultOptions,
     signal: ctx.stop,
     onEvent: ctx.emit,
+    ...(ctx.fleet === undefined ? {} : { fleet: ctx.fleet }),
   });
 }
 

@@ -22,7 +22,7 @@ export function startRunMonitors(ctx: RunContext, specs: ExperimentSpec['monitor
   const samples: Record<string, MonitorSample[]> = {};
   const entries: Record<string, MonitorEntry> = {};
   for (const [name, m] of Object.entries(specs)) {
-    entries[name] = monitorImplementations.entry(m);
+    entries[name] = monitorImplementations.entry(m, ctx.fleet === undefined ? {} : { fleet: ctx.fleet });
     samples[name] = [];
   }
   const down = new Set<string>();

@@ -6,8 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { normalizeSeed, type SeedInput } from '../../core/random.js';
+import { createFleetContext, type FleetContext } from '../../fleet/context.js';
 import type { Clock } from '../../load/clock.js';
 import { assertNotHalted, haltStatus, type RunRegistration, registerRun, stateDir } from '../halt.js';
+import { connectionSettingsOf, hostsOf } from '../hosts.js';
 import { openJournal } from '../journal.js';
 import { type ExperimentPlan, planExperiment } from '../plan.js';
 import type { RunExperimentOptions } from '../run-types.js';
@@ -89,12 +91,19 @@ export function openRun(
   const stopHaltWatch = watchHalt(haltDir, clock, options.tickMs ?? 100, () =>
     stop.abort('halted by faultline halt'),
   );
+  // one set of SSH connections for the whole run (nothing connects until a command runs); closed at its end
+  const hosts = hostsOf(spec);
+  const fleet: FleetContext | undefined =
+    hosts.length === 0
+      ? undefined
+      : createFleetContext({ hosts, settings: connectionSettingsOf(spec), runId: registration.runId, seed });
   const ctx = createRunContext({
     clock,
     journal,
     stop: stop.signal,
     hurry: options.hurry,
     onEvent: options.onEvent,
+    fleet,
   });
   journal.append({
     event: 'run.started',
@@ -106,6 +115,8 @@ export function openRun(
     ...(registration.startTime === undefined ? {} : { startTime: registration.startTime }),
     ...(options.file === undefined ? {} : { file: options.file }),
   });
+  // where recover (and `recover --sweep`) reconnects to, even for a fault it finds no record of
+  if (fleet) journal.append({ event: 'fleet', hosts: [...fleet.hosts.keys()].map((h) => fleet.ref(h)) });
   ctx.emit('run.started', `${spec.title} (seed ${seed})`);
   const detach = () => outer?.removeEventListener('abort', onOuterAbort);
   const runStartMs = clock.nowMs();

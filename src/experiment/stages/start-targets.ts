@@ -71,6 +71,7 @@ export async function startTargets(
     signal: ctx.stop,
     onEvent: ctx.emit,
     onExit: o.loss.onExit,
+    ...(ctx.fleet === undefined ? {} : { fleet: ctx.fleet }),
   };
   let notReady: string | undefined;
   let aborted: string | undefined;
@@ -83,7 +84,8 @@ export async function startTargets(
       started.set(name, group.instances);
       ctx.emit('target.starting', `${name}: ${group.instances.length} instance(s)`);
       await group.start();
-      ctx.emit('target.ready', `${name}: ${group.instances.map((i) => `${i.id} (pid ${i.pid})`).join(', ')}`);
+      const where = (i: TemplateInstance) => (i.host === undefined ? `pid ${i.pid}` : `on ${i.host.address}`);
+      ctx.emit('target.ready', `${name}: ${group.instances.map((i) => `${i.id} (${where(i)})`).join(', ')}`);
     }
   } catch (err) {
     if (err instanceof FaultlineError && NOT_READY_CODES.has(err.code)) notReady = err.message;

@@ -18,7 +18,7 @@ export async function steadyBefore(
   signal: AbortSignal,
 ): Promise<{ result: SteadyStateResult; notReady?: string }> {
   ctx.enter('steady-before');
-  const result = await checkSteadyState(steady, monitors, { clock: ctx.clock, signal });
+  const result = await checkSteadyState(steady, monitors, { clock: ctx.clock, signal, fleet: ctx.fleet });
   const notReady = !result.ok && !ctx.stop.aborted ? `steady state before: ${result.reason}` : undefined;
   ctx.emit(
     'steady.before',
@@ -50,6 +50,7 @@ export async function steadyAfter(
   const result = await checkSteadyState(steady, monitors, {
     clock: ctx.clock,
     signal: ctx.hurry ?? new AbortController().signal,
+    fleet: ctx.fleet,
   });
   ctx.emit(
     'steady.after',

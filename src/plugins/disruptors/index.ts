@@ -9,10 +9,14 @@
  */
 import { FaultlineError } from '../../core/errors.js';
 import { revertOwnedStop } from '../../disruptors/owned-process.js';
-import type { Disruptor, RevertRecord } from '../../disruptors/types.js';
+import type { Disruptor, RevertContext, RevertRecord } from '../../disruptors/types.js';
 import { Registry } from '../registry.js';
 import { commandDisruptor } from './command.js';
 import { failpoint } from './failpoint.js';
+import { hostCommand } from './host-command.js';
+import { hostProcessKill } from './host-process-kill.js';
+import { hostProcessPause } from './host-process-pause.js';
+import { hostProcessRestart } from './host-process-restart.js';
 import { httpDisruptor } from './http.js';
 import { processKill } from './process-kill.js';
 import { processPause } from './process-pause.js';
@@ -28,13 +32,20 @@ export const disruptors = new Registry<Disruptor>('disruptor', [
   failpoint,
   commandDisruptor,
   httpDisruptor,
+  hostProcessKill,
+  hostProcessPause,
+  hostProcessRestart,
+  hostCommand,
 ] as Disruptor[]);
 
 /** Revert handlers for records that no disruptor owns (stopping an owned process, journaled when it starts). */
-const reverters = new Map<string, (record: RevertRecord) => Promise<void>>();
+const reverters = new Map<string, (record: RevertRecord, ctx?: RevertContext) => Promise<void>>();
 
 /** Adds a revert handler for records of `type` that are not a disruptor's (a type registered twice is an error). */
-export function registerReverter(type: string, revert: (record: RevertRecord) => Promise<void>): void {
+export function registerReverter(
+  type: string,
+  revert: (record: RevertRecord, ctx?: RevertContext) => Promise<void>,
+): void {
   if (disruptors.get(type) !== undefined || reverters.has(type)) {
     throw new FaultlineError('FAULTLINE_DUPLICATE_TYPE', `revert type '${type}' is registered twice`);
   }
@@ -62,11 +73,11 @@ export function disruptorNames(): string[] {
 }
 
 /** Undoes a fault from its journaled record alone. @throws FaultlineError for a record of an unknown type. */
-export function revertRecord(record: RevertRecord): Promise<void> {
+export function revertRecord(record: RevertRecord, ctx?: RevertContext): Promise<void> {
   const d = disruptors.get(record.type);
-  if (d !== undefined) return d.revert(record);
+  if (d !== undefined) return d.revert(record, ctx);
   const other = reverters.get(record.type);
-  if (other !== undefined) return other(record);
+  if (other !== undefined) return other(record, ctx);
   return Promise.reject(
     new FaultlineError(
       'FAULTLINE_UNKNOWN_DISRUPTOR',

@@ -30,6 +30,7 @@ function revertFor(instance: DisruptorInstance, signal: string): RevertRecord {
 }
 
 export const processKill = defineDisruptorPlugin({
+  requires: 'local-process',
   name: 'process.kill',
   description:
     'Send a signal (default SIGKILL) to the process (its whole group for an owned target) and wait until the processes it terminates are gone; an owned process is restarted when the fault ends.',

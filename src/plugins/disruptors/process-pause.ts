@@ -37,6 +37,7 @@ import { processScopeSchema } from '../../experiment/common.js';
 const isStopped = (state: string | undefined) => state === 'T' || state === 't';
 
 export const processPause = defineDisruptorPlugin({
+  requires: 'local-process',
   name: 'process.pause',
   description:
     'Freeze the process (its whole group for an owned target) with SIGSTOP, applied once /proc shows every one stopped; SIGCONT when the fault ends.',

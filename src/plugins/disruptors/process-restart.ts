@@ -27,6 +27,7 @@ function revertFor(instance: DisruptorInstance): RevertRecord {
 }
 
 export const processRestart = defineDisruptorPlugin({
+  requires: 'local-process',
   name: 'process.restart',
   description: 'Stop the owned process (signal, then SIGKILL after grace) and start it again.',
   options: z.strictObject({

@@ -6,6 +6,7 @@
 import type { MonitorPlugin } from '../../monitors/types.js';
 import { Registry } from '../registry.js';
 import { commandMonitor } from './command.js';
+import { hostCommandMonitor } from './host-command.js';
 import { httpMonitor } from './http.js';
 import { prometheusMonitor } from './prometheus.js';
 import { implementationOf, MonitorImplementations } from './support/implementations.js';
@@ -17,6 +18,7 @@ export const monitors = new Registry<MonitorPlugin>('monitor', [
   tcpMonitor,
   commandMonitor,
   prometheusMonitor,
+  hostCommandMonitor,
 ] as MonitorPlugin[]);
 
 /** The engine's view of {@link monitors} (the same registry, not a copy). */

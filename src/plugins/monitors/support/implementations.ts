@@ -7,7 +7,12 @@ import type { z } from 'zod';
 import { InvalidOptionError } from '../../../core/errors.js';
 import { type Duration, ms } from '../../../experiment/duration.js';
 import type { MonitorEntry } from '../../../monitors/sampler.js';
-import type { Monitor, MonitorImplementation, MonitorPlugin } from '../../../monitors/types.js';
+import type {
+  Monitor,
+  MonitorContext,
+  MonitorImplementation,
+  MonitorPlugin,
+} from '../../../monitors/types.js';
 import { Registry } from '../../registry.js';
 
 /**
@@ -25,7 +30,7 @@ export function implementationOf<O extends z.ZodObject>(plugin: MonitorPlugin<O>
   const p = plugin as unknown as MonitorPlugin;
   let view = views.get(p);
   if (!view) {
-    view = { definition: p, create: (options) => p.create(options) };
+    view = { definition: p, create: (options, ctx) => p.create(options, ctx) };
     views.set(p, view);
   }
   return view;
@@ -35,7 +40,7 @@ export function implementationOf<O extends z.ZodObject>(plugin: MonitorPlugin<O>
 function pluginOf(impl: MonitorImplementation): MonitorPlugin {
   const d = impl.definition as MonitorPlugin;
   if (typeof d.create === 'function' && views.get(d) === impl) return d;
-  return { ...impl.definition, create: (options) => impl.create(options) };
+  return { ...impl.definition, create: (options, ctx) => impl.create(options, ctx) };
 }
 
 /** Monitor types keyed by name; a name registered twice is an error (the registry refuses it). */
@@ -65,7 +70,7 @@ export class MonitorImplementations {
    * A live monitor for a spec. Options are parsed again with the type's schema so defaults apply even when the
    * caller built the spec by hand. @throws InvalidOptionError naming the field.
    */
-  create(spec: { type: string } & Record<string, unknown>): Monitor {
+  create(spec: { type: string } & Record<string, unknown>, ctx?: MonitorContext): Monitor {
     const plugin = this.#registry.get(spec.type);
     if (!plugin)
       throw new InvalidOptionError(
@@ -88,13 +93,13 @@ export class MonitorImplementations {
       const p = problems[0] as (typeof problems)[number];
       throw new InvalidOptionError(p.path.join('.'), p.message);
     }
-    return plugin.create(parsed.data);
+    return plugin.create(parsed.data, ctx);
   }
 
   /** A sampler entry for a validated spec: its monitor, interval (`every`) and timeout. */
-  entry(spec: MonitorSpec): MonitorEntry {
+  entry(spec: MonitorSpec, ctx?: MonitorContext): MonitorEntry {
     return {
-      monitor: this.create(spec as { type: string } & Record<string, unknown>),
+      monitor: this.create(spec as { type: string } & Record<string, unknown>, ctx),
       intervalMs: ms(spec.every, 'every'),
       timeoutMs: ms(spec.timeout, 'timeout'),
     };

@@ -1,5 +1,7 @@
 /** A harness per monitor type, by registered name: a monitor registered without one fails the conformance suite. */
+import type { HostBed } from '../host-bed.js';
 import { commandHarness } from './command.js';
+import { hostCommandHarness } from './host-command.js';
 import { httpHarness } from './http.js';
 import type { MonitorHarness } from './monitor.js';
 import { prometheusHarness } from './prometheus.js';
@@ -10,4 +12,11 @@ export const monitorHarnesses: Readonly<Record<string, () => Promise<MonitorHarn
   tcp: tcpHarness,
   command: commandHarness,
   prometheus: prometheusHarness,
+};
+
+/** Harnesses of the monitors sampled on hosts: run on the fleet test bed by host.conformance.test.ts. */
+export const hostMonitorHarnesses: Readonly<
+  Record<string, (bed: () => HostBed) => () => Promise<MonitorHarness>>
+> = {
+  'host.command': hostCommandHarness,
 };
