@@ -1,9 +1,11 @@
 /**
  * `host.network`: packet loss, added delay and a bandwidth limit on a host's traffic with chosen peers (and
  * ports). Loss is iptables (`-m statistic --mode random`, both directions, tagged like the partition's rules);
- * delay and bandwidth are tc on the device that routes to the peers, outgoing traffic only: a `prio` root qdisc
- * with handle fa17: whose extra band fa17:4 holds the shaping qdisc (fa18:, `tbf`, or `netem` for delay) and
- * receives, through u32 filters, only the packets for the chosen peers — the rest flows as before. The handle
+ * delay and bandwidth are tc on the device that routes to the peers, outgoing traffic only: an `htb` root qdisc
+ * with handle fa17: whose class fa17:4 holds the shaping qdisc (fa18:, `tbf`, or `netem` for delay) and
+ * receives, through u32 filters, only the packets for the chosen peers; htb sends unclassified packets on
+ * directly (no default class), so the rest flows as before. (htb, not prio: it is the classful qdisc kernels
+ * ship most often — the test bed's kernel has htb and tbf but neither prio nor netem.) The handle
  * marks the qdisc as faultline's; a marker file (/run/faultline/tc-<runId>-<faultId>) holding the device says
  * which fault made it, so a revert removes only its own and a sweep removes any fa17: root.
  *
@@ -166,7 +168,8 @@ function tcApply(
     `mkdir -p ${MARKER_DIR}`,
     // the marker first: a revert after a crash right after the next line still finds the device
     `echo "$dev" > ${marker}`,
-    `tc qdisc add dev "$dev" root handle ${TC_ROOT} prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1`,
+    `tc qdisc add dev "$dev" root handle ${TC_ROOT} htb`,
+    `tc class add dev "$dev" parent ${TC_ROOT} classid ${TC_BAND} htb rate 100gbit`,
     `tc qdisc add dev "$dev" parent ${TC_BAND} handle ${TC_CHILD} ${qdisc} || { tc qdisc del dev "$dev" root; rm -f ${marker}; exit 3; }`,
     ...filters,
     'echo "dev $dev"',
@@ -298,13 +301,13 @@ async function verify(exec: FleetExec, step: HostStep<NetworkExpect>): Promise<s
       root?: boolean;
       parent?: string;
     }>;
-    const root = qdiscs.find((q) => q.root && q.handle === TC_ROOT && q.kind === 'prio');
+    const root = qdiscs.find((q) => q.root && q.handle === TC_ROOT && q.kind === 'htb');
     const child = qdiscs.find((q) => q.handle === TC_CHILD && q.parent === TC_BAND && q.kind === e.qdisc);
     if (!root || !child || Number(count) !== e.filters)
       throw new HostFaultError(
         'FLEET_FAULT_NOT_APPLIED',
         step.host.name,
-        `expected on ${dev} a prio ${TC_ROOT} root, a ${e.qdisc} ${TC_CHILD} under ${TC_BAND} and ${e.filters} filters; tc shows ${qdiscs.map((q) => `${q.kind} ${q.handle}`).join(', ')} and ${count} filters`,
+        `expected on ${dev} an htb ${TC_ROOT} root, a ${e.qdisc} ${TC_CHILD} under ${TC_BAND} and ${e.filters} filters; tc shows ${qdiscs.map((q) => `${q.kind} ${q.handle}`).join(', ')} and ${count} filters`,
       );
     seen.push(`${e.qdisc} on ${dev} with ${count} filters`);
   }

@@ -69,7 +69,7 @@ const findWrappers = (pattern: string) => `pgrep --ns $$ --nslist net -f ${shell
 function killGroups(pattern: string): string {
   return [
     `groups=$(${findWrappers(pattern)} | tr '\\n' ' ')`,
-    'for g in $groups; do kill -KILL -- "-$g" 2>/dev/null && echo "stress group $g"; done',
+    'for g in $groups; do kill -KILL "-$g" 2>/dev/null && echo "stress group $g"; done',
     'for _ in $(seq 50); do',
     `  left=$(ps -eo pgid=,stat= | awk -v gs=" $groups" 'index(gs, " " $1 " ") && $2 !~ /^Z/' | wc -l)`,
     '  [ "$left" -eq 0 ] && break',
@@ -89,15 +89,19 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Stre
   if (o.cpuLoad !== undefined) args.push('--cpu-load', String(o.cpuLoad));
   if (o.memory !== undefined) args.push('--vm', String(vm), '--vm-bytes', String(parseSize(o.memory)));
   args.push('--timeout', `${seconds}s`, '--quiet');
-  const wrapperTag = `${STRESS_TAG}:${tag.slice('faultline:'.length)}`;
-  const wrapper = `${args.join(' ')}; : ${wrapperTag}`;
+  const ids = tag.slice('faultline:'.length);
+  const wrapperTag = `${STRESS_TAG}:${ids}`;
+  // The tag is put together by the shell ("$t:<ids>"): written out here it would be in this script's own
+  // command line, which the check for a running wrapper would then find.
+  const wrapper = `${args.join(' ')}; : $t:${ids}`;
   const pattern = patternOf(tag);
   const command = sh(
     [
       'command -v stress-ng >/dev/null || { echo "stress-ng is not installed" >&2; exit 127; }',
-      `if ${findWrappers(pattern)} >/dev/null; then echo "${wrapperTag} already runs" >&2; exit 1; fi`,
+      `t=${STRESS_TAG}`,
+      `if ${findWrappers(pattern)} >/dev/null; then echo "$t:${ids} already runs" >&2; exit 1; fi`,
       // its own session: not in the SSH session's process group, and the channel closes at once
-      `setsid sh -c ${shellQuote(wrapper)} </dev/null >/dev/null 2>&1 &`,
+      `setsid sh -c "${wrapper}" </dev/null >/dev/null 2>&1 &`,
     ].join('\n'),
   );
   const revert = sh(killGroups(pattern));
