@@ -10,6 +10,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Host } from '../../src/fleet/host.js';
+import { parseInventory } from '../../src/fleet/inventory.js';
+import { SshPool } from '../../src/fleet/pool.js';
+import { Ssh2Connector } from '../../src/fleet/ssh2-connector.js';
 
 const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/fleet/testbed.sh');
 
@@ -198,4 +202,27 @@ export function parseStatus(json: string): EtcdStatus[] {
     leader: e.Status.leader,
     raftTerm: e.Status.raftTerm,
   }));
+}
+
+/** The bed's hosts (from its inventory) and a pool of SSH connections to them; `close()` closes the pool. */
+export function bedFleet(bed: Bed): { hosts: Host[]; pool: SshPool; close(): Promise<void> } {
+  const hosts = parseInventory(readFileSync(bed.inventory, 'utf8')).filter((h) => h.groups.includes('fleet'));
+  const pool = new SshPool(new Ssh2Connector({ knownHosts: bed.knownHosts }), { commandTimeoutMs: 30_000 });
+  return { hosts, pool, close: () => pool.close() };
+}
+
+/**
+ * Whether `from` opens a TCP connection to `to`'s port, tried from inside `from`'s namespace (bash's /dev/tcp)
+ * and given `timeoutS` — a dropped SYN is retried until then.
+ */
+export async function connects(
+  pool: SshPool,
+  from: Host,
+  to: Host,
+  port = 22,
+  timeoutS = 3,
+): Promise<boolean> {
+  const probe = `timeout ${timeoutS} bash -c 'exec 3<>/dev/tcp/${to.address}/${port}' 2>/dev/null && echo yes || echo no`;
+  const { stdout } = await pool.exec(from, probe, { timeoutMs: (timeoutS + 15) * 1000 });
+  return stdout.trim() === 'yes';
 }

@@ -4,6 +4,7 @@
  * the host, reverts from its record alone and sweeps what faultline left without a record. The host.* disruptor
  * plug-ins call these; `applyHostFault` is the journal-apply-verify sequence they share.
  */
+import type { z } from 'zod';
 import type { Host } from '../host.js';
 import { diskFill } from './disk-fill.js';
 import { freeze } from './freeze.js';
@@ -101,9 +102,9 @@ export interface AppliedHostFault<E> {
  * at once and verifies on each. When any host fails to apply or verify, every host is reverted (after all
  * applies settled, so none lands after its revert) and the first error is rethrown.
  */
-export async function applyHostFault<E>(
+export async function applyHostFault<S extends z.ZodType, E>(
   exec: FleetExec,
-  fault: HostFault<never, E>,
+  fault: HostFault<S, E>,
   input: PlanInput,
   options: unknown,
   hooks: { journal?: (records: HostRevertRecord[]) => void | Promise<void>; field?: string } = {},
