@@ -210,8 +210,8 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Netw
         ? []
         : dropBoth(addresses, {
             probability: loss,
-            protocol: o.protocol,
-            ...(o.ports ? { ports: o.ports } : {}),
+            // without ports, every protocol
+            ...(o.ports ? { ports: o.ports, protocol: o.protocol } : {}),
           });
     const filters = shaping ? tcFilters(addresses, o.ports, o.protocol) : [];
     const parts = ['set -e'];
