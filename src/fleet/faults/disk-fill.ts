@@ -107,7 +107,8 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Disk
       type: 'host.disk-fill',
       host: host.name,
       what: `fill ${path} to ${free} bytes free (${file})`,
-      command: sh(`rm -f ${f} ${marker}`),
+      // only with its marker: without it the file, if any, is another fault's (this one was refused)
+      command: sh(`if [ -f ${marker} ]; then rm -f ${f}; fi; rm -f ${marker}`),
       file,
     },
     expect: { path, file, free, slack },

@@ -95,7 +95,10 @@ describe('host.network on the test bed', { skip: unavailable }, () => {
     const rules = await listRules(pool, n1, 'faultline:tn:range');
     assert.equal(rules.length, 4, 'both directions for each of the two peers');
     // iptables keeps the probability as a 32-bit fraction
-    for (const r of rules) assert.ok(Math.abs(Number(/--probability (\S+)/.exec(r)?.[1]) - loss) < 1e-6, r);
+    for (const r of rules) {
+      assert.ok(Math.abs(Number(/--probability (\S+)/.exec(r)?.[1]) - loss) < 1e-6, r);
+      assert.doesNotMatch(r, / -p /, 'without ports: every protocol');
+    }
     await revertHostFault(
       pool,
       hosts,
