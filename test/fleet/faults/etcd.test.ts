@@ -55,6 +55,24 @@ describe('host.partition against etcd', { skip: unavailable }, () => {
       () => false,
     );
 
+  /** The member reads the value (linearizably, so through the leader) within the recovery bound. */
+  const readsBack = async (h: Host, key: string, value: string) => {
+    let last = '';
+    const ok = await pollUntil(
+      async () => {
+        try {
+          last = await get(h, key);
+        } catch (e) {
+          last = (e as Error).message;
+        }
+        return last === value;
+      },
+      RECOVER_MS,
+      200,
+    );
+    assert.ok(ok, `${h.name} reads ${key} = ${value}; last saw ${last}`);
+  };
+
   /** All three members answer health checks and agree on one leader. */
   const healthy = async () => {
     const ok = await pollUntil(
@@ -114,7 +132,9 @@ describe('host.partition against etcd', { skip: unavailable }, () => {
       rest.map(endpointOf).includes(elected?.endpoint as string),
       'the new leader is in the majority',
     );
-    await assert.rejects(put(old, 'k', 'cut-off'), 'the isolated member cannot commit');
+    // another key: a write that timed out has an unknown outcome (it may still be applied once the partition
+    // heals, when a proposal the member had forwarded gets through), so nothing is read back from it
+    await assert.rejects(put(old, 'k-cut-off', 'x'), 'the isolated member cannot commit');
 
     await revertHostFault(
       pool,
@@ -122,13 +142,7 @@ describe('host.partition against etcd', { skip: unavailable }, () => {
       applied.steps.map((s) => s.record),
     );
     await healthy();
-    assert.ok(
-      await pollUntil(
-        async () => (await succeeds(get(old, 'k'))) && (await get(old, 'k')) === 'during',
-        RECOVER_MS,
-        200,
-      ),
-    );
+    await readsBack(old, 'k', 'during');
   });
 
   it('halves 2+1: the minority member refuses writes (times out), the majority accepts them', async () => {
@@ -149,7 +163,8 @@ describe('host.partition against etcd', { skip: unavailable }, () => {
       await pollUntil(() => succeeds(put(majority[1] as Host, 'h', 'majority')), RECOVER_MS, 100),
       'the majority accepts writes',
     );
-    const refused = await put(minority, 'h', 'minority', 3_000).then(
+    // another key, as above: the timed-out write may yet be applied after the revert
+    const refused = await put(minority, 'h-minority', 'x', 3_000).then(
       () => undefined,
       (e: Error) => e.message,
     );
@@ -162,13 +177,6 @@ describe('host.partition against etcd', { skip: unavailable }, () => {
       applied.steps.map((s) => s.record),
     );
     await healthy();
-    assert.ok(
-      await pollUntil(
-        async () => (await succeeds(get(minority, 'h'))) && (await get(minority, 'h')) === 'majority',
-        RECOVER_MS,
-        200,
-      ),
-      'the former minority member reads the majority write',
-    );
+    await readsBack(minority, 'h', 'majority');
   });
 });
