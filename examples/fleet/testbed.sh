@@ -13,7 +13,13 @@
 #   FLEET_NET     first three octets of the /24 used only on these veths (10.231.0); hosts are .11, .12, …
 #   FLEET_STATE   state dir: keys, known_hosts, inventory.ini, sshd configs and logs
 #                 (${TMPDIR:-/tmp}/faultline-fleet)
-# Needs root, iproute2 and openssh-server (sshd, ssh-keygen).
+#   FLEET_ETCD    1: also run an etcd member in every host namespace, one cluster (n1…) over the bridge,
+#                 clients on <host address>:2379 and 127.0.0.1:2379 inside the namespace (0)
+# Needs root, iproute2 and openssh-server (sshd, ssh-keygen); etcd (Debian etcd-server) for FLEET_ETCD=1.
+#
+# Each host also gets its own /run/faultline (a small tmpfs in its sshd's mount namespace), as a machine has its
+# own /run: faultline keeps its host-side marker files there. The hosts share the machine's pid namespace and
+# the rest of its filesystem.
 set -euo pipefail
 
 HOSTS="${FLEET_HOSTS:-3}"
@@ -21,12 +27,16 @@ IDLE="${FLEET_IDLE:-0}"
 PREFIX="${FLEET_PREFIX:-flt}"
 NET="${FLEET_NET:-10.231.0}"
 STATE="${FLEET_STATE:-${TMPDIR:-/tmp}/faultline-fleet}"
+ETCD="${FLEET_ETCD:-0}"
 BRIDGE="${PREFIX}-br"
 SSHD=/usr/sbin/sshd
+ETCD_BIN=/usr/bin/etcd
+ETCDCTL_BIN=/usr/bin/etcdctl
 
 die() { echo "testbed: $*" >&2; exit 1; }
 
 [[ "$HOSTS" =~ ^[0-9]+$ && "$IDLE" =~ ^[0-9]+$ ]] || die "FLEET_HOSTS and FLEET_IDLE must be numbers"
+[[ "$ETCD" == 0 || "$ETCD" == 1 ]] || die "FLEET_ETCD must be 0 or 1"
 (( HOSTS + IDLE <= 200 )) || die "at most 200 namespaces"
 [[ "$NET" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "FLEET_NET must be three octets, like 10.231.0"
 # Interface names are at most 15 characters: "<prefix>-n<i>-h" must fit.
@@ -108,8 +118,11 @@ CONF
   pid="$(cat "$dir/sshd.pid" 2>/dev/null || true)"
   pid_alive "$pid" && return 0
   mkdir -p /run/sshd # privilege separation dir Debian's sshd expects
-  # Its own UTS namespace too, so `hostname` on each host answers the host's name.
-  ip netns exec "$ns" unshare --uts sh -c "hostname '$ns' && exec $SSHD -f '$dir/sshd_config' -E '$dir/sshd.log'"
+  # Its own UTS namespace too, so `hostname` on each host answers the host's name; and its own /run/faultline:
+  # `ip netns exec` gives sshd a mount namespace of its own (a slave of ours), so the tmpfs is the host's alone.
+  mkdir -p /run/faultline
+  ip netns exec "$ns" unshare --uts sh -c "mount -t tmpfs -o size=4m,mode=0755 'faultline-$ns' /run/faultline &&
+    hostname '$ns' && exec $SSHD -f '$dir/sshd_config' -E '$dir/sshd.log'"
   for _ in $(seq 50); do
     pid="$(cat "$dir/sshd.pid" 2>/dev/null || true)"
     pid_alive "$pid" && return 0
@@ -156,6 +169,47 @@ wait_listening() {
   done
 }
 
+etcd_cluster() {
+  local i list=""
+  for ((i = 1; i <= HOSTS; i++)); do list+="${list:+,}n$i=http://$(addr "$i"):2380"; done
+  echo "$list"
+}
+
+# One etcd member in host i's namespace, its data in the state dir; its pid (etcd itself: `ip netns exec`
+# execs it) in etcd.pid. Already running: left alone.
+up_etcd() {
+  local i="$1" ns dir pid a
+  ns="$(ns_name "$i")"
+  dir="$STATE/$ns"
+  a="$(addr "$i")"
+  pid="$(cat "$dir/etcd.pid" 2>/dev/null || true)"
+  pid_alive "$pid" && return 0
+  mkdir -p "$dir/etcd"
+  chmod 700 "$dir/etcd"
+  ETCD_UNSUPPORTED_ARCH="$(uname -m | sed 's/x86_64//; s/aarch64/arm64/')" setsid ip netns exec "$ns" "$ETCD_BIN" \
+    --name "n$i" --data-dir "$dir/etcd" \
+    --listen-client-urls "http://$a:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$a:2379" \
+    --listen-peer-urls "http://$a:2380" --initial-advertise-peer-urls "http://$a:2380" \
+    --initial-cluster "$(etcd_cluster)" --initial-cluster-state new --initial-cluster-token "${PREFIX}-etcd" \
+    </dev/null >"$dir/etcd.log" 2>&1 &
+  echo $! >"$dir/etcd.pid"
+}
+
+etcd_endpoints() {
+  local i list=""
+  for ((i = 1; i <= HOSTS; i++)); do list+="${list:+,}http://$(addr "$i"):2379"; done
+  echo "$list"
+}
+
+wait_etcd() {
+  for _ in $(seq 300); do
+    ETCDCTL_API=3 "$ETCDCTL_BIN" --endpoints "$(etcd_endpoints)" --dial-timeout 1s --command-timeout 2s \
+      endpoint health >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "the etcd cluster is not healthy; see $STATE/*/etcd.log"
+}
+
 cmd_up() {
   [[ $EUID -eq 0 ]] || die "needs root (network namespaces)"
   [[ -x "$SSHD" ]] || die "no $SSHD: apt-get install openssh-server"
@@ -167,11 +221,17 @@ cmd_up() {
   for ((i = 1; i <= HOSTS; i++)); do up_sshd "$i"; done
   write_files
   wait_listening
+  if [[ "$ETCD" == 1 ]]; then
+    [[ -x "$ETCD_BIN" && -x "$ETCDCTL_BIN" ]] || die "no $ETCD_BIN or $ETCDCTL_BIN: apt-get install etcd-server etcd-client"
+    for ((i = 1; i <= HOSTS; i++)); do up_etcd "$i"; done
+    wait_etcd
+    echo "etcd up: $(etcd_endpoints)"
+  fi
   echo "fleet up: $HOSTS hosts; inventory $STATE/inventory.ini, known_hosts $STATE/known_hosts"
 }
 
-# Kill one sshd (by the pid it wrote) and its sessions (its children), never by name.
-kill_sshd() {
+# Kill one daemon (sshd, etcd) by the pid in its file, and its children (an sshd's sessions), never by name.
+kill_daemon() {
   local pidfile="$1" pid
   pid="$(cat "$pidfile" 2>/dev/null || true)"
   [[ -n "$pid" ]] || return 0
@@ -184,7 +244,7 @@ kill_sshd() {
 cmd_down() {
   local pidfile ns
   if [[ -d "$STATE" ]]; then
-    for pidfile in "$STATE"/*/sshd.pid; do [[ -f "$pidfile" ]] && kill_sshd "$pidfile"; done
+    for pidfile in "$STATE"/*/etcd.pid "$STATE"/*/sshd.pid; do [[ -f "$pidfile" ]] && kill_daemon "$pidfile"; done
   fi
   # Every namespace of this prefix, whatever FLEET_HOSTS was when it was built.
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${PREFIX}-n[0-9]+$" || true); do
