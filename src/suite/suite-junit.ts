@@ -5,7 +5,7 @@
  */
 import { esc, type JunitTestsuite, junitDocument, renderTestsuite } from '../experiment/junit.js';
 import type { ExperimentResult } from '../experiment/run-types.js';
-import { junitChecks } from '../experiment/stages/outputs.js';
+import { junitInputsOf } from '../experiment/stages/outputs.js';
 import type { SuiteJsonEntry } from './suite-json.js';
 
 /** The testsuite name of a run: `kill`, or `start 2: kill` when the calendar has several starts. */
@@ -39,17 +39,7 @@ export function renderSuiteJunit(
     const r = resultOf(e);
     if (r === undefined)
       return oneCase(name, `<failure message="${esc(e.reason ?? `run ${e.state}, no result.json`)}"/>`, 1);
-    return renderTestsuite(
-      {
-        title: r.title,
-        verdict: r.verdict,
-        reason: r.reason ?? '',
-        durationSec: (r.endedMs - r.startedMs) / 1000,
-        assertions: r.assertions,
-        checks: junitChecks(r),
-      },
-      name,
-    );
+    return renderTestsuite(junitInputsOf(r), name);
   });
   return junitDocument(suites, title, durationSec);
 }

@@ -4,64 +4,33 @@
  * nothing is left: no stopped process, no toxic, no failpoint, no owned process still running.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { randomStream } from '../../src/core/random.js';
 import { isSameProcess } from '../../src/disruptors/proc.js';
 import { createFailpointClient } from '../../src/failpoint/client.js';
-import type { ProxyServer } from '../../src/proxy/index.js';
-import {
-  startChild,
-  startFailpointService,
-  startProxyWithDb,
-  startSleeper,
-  stopAll,
-  waitForState,
-} from '../disruptors/helpers.js';
+import { startChild, waitForState } from '../disruptors/helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
-import { startedPids, tempDir } from './engine-helpers.js';
+import { type CrashWorld, startCrashWorld, startedPids, tempDir } from './engine-helpers.js';
 
 const KILL_POINTS = 20;
 
 describe('engine: kill -9 of the runner at 20 points, then faultline recover', () => {
   const dir = tempDir('crash');
-  let proxy: ProxyServer;
-  let api: string;
-  let endpoint: string;
-  let workers: number[];
+  let world: CrashWorld;
   let sets: string[];
 
   before(async () => {
-    ({ proxy, api } = await startProxyWithDb());
-    ({ endpoint } = await startFailpointService());
-    const a = await startSleeper();
-    const b = await startSleeper();
-    workers = [a.pid, b.pid];
-    writeFileSync(join(dir, 'a.pid'), `${a.pid}\n`);
-    writeFileSync(join(dir, 'b.pid'), `${b.pid}\n`);
-    sets = [
-      `pid_a=${join(dir, 'a.pid')}`,
-      `pid_b=${join(dir, 'b.pid')}`,
-      `api=${api}`,
-      `endpoint=${endpoint}`,
-    ].flatMap((s) => ['--set', s]);
+    world = await startCrashWorld(dir);
+    sets = Object.entries(world.parameters).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
   });
 
-  after(async () => {
-    for (const pid of workers ?? []) {
-      try {
-        process.kill(pid, 'SIGCONT'); // never leave a stopped process behind, whatever failed
-      } catch {}
-    }
-    await stopAll();
-    await proxy?.close();
-  });
+  after(() => world?.close());
 
   it('leaves nothing behind at any of 20 kill points', async () => {
     const delays = randomStream(2026).fork('kill-points');
-    const fp = createFailpointClient({ target: endpoint });
+    const fp = createFailpointClient({ target: world.endpoint });
     let pendingSeen = 0;
     for (let k = 0; k < KILL_POINTS; k++) {
       const delayMs = delays.intAt(k, 0, 3200);
@@ -80,11 +49,11 @@ describe('engine: kill -9 of the runner at 20 points, then faultline recover', (
       if (!/nothing to revert/.test(rec.stdout)) pendingSeen += 1;
 
       const where = `kill point ${k} at ${delayMs} ms`;
-      for (const pid of workers)
+      for (const pid of world.workers)
         assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T', `${where}: stopped`);
       for (const pid of startedPids(join(out, 'journal.ndjson')))
         assert.equal(isSameProcess(pid), false, `${where}: owned pid ${pid} still runs`);
-      const res = await request(`${api}/proxies/db/toxics`);
+      const res = await request(`${world.api}/proxies/db/toxics`);
       assert.deepEqual(await res.body.json(), [], `${where}: toxics left`);
       assert.equal((await fp.get('demo.declared')).term ?? null, null, `${where}: failpoint left`);
     }

@@ -3,7 +3,7 @@
  * read what a run left behind (journal, processes).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../src/disruptors/index.js';
@@ -14,6 +14,8 @@ import {
   runExperiment,
 } from '../../src/experiment/engine.js';
 import { validateExperimentFile } from '../../src/experiment/validate.js';
+import type { ProxyServer } from '../../src/proxy/index.js';
+import { startFailpointService, startProxyWithDb, startSleeper, stopAll } from '../disruptors/helpers.js';
 
 /** A fresh temporary directory. */
 export function tempDir(prefix: string): string {
@@ -95,4 +97,45 @@ export function peakFromJournal(journalPath: string): Record<string, number> {
     }
   }
   return peak;
+}
+
+/**
+ * What the crash fixture (test/fixtures/experiment/crash.yaml) acts on: a proxy with a `db` proxy, a failpoint
+ * service and two sleeping workers whose pid files are in `dir`. `close` resumes the workers whatever failed (a
+ * stopped process is never left behind) and stops everything.
+ */
+export interface CrashWorld {
+  proxy: ProxyServer;
+  api: string;
+  endpoint: string;
+  workers: number[];
+  /** The fixture's parameters: pid_a, pid_b, api, endpoint. */
+  parameters: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startCrashWorld(dir: string): Promise<CrashWorld> {
+  const { proxy, api } = await startProxyWithDb();
+  const { endpoint } = await startFailpointService();
+  const a = await startSleeper();
+  const b = await startSleeper();
+  const workers = [a.pid, b.pid];
+  writeFileSync(join(dir, 'a.pid'), `${a.pid}\n`);
+  writeFileSync(join(dir, 'b.pid'), `${b.pid}\n`);
+  return {
+    proxy,
+    api,
+    endpoint,
+    workers,
+    parameters: { pid_a: join(dir, 'a.pid'), pid_b: join(dir, 'b.pid'), api, endpoint },
+    async close() {
+      for (const pid of workers) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {}
+      }
+      await stopAll();
+      await proxy.close();
+    },
+  };
 }

@@ -14,19 +14,16 @@ import { request } from 'undici';
 import { isSameProcess, waitUntil } from '../../src/disruptors/proc.js';
 import { readJournal } from '../../src/experiment/journal.js';
 import { createFailpointClient } from '../../src/failpoint/client.js';
-import type { ProxyServer } from '../../src/proxy/index.js';
 import { SUITE_JOURNAL, type SuiteJournalEvent } from '../../src/suite/journal.js';
 import type { SuiteJson } from '../../src/suite/suite-json.js';
+import { type Child, startChild, waitForState } from '../disruptors/helpers.js';
 import {
-  type Child,
-  startChild,
-  startFailpointService,
-  startProxyWithDb,
-  startSleeper,
-  stopAll,
-  waitForState,
-} from '../disruptors/helpers.js';
-import { assertAllReverted, startedPids, tempDir } from '../experiment/engine-helpers.js';
+  assertAllReverted,
+  type CrashWorld,
+  startCrashWorld,
+  startedPids,
+  tempDir,
+} from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
 
@@ -38,26 +35,14 @@ describe('stopping a suite: halt, kill -9 and recover', () => {
   const dir = tempDir('suite-halt');
   const results = join(dir, 'results');
   const env = { ...process.env, FAULTLINE_STATE_DIR: join(dir, 'state') };
-  let proxy: ProxyServer;
-  let api: string;
-  let endpoint: string;
-  let workers: number[];
+  let world: CrashWorld;
   let suiteFile: string;
 
   before(async () => {
-    ({ proxy, api } = await startProxyWithDb());
-    ({ endpoint } = await startFailpointService());
-    const a = await startSleeper();
-    const b = await startSleeper();
-    workers = [a.pid, b.pid];
-    writeFileSync(join(dir, 'a.pid'), `${a.pid}\n`);
-    writeFileSync(join(dir, 'b.pid'), `${b.pid}\n`);
+    world = await startCrashWorld(dir);
     const set = [
       'duration: 30s',
-      `parameters.pid_a: ${join(dir, 'a.pid')}`,
-      `parameters.pid_b: ${join(dir, 'b.pid')}`,
-      `parameters.api: ${api}`,
-      `parameters.endpoint: "${endpoint}"`,
+      ...Object.entries(world.parameters).map(([k, v]) => `parameters.${k}: "${v}"`),
     ].join(', ');
     suiteFile = join(dir, 'three.yaml');
     writeFileSync(
@@ -72,14 +57,8 @@ describe('stopping a suite: halt, kill -9 and recover', () => {
   });
 
   after(async () => {
-    for (const pid of workers ?? []) {
-      try {
-        process.kill(pid, 'SIGCONT'); // never leave a stopped process behind, whatever failed
-      } catch {}
-    }
     await cli(['halt', '--clear'], env);
-    await stopAll();
-    await proxy?.close();
+    await world?.close();
   });
 
   /** Starts the suite and waits until its first run has a fault applied; returns the suite and that run's pid. */
@@ -107,13 +86,13 @@ describe('stopping a suite: halt, kill -9 and recover', () => {
   }
 
   async function assertNothingLeft(runDir: string, where: string): Promise<void> {
-    for (const pid of workers)
+    for (const pid of world.workers)
       assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T', `${where}: worker ${pid} stopped`);
     for (const pid of startedPids(join(runDir, 'journal.ndjson')))
       assert.equal(isSameProcess(pid), false, `${where}: owned pid ${pid} still runs`);
-    const res = await request(`${api}/proxies/db/toxics`);
+    const res = await request(`${world.api}/proxies/db/toxics`);
     assert.deepEqual(await res.body.json(), [], `${where}: toxics left`);
-    const fp = createFailpointClient({ target: endpoint });
+    const fp = createFailpointClient({ target: world.endpoint });
     assert.equal((await fp.get('demo.declared')).term ?? null, null, `${where}: failpoint left`);
     for (const kind of ['runs', 'suites']) {
       const d = join(dir, 'state', kind);

@@ -18,6 +18,7 @@ import { formatExperimentError, validateExperimentFile } from '../../experiment/
 import { renderTextSummary } from '../../report/text.js';
 import { faultlineCommand } from '../invocation.js';
 import { parseSeedOption } from '../seed.js';
+import { listenForStop } from '../stop-signals.js';
 import { collect, parseSets } from './validate.js';
 
 interface RunCliOptions {
@@ -79,21 +80,10 @@ async function runForReal(
   o: RunCliOptions,
 ): Promise<void> {
   const tty = process.stdout.isTTY === true;
-  const stop = new AbortController();
-  const hurry = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    if (signals === 1) {
-      process.stderr.write(`\n${sig}: stopping — rolling back every fault (again to skip the waits)\n`);
-      stop.abort(`${sig} received`);
-    } else {
-      process.stderr.write(`\n${sig}: skipping the waits; still reverting\n`);
-      hurry.abort(`${sig} received twice`);
-    }
-  };
-  // SIGHUP too: a closed terminal must not leave owned processes running and faults applied
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  const { stop, hurry, dispose } = listenForStop(
+    'stopping — rolling back every fault (again to skip the waits)',
+    'skipping the waits; still reverting',
+  );
   // started by `faultline suite` (an IPC channel): report the phase to it, and roll back if it dies
   const suite = process.send === undefined ? undefined : suiteChannel(stop);
   const sets = o.set.map((s) => ` --set ${quote(s)}`).join('');
@@ -141,7 +131,7 @@ async function runForReal(
     if (run.reportPath) process.stdout.write(`report:  ${rel(run.reportPath)}\n`);
     process.exitCode = run.exitCode;
   } finally {
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+    dispose();
     suite?.close();
   }
 }

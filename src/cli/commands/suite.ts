@@ -18,6 +18,7 @@ import type { SuiteRunRecord } from '../../suite/runner.js';
 import type { SuiteSpec } from '../../suite/schema.js';
 import { validateSuiteFile } from '../../suite/validate.js';
 import { parseSeedOption } from '../seed.js';
+import { listenForStop } from '../stop-signals.js';
 import { collect, parseSets } from './validate.js';
 
 interface SuiteCliOptions {
@@ -98,22 +99,10 @@ async function runForReal(
   o: SuiteCliOptions,
 ): Promise<number> {
   const tty = process.stdout.isTTY === true;
-  const stop = new AbortController();
-  const hurry = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    if (signals === 1) {
-      process.stderr.write(
-        `\n${sig}: stopping the suite — running runs roll back, waiting ones are skipped\n`,
-      );
-      stop.abort(`${sig} received`);
-    } else {
-      process.stderr.write(`\n${sig}: the runs skip their waits; still reverting\n`);
-      hurry.abort(`${sig} received twice`);
-    }
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  const { stop, hurry, dispose } = listenForStop(
+    'stopping the suite — running runs roll back, waiting ones are skipped',
+    'the runs skip their waits; still reverting',
+  );
   let startedMs = Date.now();
   let starts = 1;
   let records: readonly SuiteRunRecord[] = [];
@@ -169,7 +158,7 @@ async function runForReal(
     return run.exitCode;
   } finally {
     if (timer) clearInterval(timer);
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+    dispose();
   }
 }
 

@@ -5,13 +5,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeReport } from '../../report/write.js';
-import { renderJunit } from '../junit.js';
+import { type JunitInputs, renderJunit } from '../junit.js';
 import type { ExperimentResult } from '../run-types.js';
 
 type Check = { name: string; passed: boolean; message?: string };
 
 /** The checks junit.xml shows besides the assertions: the steady state came back, every fault was reverted. */
-export function junitChecks(r: ExperimentResult): Check[] {
+function junitChecks(r: ExperimentResult): Check[] {
   const checks: Check[] = [];
   if (r.steadyState.after) {
     checks.push({
@@ -36,19 +36,21 @@ export function junitChecks(r: ExperimentResult): Check[] {
   return checks;
 }
 
+/** What junit.xml shows of a run: its assertions and its own checks. */
+export function junitInputsOf(r: ExperimentResult): JunitInputs {
+  return {
+    title: r.title,
+    verdict: r.verdict,
+    reason: r.reason ?? '',
+    durationSec: (r.endedMs - r.startedMs) / 1000,
+    assertions: r.assertions,
+    checks: junitChecks(r),
+  };
+}
+
 /** Writes result.json, junit.xml and (unless `report` is false) report.html into `outDir`. */
 export function writeOutputs(outDir: string, r: ExperimentResult, report: boolean): void {
   writeFileSync(join(outDir, 'result.json'), `${JSON.stringify(r, null, 1)}\n`);
-  writeFileSync(
-    join(outDir, 'junit.xml'),
-    renderJunit({
-      title: r.title,
-      verdict: r.verdict,
-      reason: r.reason ?? '',
-      durationSec: (r.endedMs - r.startedMs) / 1000,
-      assertions: r.assertions,
-      checks: junitChecks(r),
-    }),
-  );
+  writeFileSync(join(outDir, 'junit.xml'), renderJunit(junitInputsOf(r)));
   if (report) writeReport(outDir, r);
 }

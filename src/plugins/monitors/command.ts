@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { commandSchema } from '../../experiment/common.js';
 import { defineMonitorPlugin } from '../../monitors/types.js';
+import { regexIssues } from './support/regex.js';
 
 const MAX_OUTPUT = 64 * 1024;
 
@@ -20,15 +21,7 @@ export const commandMonitor = defineMonitorPlugin({
       .optional()
       .describe('A regular expression whose first group (or whole match) in stdout is the numeric value.'),
   }),
-  check(o) {
-    if (o.value === undefined) return [];
-    try {
-      new RegExp(o.value);
-      return [];
-    } catch (err) {
-      return [{ path: ['value'], message: `not a regular expression: ${(err as Error).message}` }];
-    }
-  },
+  check: (o) => regexIssues('value', o.value),
   create(o) {
     const valueRe = o.value === undefined ? undefined : new RegExp(o.value);
     const [file, args] =

@@ -15,6 +15,7 @@ import { hostListSchema } from '../../experiment/schema-hosts.js';
 import type { Host } from '../../fleet/host.js';
 import { shellQuote } from '../../fleet/pool.js';
 import { defineMonitorPlugin, type SampleResult } from '../../monitors/types.js';
+import { regexIssues } from './support/regex.js';
 
 const NAGIOS_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 /** Worst first, as Nagios ranks them: CRITICAL over UNKNOWN over WARNING over OK. */
@@ -63,15 +64,7 @@ export const hostCommandMonitor = defineMonitorPlugin({
       .default('max')
       .describe("How the hosts' numbers combine into the sample's value (default max)."),
   }),
-  check(o) {
-    if (o.value === undefined) return [];
-    try {
-      new RegExp(o.value);
-      return [];
-    } catch (err) {
-      return [{ path: ['value'], message: `not a regular expression: ${(err as Error).message}` }];
-    }
-  },
+  check: (o) => regexIssues('value', o.value),
   create(o, ctx) {
     const fleet = ctx?.fleet;
     if (fleet === undefined)

@@ -4,6 +4,7 @@ import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import { durationSchema, ms } from '../../experiment/duration.js';
 import { defineMonitorPlugin, downSample } from '../../monitors/types.js';
+import { regexIssues } from './support/regex.js';
 
 type StatusSpec = number | number[] | '2xx' | '3xx' | '4xx' | '5xx';
 
@@ -35,15 +36,7 @@ export const httpMonitor = defineMonitorPlugin({
     max_latency: durationSchema.optional().describe('A slower answer counts as down.'),
     body_match: z.string().optional().describe('A regular expression the body must match.'),
   }),
-  check(o) {
-    if (o.body_match === undefined) return [];
-    try {
-      new RegExp(o.body_match);
-      return [];
-    } catch (err) {
-      return [{ path: ['body_match'], message: `not a regular expression: ${(err as Error).message}` }];
-    }
-  },
+  check: (o) => regexIssues('body_match', o.body_match),
   create(o) {
     const bodyRe = o.body_match === undefined ? undefined : new RegExp(o.body_match);
     const maxLatency = o.max_latency === undefined ? undefined : ms(o.max_latency, 'max_latency');

@@ -9,7 +9,7 @@ import type { FaultExecutor, FaultRun } from '../../../src/experiment/executor.j
 import type { Journal, JournalInput } from '../../../src/experiment/journal.js';
 import { createRunContext, type RunContext, reasonOf } from '../../../src/experiment/stages/context.js';
 import { chooseSeed } from '../../../src/experiment/stages/open.js';
-import { junitChecks } from '../../../src/experiment/stages/outputs.js';
+import { junitInputsOf } from '../../../src/experiment/stages/outputs.js';
 import { progressMeter } from '../../../src/experiment/stages/progress.js';
 import { gateBeforeMethod } from '../../../src/experiment/stages/steady.js';
 import { createFakeClock, type FakeClock } from '../../../src/load/clock.js';
@@ -145,7 +145,8 @@ describe('junit.xml’s own checks', () => {
     const applied = (endMs: number | null, error?: string) =>
       ({ fault: 'pause-api', instance: 'api-0', status: 'applied', endMs, error }) as FaultRun;
     const result = (faultRuns: FaultRun[], after?: { ok: boolean; reason?: string }) =>
-      ({ steadyState: after ? { after } : {}, faultRuns }) as unknown as ExperimentResult;
+      ({ steadyState: after ? { after } : {}, faultRuns, assertions: [] }) as unknown as ExperimentResult;
+    const junitChecks = (r: ExperimentResult) => junitInputsOf(r).checks;
     assert.deepEqual(junitChecks(result([])), []);
     assert.deepEqual(junitChecks(result([applied(10)], { ok: true })), [
       { name: 'steady state after', passed: true },
