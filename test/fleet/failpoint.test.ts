@@ -276,6 +276,18 @@ faults:
     const rec = await cli(['recover', journal], env);
     assert.equal(rec.code, 0, rec.stdout + rec.stderr);
     assert.match(rec.stdout, /recovered: 3 of 3 reverted/);
+    assert.match(
+      rec.stdout,
+      new RegExp(
+        `restored failpoint ${name.replace('.', '\\.')} to .* at 127\\.0\\.0\\.1:${PORT} on host fltfp-n2 \\(${bed.addressOf(2).replace(/\./g, '\\.')}\\)`,
+      ),
+    );
+    assert.match(
+      rec.stdout,
+      new RegExp(
+        `cleared failpoint ${name.replace('.', '\\.')} at 127\\.0\\.0\\.1:${PORT} on host fltfp-n1 `,
+      ),
+    );
     assert.deepEqual(await values(name), [null, 'before', null], 'each host has the term it had before');
   });
 });
