@@ -67,6 +67,9 @@ export class RemoteShell {
   #seq = 0;
   #stdout = '';
   #stderr = '';
+  /** How much of each buffer the marker was looked for in. */
+  #outSeen = 0;
+  #errSeen = 0;
   #pending: Pending | undefined;
   #closed = false;
   #why = '';
@@ -153,17 +156,24 @@ export class RemoteShell {
   #settle(): void {
     const p = this.#pending;
     if (!p) return;
-    const out = new RegExp(`${p.mark} (\\d+)\\n`).exec(this.#stdout);
-    const err = this.#stderr.indexOf(`${p.mark}\n`);
-    if (!out || err < 0) return;
+    // each search starts near where the last one ended: linear however much a command prints
+    const lead = p.mark.length + 8;
+    const at = this.#stdout.indexOf(`${p.mark} `, Math.max(0, this.#outSeen - lead));
+    this.#outSeen = this.#stdout.length;
+    const status = at < 0 ? null : /^(\d+)\n/.exec(this.#stdout.slice(at + p.mark.length + 1));
+    const err = this.#stderr.indexOf(`${p.mark}\n`, Math.max(0, this.#errSeen - lead));
+    this.#errSeen = this.#stderr.length;
+    if (at < 0 || !status || err < 0) return;
     const output: CommandOutput = {
-      stdout: this.#stdout.slice(0, out.index),
+      stdout: this.#stdout.slice(0, at),
       stderr: this.#stderr.slice(0, err),
-      status: Number(out[1]),
+      status: Number(status[1]),
       signal: null,
     };
-    this.#stdout = this.#stdout.slice(out.index + out[0].length);
+    this.#stdout = this.#stdout.slice(at + p.mark.length + 1 + status[0].length);
     this.#stderr = this.#stderr.slice(err + p.mark.length + 1);
+    this.#outSeen = 0;
+    this.#errSeen = 0;
     this.#pending = undefined;
     p.resolve(output);
   }
