@@ -42,14 +42,15 @@ const header = [
   '',
 ].join('\n');
 
+let previous = '';
+try {
+  previous = readFileSync(RESULTS, 'utf8');
+} catch {
+  // the first run
+}
+
 /** The `## ` sections of the results file, by title, in their order. */
-function previousSections(): Map<string, string> {
-  let text = '';
-  try {
-    text = readFileSync(RESULTS, 'utf8');
-  } catch {
-    return new Map();
-  }
+function previousSections(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of text.split(/^## /m).slice(1)) {
     const newline = part.indexOf('\n');
@@ -58,8 +59,10 @@ function previousSections(): Map<string, string> {
   return out;
 }
 
-const merged = previousSections();
+const merged = previousSections(previous);
 for (const s of sections) merged.set(s.title, `${s.table}\n${s.notes ? `\n${s.notes}` : ''}`.trimEnd());
 const body = [...merged].map(([title, text]) => `## ${title}\n\n${text}\n`).join('\n');
-writeFileSync(RESULTS, `${header}\n${body}`);
+// the header describes a whole run: a run of some suites keeps the one the file had
+const keptHeader = wanted.length > 0 ? previous.split(/^## /m)[0]?.trimEnd() : undefined;
+writeFileSync(RESULTS, `${keptHeader ? `${keptHeader}\n` : header}\n${body}`);
 process.stderr.write(`bench: wrote bench/RESULTS.md (${sections.length} section(s) measured now)\n`);
