@@ -3,6 +3,8 @@ export interface BenchSection {
   title: string;
   table: string;
   notes?: string;
+  /** Why the suite could not run here: RESULTS.md keeps the section it had. */
+  skipped?: string;
 }
 
 /** Renders rows as a markdown table. */

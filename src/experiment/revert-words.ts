@@ -3,6 +3,8 @@
  * pause-api" rather than a record id, so whoever runs it after a crash can see what was left behind and undone.
  * Every revert record type the runtimes write is described here; an unknown type still gets a generic line.
  */
+
+import { isHostRef } from '../fleet/host-ref.js';
 import type { PendingRevert } from './journal.js';
 
 /** One revert in words: as a plan (`--dry-run`), as done, and as the thing that failed. */
@@ -81,7 +83,8 @@ export function describeRevert(p: PendingRevert): RevertWords {
         `toxic ${p.fault === undefined ? printable(r.toxic) : fault} on proxy ${printable(r.proxy)} at ${printable(r.api)}`,
       );
     case 'failpoint': {
-      const where = `at ${printable(r.endpoint)} (fault ${fault} on ${instance})`;
+      const at = isHostRef(r.host) ? `${printable(r.endpoint)} ${onHost(r)}` : printable(r.endpoint);
+      const where = `at ${at} (fault ${fault} on ${instance})`;
       // journaled before the earlier term was read: nothing had been set yet
       if (r.unread === true) return nothing(`failpoint ${printable(r.name)} was not set yet ${where}`);
       if (typeof r.previous === 'string')

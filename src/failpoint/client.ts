@@ -3,7 +3,7 @@
  * tests that drive failpoints in other processes. It uses undici's `request` rather than `fetch`: fetch
  * refuses some ports outright ("bad port", e.g. 6000 or 6666) and an endpoint may listen on any port.
  */
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { FaultlineError, InvalidOptionError } from '../core/errors.js';
 import type { FailpointInfo, FailpointWaiter } from './registry.js';
 
@@ -14,6 +14,10 @@ export interface FailpointClientOptions {
   token?: string;
   /** Per-request timeout in ms (default 10,000; a waiters call with `timeoutMs` gets that much more). */
   timeoutMs?: number;
+  /** How to reach the endpoint (an SSH forward, say); default undici's global dispatcher. `close` closes it. */
+  dispatcher?: Dispatcher;
+  /** Where the endpoint is, for messages: `on host n1` reads `… at http://127.0.0.1:7070 on host n1 (…)`. */
+  where?: string;
 }
 
 export interface FailpointListing {
@@ -52,12 +56,21 @@ export class FailpointClient {
   readonly url: string;
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
+  readonly #dispatcher: Dispatcher | undefined;
+  readonly #where: string;
 
   constructor(options: FailpointClientOptions) {
     this.url = endpointUrl(options.target);
     const token = options.token ?? process.env.FAULTLINE_FAILPOINTS_TOKEN;
     this.#token = token === '' ? undefined : token;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#dispatcher = options.dispatcher;
+    this.#where = options.where ? ` ${options.where}` : '';
+  }
+
+  /** Closes the dispatcher it was given (its connections); without one, nothing to do. */
+  async close(): Promise<void> {
+    await this.#dispatcher?.close();
   }
 
   list(): Promise<FailpointListing> {
@@ -119,15 +132,22 @@ export class FailpointClient {
         body,
         headersTimeout: this.#timeoutMs + extraMs,
         bodyTimeout: this.#timeoutMs + extraMs,
+        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
       });
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
       const code = (err as { code?: string }).code;
-      const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? (err as Error).message);
+      // a FaultlineError (an SSH forward's) says more than its code
+      const why =
+        code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : err instanceof FaultlineError
+            ? err.message
+            : (code ?? (err as Error).message);
       throw new FaultlineError(
         'FAULTLINE_FAILPOINTS_UNREACHABLE',
-        `cannot reach the failpoint endpoint at ${this.url} (${why})`,
+        `cannot reach the failpoint endpoint at ${this.url}${this.#where} (${why})`,
         {
           exitCode: 1,
           cause: err,

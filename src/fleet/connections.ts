@@ -3,6 +3,7 @@
  * A run holds one (its pool for its settings); `faultline recover` makes one for the records it reverts; a revert
  * called with neither makes a short-lived one. Closing it closes every pool it made.
  */
+import type { Duplex } from 'node:stream';
 import type { HostKeyPolicy } from './host-key.js';
 import { type HostRef, hostOfRef } from './host-ref.js';
 import { type ExecOptions, type ExecResult, type PoolOptions, SshPool } from './pool.js';
@@ -30,6 +31,11 @@ export class FleetConnections {
   /** Runs `command` on the host `ref` names; rejects with an SshError naming it (see SshPool.exec). */
   exec(ref: HostRef, command: string, options?: ExecOptions): Promise<ExecResult> {
     return this.pool(ref.knownHosts, ref.hostKey).exec(hostOfRef(ref), command, options);
+  }
+
+  /** A TCP connection from the host `ref` names to `address:port` (see SshPool.forward). */
+  forward(ref: HostRef, address: string, port: number): Promise<Duplex> {
+    return this.pool(ref.knownHosts, ref.hostKey).forward(hostOfRef(ref), address, port);
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,7 @@ export type SshErrorCode =
   | 'FLEET_SSH_COMMAND_TIMEOUT' // the command ran longer than its timeout (its channel was closed)
   | 'FLEET_SSH_COMMAND_FAILED' // the command exited non-zero or was killed by a signal
   | 'FLEET_SSH_DISCONNECTED' // the connection dropped while a command ran
+  | 'FLEET_SSH_FORWARD_REFUSED' // the host could not open (or refused) a forwarded connection
   | 'FLEET_SSH_CLOSED'; // the pool was closed
 
 export class SshError extends FaultlineError {

@@ -6,6 +6,7 @@
 export { FleetConnections, withConnections } from './connections.js';
 export { createFleetContext, type FleetContext, type FleetContextOptions } from './context.js';
 export { InventoryError, SshError, type SshErrorCode } from './errors.js';
+export { type Forwarder, hostFailpointClient } from './failpoint-client.js';
 export type { Host } from './host.js';
 export { type HostKeyPolicy, verifyHostKey } from './host-key.js';
 export { type ConnectionSettings, type HostRef, hostOfRef, hostRef, isHostRef } from './host-ref.js';

@@ -1,11 +1,21 @@
 /**
- * One SSH connection per host, reused for every command: each command is a channel on it, so a fleet of
- * hosts costs one handshake each instead of one per command. The pool owns the policy — sharing one connect
+ * One SSH connection per host, reused for every command, so a fleet of hosts costs one handshake each instead
+ * of one per command. Commands run in long-lived shells on that connection (shell.ts) — a new SSH session per
+ * command costs the server a fork and a login shell, ten times the round trip itself — one command at a time
+ * per shell, as many shells per host as commands run at once. The pool owns the policy — sharing one connect
  * among concurrent callers, a cap on channels per host (sshd refuses beyond its MaxSessions), timeouts,
  * reconnecting after a drop, errors that name the host — and an SshConnector owns the wire (ssh2).
  */
+import type { Duplex } from 'node:stream';
 import { SshError } from './errors.js';
 import type { Host } from './host.js';
+import {
+  RemoteShell,
+  type SessionStream,
+  ShellClosedError,
+  ShellUnavailableError,
+  shellCommand,
+} from './shell.js';
 
 export interface CommandOutput {
   stdout: string;
@@ -32,10 +42,35 @@ export interface SshConnection {
    * the promise rejects with abort.reason. Rejects with ChannelOpenError or ConnectionLostError as above.
    */
   exec(command: string, abort: AbortSignal): Promise<CommandOutput>;
+  /**
+   * Opens a session running `command` and hands over its streams (the pool runs a shell in it). Absent: every
+   * command gets a session of its own through `exec`. Rejects with ChannelOpenError as exec does.
+   */
+  session?(command: string): Promise<SessionStream>;
+  /**
+   * Opens a TCP connection from the host to `address:port` (a direct-tcpip channel, `ssh -L`'s). Rejects with
+   * ForwardRefusedError when the host could not connect or refuses forwarding, ChannelOpenError when the
+   * connection is gone.
+   */
+  forward?(address: string, port: number): Promise<Duplex>;
   /** Resolves when the connection is gone, whoever closed it. */
   readonly closed: Promise<void>;
   close(): void;
 }
+
+/** The host refused or failed to open a forwarded connection; `reason` is SSH's (2: the connect failed). */
+export class ForwardRefusedError extends Error {
+  override readonly name = 'ForwardRefusedError';
+  readonly reason: number | undefined;
+
+  constructor(message: string, reason: number | undefined) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** SSH_OPEN_CONNECT_FAILED: the host could not connect to the forward's address (nothing listens there). */
+export const FORWARD_CONNECT_FAILED = 2;
 
 export interface SshConnector {
   /** Connects and authenticates within timeoutMs; rejects with an SshError naming the host. */
@@ -70,6 +105,10 @@ interface Slot {
   connects: number;
   running: number;
   waiting: Array<() => void>;
+  /** Shells on `live` waiting for a command. */
+  idle: RemoteShell[];
+  /** The host's shell would not start: every command gets a session of its own. */
+  noShell: boolean;
 }
 
 export class SshPool {
@@ -98,14 +137,54 @@ export class SshPool {
     await this.#acquire(slot);
     const started = performance.now();
     const timeoutMs = options.timeoutMs ?? this.#commandTimeoutMs;
-    const wire = host.become ? `sudo -n -- sh -c ${shellQuote(command)}` : command;
     try {
-      const output = await this.#run(host, slot, wire, timeoutMs);
+      const output = await this.#run(host, slot, command, timeoutMs);
       const result = { host: host.name, command, ...output, durationMs: performance.now() - started };
       if ((options.check ?? true) && output.status !== 0) throw failed(result);
       return result;
     } finally {
       this.#release(slot);
+    }
+  }
+
+  /**
+   * A TCP connection from the host to `address:port` over its pooled SSH connection (`ssh -L`), so a service
+   * listening on the host's loopback only is reached without exposing it. Rejects with an SshError naming the
+   * host: FLEET_SSH_FORWARD_REFUSED (its `cause` a ForwardRefusedError) when the host could not connect.
+   */
+  async forward(host: Host, address: string, port: number): Promise<Duplex> {
+    if (this.#closed) throw new SshError('FLEET_SSH_CLOSED', host.name, 'the SSH pool is closed');
+    const slot = this.#slot(host.name);
+    const where = `${address}:${port}`;
+    for (let attempt = 1; ; attempt++) {
+      const connection = await this.#connection(host, slot);
+      if (!connection.forward)
+        throw new SshError(
+          'FLEET_SSH_FORWARD_REFUSED',
+          host.name,
+          'this connector cannot forward connections',
+        );
+      try {
+        return await connection.forward(address, port);
+      } catch (err) {
+        if (err instanceof ForwardRefusedError)
+          throw new SshError(
+            'FLEET_SSH_FORWARD_REFUSED',
+            host.name,
+            `cannot connect to ${where} from the host: ${err.message}`,
+            { cause: err },
+          );
+        this.#drop(slot, connection);
+        if (err instanceof ChannelOpenError && attempt === 1) continue;
+        throw new SshError(
+          'FLEET_SSH_DISCONNECTED',
+          host.name,
+          `could not forward to ${where}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
     }
   }
 
@@ -141,7 +220,7 @@ export class SshPool {
         timeoutMs,
       );
       try {
-        return await connection.exec(command, abort.signal);
+        return await this.#runOn(host, slot, connection, command, abort.signal);
       } catch (err) {
         if (err instanceof SshError) throw err;
         this.#drop(slot, connection);
@@ -157,6 +236,46 @@ export class SshPool {
         clearTimeout(timer);
       }
     }
+  }
+
+  /**
+   * Runs the command in an idle shell of the connection, or a new one; a shell that fails to start sends this
+   * host's commands to sessions of their own from then on.
+   */
+  async #runOn(
+    host: Host,
+    slot: Slot,
+    connection: SshConnection,
+    command: string,
+    abort: AbortSignal,
+  ): Promise<CommandOutput> {
+    const wire = host.become ? `sudo -n -- sh -c ${shellQuote(command)}` : command;
+    if (connection.session && !slot.noShell) {
+      let shell = slot.idle.pop();
+      if (!shell) {
+        const stream = await connection.session(shellCommand(host.become));
+        try {
+          shell = await RemoteShell.start(stream, host.become, abort);
+        } catch (err) {
+          if (!(err instanceof ShellUnavailableError)) throw err;
+          // a session of its own works where the shell did not: the host's commands go that way from now on
+          // (when the connection is gone instead, exec rejects and the caller reconnects)
+          const output = await connection.exec(wire, abort);
+          slot.noShell = true;
+          return output;
+        }
+      }
+      try {
+        const output = await shell.run(command, abort);
+        if (shell.usable && slot.live === connection) slot.idle.push(shell);
+        else shell.close();
+        return output;
+      } catch (err) {
+        shell.close();
+        throw err instanceof ShellClosedError ? new ConnectionLostError(err.message) : err;
+      }
+    }
+    return connection.exec(wire, abort);
   }
 
   /** The host's connection, opening it when there is none; concurrent callers share one connect. */
@@ -188,6 +307,7 @@ export class SshPool {
     if (slot.live === connection) {
       slot.live = undefined;
       slot.connection = undefined;
+      for (const shell of slot.idle.splice(0)) shell.close();
     }
     connection.close();
   }
@@ -195,7 +315,7 @@ export class SshPool {
   #slot(name: string): Slot {
     let slot = this.#slots.get(name);
     if (!slot) {
-      slot = { connects: 0, running: 0, waiting: [] };
+      slot = { connects: 0, running: 0, waiting: [], idle: [], noShell: false };
       this.#slots.set(name, slot);
     }
     return slot;

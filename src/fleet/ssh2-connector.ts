@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { SshError } from './errors.js';
 import type { Host } from './host.js';
@@ -16,9 +17,11 @@ import {
   ChannelOpenError,
   type CommandOutput,
   ConnectionLostError,
+  ForwardRefusedError,
   type SshConnection,
   type SshConnector,
 } from './pool.js';
+import type { SessionStream } from './shell.js';
 
 export interface Ssh2ConnectorOptions {
   /** A known_hosts path or store (default `~/.ssh/known_hosts`). */
@@ -255,6 +258,36 @@ class Ssh2Connection implements SshConnection {
         this.#client.exec(command, opened);
       } catch (err) {
         finish(() => reject(new ChannelOpenError((err as Error).message)));
+      }
+    });
+  }
+
+  session(command: string): Promise<SessionStream> {
+    return new Promise<SessionStream>((resolve, reject) => {
+      if (this.#gone) return reject(new ChannelOpenError('not connected'));
+      try {
+        this.#client.exec(command, (err, stream) =>
+          err ? reject(new ChannelOpenError(err.message)) : resolve(stream),
+        );
+      } catch (err) {
+        reject(new ChannelOpenError((err as Error).message));
+      }
+    });
+  }
+
+  forward(address: string, port: number): Promise<Duplex> {
+    return new Promise<Duplex>((resolve, reject) => {
+      if (this.#gone) return reject(new ChannelOpenError('not connected'));
+      try {
+        this.#client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => {
+          if (!err) return resolve(stream);
+          // a channel open failure with a reason is the host's answer; without one the connection went away
+          const reason = (err as Error & { reason?: unknown }).reason;
+          if (typeof reason === 'number') reject(new ForwardRefusedError(err.message, reason));
+          else reject(new ChannelOpenError(err.message));
+        });
+      } catch (err) {
+        reject(new ChannelOpenError((err as Error).message));
       }
     });
   }

@@ -19,21 +19,26 @@ import { describeFleet, selectHosts } from '../../fleet/select.js';
 import { sweepHosts } from '../../fleet/sweep.js';
 import '../../fleet/sweepers/index.js';
 
-export interface SweepCliOptions {
-  sweep?: boolean;
-  hosts?: string;
+/** `--inventory FILE [--known-hosts FILE] [--host-key P]`: where hosts come from and how they are trusted. */
+export interface InventoryCliOptions {
   inventory?: string;
   knownHosts?: string;
   hostKey: string;
 }
 
+export interface SweepCliOptions extends InventoryCliOptions {
+  sweep?: boolean;
+  hosts?: string;
+}
+
 /** Hosts to choose from: their refs (how to reach them) and, for groups, the hosts themselves. */
-interface Candidates {
+export interface Candidates {
   refs: HostRef[];
   hosts: Host[];
 }
 
-function hostsFromInventory(o: SweepCliOptions & { inventory: string }): Candidates {
+/** The hosts of `--inventory`, with `--known-hosts` and `--host-key`; bad input is an InvalidOptionError. */
+export function hostsFromInventory(o: InventoryCliOptions & { inventory: string }): Candidates {
   if (o.hostKey !== 'strict' && o.hostKey !== 'accept-new')
     throw new InvalidOptionError('--host-key', `expected strict or accept-new, got '${o.hostKey}'`);
   let text: string;
@@ -65,6 +70,21 @@ function hostsFromJournal(path: string): Candidates {
   return { refs: fleet.hosts, hosts: fleet.hosts.map(hostOfRef) };
 }
 
+/** The hosts `--hosts` names (hosts or groups, comma-separated), in inventory order. */
+export function pickHosts(c: Candidates, hosts: string): HostRef[] {
+  const names = hosts
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const { hosts: picked, unknown } = selectHosts(names, c.hosts);
+  if (unknown.length > 0)
+    throw new InvalidOptionError(
+      '--hosts',
+      `no host or group '${unknown.join("', '")}'; ${describeFleet(c.hosts)}`,
+    );
+  return picked.map((n) => c.refs.find((r) => r.name === n) as HostRef);
+}
+
 export async function runSweep(
   journal: string | undefined,
   o: SweepCliOptions,
@@ -80,17 +100,7 @@ export async function runSweep(
       '--inventory',
       'with --sweep: give --inventory or a journal naming the hosts',
     );
-  const names = o.hosts
-    .split(',')
-    .map((n) => n.trim())
-    .filter((n) => n !== '');
-  const { hosts: picked, unknown } = selectHosts(names, c.hosts);
-  if (unknown.length > 0)
-    throw new InvalidOptionError(
-      '--hosts',
-      `no host or group '${unknown.join("', '")}'; ${describeFleet(c.hosts)}`,
-    );
-  const targets = picked.map((n) => c.refs.find((r) => r.name === n) as HostRef);
+  const targets = pickHosts(c, o.hosts);
   const connections = new FleetConnections({ connectTimeoutMs: 10_000 });
   let failed = 0;
   try {

@@ -104,13 +104,13 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Free
     `while read -r p start; do kill -STOP "$p" 2>/dev/null || true; done < ${marker}`,
     `cat ${marker}`,
   ];
-  const revert = sh(`${continueMarked(marker)}\n${deleteRules(tag)}\nrm -f ${marker}\ntrue`);
   return input.targets.map((host) => {
     const peerNames = o.peers ?? input.fleet.filter((h) => h.name !== host.name).map((h) => h.name);
     const peers = hostsByName(input.fleet, peerNames, `${field}.peers`).filter((h) => h.name !== host.name);
     if (o.peers?.includes(host.name))
       throw new InvalidOptionError(`${field}.peers`, `${host.name} is frozen itself; list its peers`);
     const rules = dropBoth(peers.map((p) => ipv4Of(p, `${field}.peers`)));
+    const revert = sh(`${continueMarked(marker)}\n${deleteRules(tag, false, rules)}\nrm -f ${marker}\ntrue`);
     return {
       host,
       command: sh([...apply, ...(rules.length ? [insertRules(rules, tag)] : []), ...stop].join('\n')),

@@ -6,6 +6,7 @@
  */
 import { InvalidOptionError } from '../../core/errors.js';
 import type { Host } from '../host.js';
+import { shellQuote } from '../pool.js';
 import { type FleetExec, HostFaultError, lines, sh } from './types.js';
 
 /** One DROP rule, for traffic with `address` (and, optionally, only some ports / a share of packets). */
@@ -62,11 +63,18 @@ function ruleArgs(rule: DropRule, tag: string): string {
   return parts.join(' ');
 }
 
-/** Shell lines inserting the rules (at the top, so they win over any ACCEPT). */
+/**
+ * Shell lines inserting the rules (at the top, so they win over any ACCEPT), all through one
+ * `iptables-restore --noflush`: one process and one ruleset update however many rules there are.
+ */
 export function insertRules(rules: readonly DropRule[], tag: string): string {
   return [
-    'command -v iptables >/dev/null || { echo "iptables is not installed" >&2; exit 127; }',
-    ...rules.map((r) => `iptables -w -I ${r.chain} ${ruleArgs(r, tag)}`),
+    'command -v iptables-restore >/dev/null || { echo "iptables is not installed" >&2; exit 127; }',
+    "iptables-restore -w --noflush <<'FAULTLINE_RULES'",
+    '*filter',
+    ...rules.map((r) => `-I ${r.chain} ${ruleArgs(r, tag)}`),
+    'COMMIT',
+    'FAULTLINE_RULES',
   ].join('\n');
 }
 
@@ -78,15 +86,40 @@ function commentRe(tag: string, prefix: boolean): string {
 
 /**
  * Shell lines deleting the rules with the tag (every `faultline:` rule when `prefix`), printing each deleted
- * rule. Idempotent: with none listed it does nothing. Rules are read back from `iptables -S`, so a rule added
- * by any version of faultline (or by hand, with the comment) is found.
+ * rule. Idempotent: with none listed it does nothing. Given the rules the fault inserted, it deletes those at
+ * once (one `iptables-restore`, all or none); otherwise, or when that fails (some are gone already), it reads
+ * the rules back from `iptables -S` — so a rule added by any version of faultline (or by hand, with the
+ * comment) is found — and deletes what it lists, one `iptables-restore` again (one by one should that fail,
+ * say when another revert took some first).
  */
-export function deleteRules(tag: string, prefix = false): string {
-  return [
-    'command -v iptables >/dev/null || exit 0',
-    `iptables -w -S | grep -E -e '${commentRe(tag, prefix)}' | sed 's/^-A /-D /' |`,
-    '  while IFS= read -r rule; do eval "iptables -w $rule" && echo "iptables $rule"; done',
-  ].join('\n');
+export function deleteRules(tag: string, prefix = false, known: readonly DropRule[] = []): string {
+  const scan = [
+    `rules=$(iptables -w -S | sed -n -E '/${commentRe(tag, prefix)}/s/^-A /-D /p')`,
+    'if [ -z "$rules" ]; then :',
+    `elif printf '*filter\\n%s\\nCOMMIT\\n' "$rules" | iptables-restore -w --noflush 2>/dev/null; then`,
+    `  printf '%s\\n' "$rules" | sed 's/^/iptables /'`,
+    'else',
+    `  printf '%s\\n' "$rules" | while IFS= read -r rule; do eval "iptables -w $rule" && echo "iptables $rule"; done`,
+    'fi',
+  ];
+  const deletes = known.map((r) => `-D ${r.chain} ${ruleArgs(r, tag)}`);
+  const body =
+    deletes.length === 0
+      ? scan
+      : [
+          "if iptables-restore -w --noflush 2>/dev/null <<'FAULTLINE_RULES'",
+          '*filter',
+          ...deletes,
+          'COMMIT',
+          'FAULTLINE_RULES',
+          'then',
+          ...deletes.map((d) => `echo ${shellQuote(`iptables ${d}`)}`),
+          'else',
+          ...scan,
+          'fi',
+        ];
+  // not indented: a here-document's lines are read as they are
+  return ['if command -v iptables >/dev/null; then', ...body, 'fi'].join('\n');
 }
 
 /** The `iptables -S` lines carrying the tag (every faultline rule when `prefix`). */

@@ -202,7 +202,6 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Netw
   const jitterMs = o.jitter === undefined ? undefined : Math.round(ms(o.jitter, `${field}.jitter`));
   const shaping = delayMs !== undefined || o.bandwidth !== undefined;
   const qdisc = shaping ? shaper(delayMs, jitterMs, o.bandwidth) : undefined;
-  const revert = sh(`${tcRevert(marker)}\n${deleteRules(tag)}`);
   return input.targets.map((host) => {
     const addresses = peerAddresses(input, host, o.peers, `${field}.peers`);
     const rules =
@@ -214,6 +213,9 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Netw
             ...(o.ports ? { ports: o.ports, protocol: o.protocol } : {}),
           });
     const filters = shaping ? tcFilters(addresses, o.ports, o.protocol) : [];
+    const revert = sh(
+      rules.length ? `${tcRevert(marker)}\n${deleteRules(tag, false, rules)}` : tcRevert(marker),
+    );
     const parts = ['set -e'];
     if (qdisc) parts.push(tcApply(marker, o.device, addresses[0] as string, qdisc, filters));
     if (rules.length) parts.push(insertRules(rules, tag));

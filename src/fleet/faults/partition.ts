@@ -66,11 +66,11 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Part
   const random = randomStream(input.seed ?? 0).fork(`host.partition/${input.faultId}`);
   const grudge = partitionGrudge(names, spec, random, field);
   const byName = new Map(input.targets.map((h) => [h.name, h]));
-  const revert = sh(deleteRules(tag));
   return input.targets.flatMap((host) => {
     const peers = [...(grudge.get(host.name) ?? [])].sort();
     if (peers.length === 0) return [];
     const addresses = peers.map((p) => ipv4Of(byName.get(p) as Host, `${field}.hosts`));
+    const revert = sh(deleteRules(tag, false, dropBoth(addresses)));
     return [
       {
         host,
