@@ -68,7 +68,7 @@ async function runSuiteDemo(): Promise<never> {
   process.stdout.write(
     [
       'faultline demo suite: the three demo experiments, each against its own copy of the demo system — the kill and',
-      'the slow store side by side, then the backlog experiment twice once the kill has passed. The slow store fails',
+      `the slow store side by side, then the backlog experiment ${args.includes('--quick') ? 'once' : 'twice'} once the kill has passed. The slow store fails`,
       'on purpose, so the suite does too. Ctrl-C stops early and still rolls everything back.',
       `(the same as: ${faultlineCommand()} ${suite.map(shellWord).join(' ')})`,
       '',
