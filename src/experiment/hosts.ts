@@ -107,6 +107,13 @@ export function resolveExperimentHosts(spec: ExperimentSpec, o: ResolveHostsOpti
     if (onHosts) t.hosts = names(t.hosts, ['targets', name, 'hosts']);
     if (t.ready) resolveMonitor(t.ready, ['targets', name, 'ready'], onHosts);
   }
+  // a fault may name a group (or a host) as its target: the hosts themselves, as a `host` target of that name
+  if (hosts.length > 0)
+    for (const f of spec.faults) {
+      if (spec.targets[f.target] !== undefined) continue;
+      const { hosts: picked, unknown } = selectHosts(f.target, hosts, groups);
+      if (unknown.length === 0) spec.targets[f.target] = { type: 'host', hosts: picked, excess: 'delay' };
+    }
   for (const [name, m] of Object.entries(spec.monitors)) resolveMonitor(m, ['monitors', name]);
   spec.steady_state?.probes.forEach((p, i) => {
     resolveMonitor(p.probe, ['steady_state', 'probes', i, 'probe']);
