@@ -200,6 +200,8 @@ export function groupPlanOf(
     const clean = v.every((o) => key(view(o)) === key(v));
     if (clean && !sides.some((s) => key(s) === key(v))) sides.push(v);
   }
+  // the smaller sides first: the cut-off ones lead
+  sides.sort((a, b) => a.length - b.length || (a[0] as string).localeCompare(b[0] as string));
   const need = majority(names.length);
   const unavailable = names.filter((h) => view(h).length < need);
   const inSides = new Set(sides.flat());

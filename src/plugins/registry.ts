@@ -70,7 +70,7 @@ export interface HostFaultInput {
 
 /** How a fault on a whole group splits its hosts. */
 export interface GroupPlan {
-  /** Hosts that still reach each other, each side sorted; a host that reaches another side is in none. */
+  /** Hosts that reach exactly each other, each sorted, smaller sides first; a host reaching past its side is in none. */
   sides: string[][];
   /** Hosts left unable to reach a strict majority of the group (themselves included): counted unavailable. */
   unavailable: string[];

@@ -280,7 +280,7 @@ faults:
       seed: 5,
       onEvent: (e: RunEvent) => {
         if (e.kind !== 'fault.applied') return;
-        frozen = /etcd@(\S+)/.exec(e.message)?.[1] ?? '';
+        frozen = /etcd@([\w-]+)/.exec(e.message)?.[1] ?? '';
         const pid = bed.etcd.pid(HOSTS.indexOf(frozen) + 1);
         stoppedWhenApplied = ['T', 't'].includes(processState(pid) ?? '');
       },
