@@ -1,7 +1,8 @@
 /**
  * The experiment's hosts, resolved once by the validator: `inventory:` read (relative to the experiment file)
  * and merged with `hosts:`, key paths made absolute, `known_hosts` defaulted, and every host list — of a target,
- * of a monitor sampled on hosts — replaced by the host names it means, in order. The spec that comes out names
+ * of a monitor sampled on hosts — replaced by the host names it means, in order; a fault whose target names a
+ * group (or a host) rather than a target gets a `host` target of that name. The spec that comes out names
  * its hosts completely, so the plan, `--dry-run`, the run and result.json all see the same hosts for a seed.
  */
 import { homedir, userInfo } from 'node:os';
