@@ -12,13 +12,10 @@ import { runners } from '../plugins/runners/index.js';
 import { fraction } from './duration.js';
 import { hostsOf } from './hosts.js';
 import { relativeFactor } from './hypothesis.js';
+import type { SpecIssue } from './issues.js';
 import { type ConditionSpec, type ExperimentSpec, HOST_TARGET_TYPES, type TargetSpec } from './schema.js';
 
-/** A problem found in a parsed experiment, at a path in the document. */
-export interface SpecIssue {
-  path: (string | number)[];
-  message: string;
-}
+export type { SpecIssue };
 
 /** Most occurrences one `every:` fault may plan; more is almost surely a unit typo (`every: 1` = 1 ms). */
 export const MAX_OCCURRENCES = 10_000;

@@ -13,7 +13,7 @@ import type { ConnectionSettings } from '../fleet/host-ref.js';
 import { parseInventory } from '../fleet/inventory.js';
 import { describeFleet, groupsOf, selectHosts } from '../fleet/select.js';
 import { monitors } from '../plugins/monitors/index.js';
-import type { SpecIssue } from './check.js';
+import type { SpecIssue } from './issues.js';
 import { readRegularFile } from './read-file.js';
 import type { ExperimentSpec } from './schema.js';
 

@@ -101,7 +101,7 @@ describe('host faults: kill -9 of the runner at 20 points, then faultline recove
       `title: host faults, killed
 inventory: ${bed.inventory}
 known_hosts: ${bed.knownHosts}
-duration: 2500ms
+duration: 2s
 targets:
   svc:
     type: service
@@ -117,7 +117,7 @@ faults:
     const delays = randomStream(2027).fork('kill-points');
     let pendingSeen = 0;
     for (let k = 0; k < KILL_POINTS; k++) {
-      const delayMs = delays.intAt(k, 0, 2800);
+      const delayMs = delays.intAt(k, 0, 2400);
       const out = join(dir, `run-${k}`);
       const runner = startChild([...cliArgv, 'run', file, '--seed', String(k), '--out', out, '--no-report'], {
         env,
@@ -135,5 +135,82 @@ faults:
         assert.deepEqual(leftOn(i), [], `${where}: left on ${HOSTS[i - 1]}`);
     }
     assert.ok(pendingSeen >= KILL_POINTS / 2, `only ${pendingSeen} kill points left anything to recover`);
+  });
+
+  it('`recover --sweep` removes what a killed run left, with no journal', async () => {
+    const file = join(dir, 'sweep.yaml');
+    writeFileSync(
+      file,
+      `title: host faults, swept
+inventory: ${bed.inventory}
+known_hosts: ${bed.knownHosts}
+duration: 60s
+targets:
+  svc:
+    type: service
+    hosts: fleet
+    match: "${tag}-{{host.name}}"
+faults:
+  - { name: cut, disruptor: host.partition, target: fleet, at: 0s, with: { shape: isolate, chosen: [${HOSTS[0]}] } }
+  - { name: hang, disruptor: host.freeze, target: svc, at: 0s, with: { peers: [] } }
+  - { name: fill, disruptor: host.disk-fill, target: svc, at: 0s, with: { path: ${fill}, free: 8MiB } }
+  - { name: slow, disruptor: host.network, target: svc, at: 0s, with: { bandwidth: 1mbit } }
+  - { name: busy, disruptor: host.stress, target: svc, at: 0s, with: { cpu: 1, cpuLoad: 5, duration: 60s } }
+`,
+    );
+    const runner = startChild(
+      [...cliArgv, 'run', file, '--seed', '1', '--out', join(dir, 'swept'), '--no-report'],
+      {
+        env,
+      },
+    );
+    let applied = 0;
+    await runner.line((l) => /fault\.applied/.test(l) && ++applied === 5, 60_000);
+    runner.proc.kill('SIGKILL');
+    await runner.exited;
+    const left = HOSTS.flatMap((_, i) => leftOn(i + 1));
+    assert.ok(
+      left.some((l) => l.includes('faultline:')),
+      `rules in place: ${left}`,
+    );
+    assert.ok(
+      left.some((l) => l.includes('fa17:')),
+      'a qdisc in place',
+    );
+    assert.ok(
+      left.some((l) => l.startsWith('.faultline-fill')),
+      'a fill file in place',
+    );
+    assert.ok(
+      left.some((l) => l.endsWith('stopped')),
+      'a stopped process',
+    );
+    assert.ok(pidsMatching('faultline-stress[:]').length > 0, 'stress-ng runs');
+
+    const sweep = [
+      'recover',
+      '--sweep',
+      '--hosts',
+      'fleet',
+      '--inventory',
+      bed.inventory,
+      '--known-hosts',
+      bed.knownHosts,
+    ];
+    const r = await cli(sweep, env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const kind of ['freeze', 'stress', 'iptables', 'tc', 'disk-fill'])
+      assert.match(
+        r.stdout,
+        new RegExp(`: ${kind}: (?!nothing left)`),
+        `${kind} swept something: ${r.stdout}`,
+      );
+    for (let i = 1; i <= HOSTS.length; i++) assert.deepEqual(leftOn(i), [], `left on ${HOSTS[i - 1]}`);
+    assert.deepEqual(pidsMatching('faultline-stress[:]'), [], 'no stress-ng left');
+    const again = await cli(sweep, env);
+    assert.doesNotMatch(
+      again.stdout.replace(/: nothing left/g, ''),
+      /: (freeze|stress|iptables|tc|disk-fill): /,
+    );
   });
 });

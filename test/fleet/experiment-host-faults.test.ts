@@ -5,7 +5,7 @@
  * errors reported as file:line: field (exit 2).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -114,6 +114,22 @@ faults:
     assert.match(
       o.steps[0]?.note ?? '',
       /max_unavailable 1 of 5: 0 already unavailable, .*would leave 2 more \(e1, e2\)/,
+    );
+  });
+
+  it('examples/fleet/etcd-partition.yaml plans to isolate the leader it is given', async () => {
+    const state = join(dir, 'bed');
+    mkdirSync(state);
+    writeFileSync(
+      join(state, 'inventory.ini'),
+      '[etcd]\nflt-n1 ansible_host=10.231.0.11\nflt-n2 ansible_host=10.231.0.12\nflt-n3 ansible_host=10.231.0.13\n',
+    );
+    const args = ['--set', `state=${state}`, '--set', 'leader=flt-n2'];
+    const r = await cli(['run', 'examples/fleet/etcd-partition.yaml', '--dry-run', '--seed', '1', ...args]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /isolate-leader \(host\.partition\) → etcd on flt-n1, flt-n2, flt-n3 .*: sides flt-n2 \| flt-n1 flt-n3; unavailable: flt-n2/,
     );
   });
 
