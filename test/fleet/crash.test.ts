@@ -116,6 +116,7 @@ faults:
     );
     const delays = randomStream(2027).fork('kill-points');
     let pendingSeen = 0;
+    let undone = 0;
     for (let k = 0; k < KILL_POINTS; k++) {
       const delayMs = delays.intAt(k, 0, 2400);
       const out = join(dir, `run-${k}`);
@@ -131,10 +132,14 @@ faults:
       const rec = await cli(['recover', join(out, 'journal.ndjson')], env);
       assert.equal(rec.code, 0, `${where}: ${rec.stdout}${rec.stderr}`);
       if (!/nothing to revert/.test(rec.stdout)) pendingSeen += 1;
+      // recover says what it undid on each host, in the records' words
+      if (/undid fault \S+ \(host\.\S+\) on host flwc-n\d \(10\.234\.58\.\d+\): /.test(rec.stdout))
+        undone += 1;
       for (let i = 1; i <= HOSTS.length; i++)
         assert.deepEqual(leftOn(i), [], `${where}: left on ${HOSTS[i - 1]}`);
     }
     assert.ok(pendingSeen >= KILL_POINTS / 2, `only ${pendingSeen} kill points left anything to recover`);
+    assert.ok(undone > 0, 'recover named what it undid on a host');
   });
 
   it('`recover --sweep` removes what a killed run left, with no journal', async () => {
@@ -150,12 +155,13 @@ targets:
     type: service
     hosts: fleet
     match: "${tag}-{{host.name}}"
+# one fault per instance of svc (three): a fourth would find no instance free
 faults:
   - { name: cut, disruptor: host.partition, target: fleet, at: 0s, with: { shape: isolate, chosen: [${HOSTS[0]}] } }
   - { name: hang, disruptor: host.freeze, target: svc, at: 0s, with: { peers: [] } }
   - { name: fill, disruptor: host.disk-fill, target: svc, at: 0s, with: { path: ${fill}, free: 8MiB } }
   - { name: slow, disruptor: host.network, target: svc, at: 0s, with: { bandwidth: 1mbit } }
-  - { name: busy, disruptor: host.stress, target: svc, at: 0s, with: { cpu: 1, cpuLoad: 5, duration: 60s } }
+  - { name: busy, disruptor: host.stress, target: fleet, at: 0s, with: { cpu: 1, cpuLoad: 5, duration: 60s } }
 `,
     );
     const runner = startChild(
@@ -164,8 +170,11 @@ faults:
         env,
       },
     );
-    let applied = 0;
-    await runner.line((l) => /fault\.applied/.test(l) && ++applied === 5, 60_000);
+    const applied = new Set<string>(); // line() looks at every line so far each time output arrives
+    await runner.line((l) => {
+      if (/fault\.applied/.test(l)) applied.add(l);
+      return applied.size === 5;
+    }, 60_000);
     runner.proc.kill('SIGKILL');
     await runner.exited;
     const left = HOSTS.flatMap((_, i) => leftOn(i + 1));
