@@ -305,17 +305,20 @@ export class FaultExecutor {
 
   /**
    * How the occurrence splits the group, and the instances it would leave unavailable; a reason instead when
-   * they do not fit in the room left (or the split cannot be made).
+   * they do not fit in the room left, or an error when the split cannot be made (options bad at run time).
    */
-  #groupPick(faultIndex: number, occurrence: number): { unavailable: number[]; split: string } | string {
+  #groupPick(
+    faultIndex: number,
+    occurrence: number,
+  ): { unavailable: number[]; split: string } | { error: string } | string {
     const f = this.#o.spec.faults[faultIndex] as FaultSpec;
     let split: ReturnType<typeof groupSplit>;
     try {
       split = groupSplit(this.#o.spec, faultIndex, occurrence, this.#o.plan.seed, this.#options(faultIndex));
     } catch (err) {
-      return `: ${(err as Error).message}`;
+      return { error: (err as Error).message };
     }
-    if (split === undefined) return `: ${f.disruptor} does not act on a group`;
+    if (split === undefined) return { error: `${f.disruptor} does not act on a group` };
     const hosts = split.hosts;
     const unavailable = split.unavailable.map((h) => hosts.indexOf(h)).filter((i) => i >= 0);
     const down = this.#unavailable.get(f.target) as Set<number>;
@@ -330,6 +333,10 @@ export class FaultExecutor {
     const pick = this.#groupPick(p.faultIndex, p.occurrence);
     if (typeof pick === 'string') {
       this.#noRoom(p, planned, pick);
+      return;
+    }
+    if ('error' in pick) {
+      this.#drop(p, pick.error);
       return;
     }
     const plannedEndMs = planned && f.duration !== undefined ? p.atMs + parseDuration(f.duration) : undefined;
@@ -546,7 +553,7 @@ export class FaultExecutor {
       const picks: Array<number | { unavailable: number[]; split: string }> = [];
       if (this.#onGroup(i)) {
         const pick = this.#groupPick(i, fired);
-        if (typeof pick !== 'string') picks.push(pick);
+        if (typeof pick !== 'string' && !('error' in pick)) picks.push(pick);
       } else picks.push(...this.#pick(i, fired, wantedInstances(f, group.instances.length), null));
       if (picks.length === 0) continue; // no room: the condition is looked at again next tick
       this.#o.onEvent?.('fault.triggered', `${name}: ${state.reason}`);
