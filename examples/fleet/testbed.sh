@@ -14,7 +14,9 @@
 #   FLEET_STATE   state dir: keys, known_hosts, inventory.ini, sshd configs and logs
 #                 (${TMPDIR:-/tmp}/faultline-fleet)
 #   FLEET_ETCD    1: also run an etcd member in every host namespace, one cluster (n1…) over the bridge,
-#                 clients on <host address>:2379 and 127.0.0.1:2379 inside the namespace (0)
+#                 clients on <host address>:2379 and 127.0.0.1:2379 inside the namespace (0); the inventory
+#                 gets a group [etcd], and <state>/<host>/etcd.sh starts the host's member again (run on the
+#                 host, e.g. over SSH: it writes its pid to etcd.pid and becomes etcd)
 # Needs root, iproute2 and openssh-server (sshd, ssh-keygen); etcd (Debian etcd-server) for FLEET_ETCD=1.
 #
 # Each host also gets its own /run/faultline (a small tmpfs in its sshd's mount namespace), as a machine has its
@@ -147,6 +149,12 @@ write_files() {
     echo "ansible_port=22"
     echo "ansible_user=root"
     echo "ansible_ssh_private_key_file=$STATE/id_ed25519"
+    if [[ "$ETCD" == 1 ]]; then
+      echo
+      echo "# every host runs an etcd member"
+      echo "[etcd:children]"
+      echo "fleet"
+    fi
     if ((IDLE > 0)); then
       echo
       echo "# namespaces with an address but no sshd"
@@ -186,12 +194,20 @@ up_etcd() {
   pid_alive "$pid" && return 0
   mkdir -p "$dir/etcd"
   chmod 700 "$dir/etcd"
-  ETCD_UNSUPPORTED_ARCH="$(uname -m | sed 's/x86_64//; s/aarch64/arm64/')" setsid ip netns exec "$ns" "$ETCD_BIN" \
-    --name "n$i" --data-dir "$dir/etcd" \
-    --listen-client-urls "http://$a:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$a:2379" \
-    --listen-peer-urls "http://$a:2380" --initial-advertise-peer-urls "http://$a:2380" \
-    --initial-cluster "$(etcd_cluster)" --initial-cluster-state new --initial-cluster-token "${PREFIX}-etcd" \
-    </dev/null >"$dir/etcd.log" 2>&1 &
+  : >"$dir/etcd.log"
+  # the member's command in a script of its own, so a fault that killed it can start it again on its host
+  cat >"$dir/etcd.sh" <<EOS
+#!/bin/sh
+# Starts etcd member n$i of the test bed; run inside $ns (by testbed.sh up, or over SSH on the host).
+echo \$\$ >"$dir/etcd.pid"
+ETCD_UNSUPPORTED_ARCH="$(uname -m | sed 's/x86_64//; s/aarch64/arm64/')" exec "$ETCD_BIN" \\
+  --name "n$i" --data-dir "$dir/etcd" \\
+  --listen-client-urls "http://$a:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$a:2379" \\
+  --listen-peer-urls "http://$a:2380" --initial-advertise-peer-urls "http://$a:2380" \\
+  --initial-cluster "$(etcd_cluster)" --initial-cluster-state new --initial-cluster-token "${PREFIX}-etcd" \\
+  </dev/null >>"$dir/etcd.log" 2>&1
+EOS
+  setsid ip netns exec "$ns" sh "$dir/etcd.sh" </dev/null >/dev/null 2>&1 &
   echo $! >"$dir/etcd.pid"
 }
 

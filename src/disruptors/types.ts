@@ -38,6 +38,11 @@ export interface DisruptorInstance {
   readonly host?: HostRef;
   /** A `service` target's process on that host: how to find it and start it again. */
   readonly service?: RemoteService;
+  /**
+   * For a fault on a whole group (a disruptor with `onGroup`, such as `host.partition`): every instance of the
+   * target; the instance itself then stands for the group (its id is the target's name).
+   */
+  readonly members?: readonly DisruptorInstance[];
 }
 
 /** A service on a host, its placeholders expanded for that host. */
@@ -129,7 +134,7 @@ export function defineDisruptorRuntime<O extends z.ZodObject>(
   definition: DisruptorDefinition<O>,
   impl: Pick<Disruptor<O>, 'revertFor' | 'inject' | 'revert' | 'restartsOwnedOnEnd'>,
 ): Disruptor<O> {
-  const { name, description, options, check, requires, checkTarget } = definition;
+  const { name, description, options, check, requires, checkTarget, checkHosts, onGroup } = definition;
   return {
     name,
     description,
@@ -137,6 +142,8 @@ export function defineDisruptorRuntime<O extends z.ZodObject>(
     ...(check === undefined ? {} : { check }),
     ...(requires === undefined ? {} : { requires }),
     ...(checkTarget === undefined ? {} : { checkTarget }),
+    ...(checkHosts === undefined ? {} : { checkHosts }),
+    ...(onGroup === undefined ? {} : { onGroup }),
     kind: 'disruptor',
     definition,
     ...impl,

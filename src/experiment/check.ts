@@ -10,14 +10,12 @@ import { monitors } from '../plugins/monitors/index.js';
 import type { DefinitionIssue, PluginDefinition, Registry } from '../plugins/registry.js';
 import { runners } from '../plugins/runners/index.js';
 import { fraction } from './duration.js';
+import { hostsOf } from './hosts.js';
 import { relativeFactor } from './hypothesis.js';
+import type { SpecIssue } from './issues.js';
 import { type ConditionSpec, type ExperimentSpec, HOST_TARGET_TYPES, type TargetSpec } from './schema.js';
 
-/** A problem found in a parsed experiment, at a path in the document. */
-export interface SpecIssue {
-  path: (string | number)[];
-  message: string;
-}
+export type { SpecIssue };
 
 /** Most occurrences one `every:` fault may plan; more is almost surely a unit typo (`every: 1` = 1 ms). */
 export const MAX_OCCURRENCES = 10_000;
@@ -182,7 +180,11 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
   spec.faults.forEach((f, i) => {
     const path = ['faults', i];
     const target = spec.targets[f.target];
-    if (!target) add([...path, 'target'], `unknown target '${f.target}'; ${known(targetNames)}`);
+    if (!target)
+      add(
+        [...path, 'target'],
+        `unknown target '${f.target}'; ${known(targetNames)}${Object.keys(spec.hosts).length > 0 ? ', or a group or host of hosts:/inventory:' : ''}`,
+      );
     const d = disruptors.get(f.disruptor);
     const misfit =
       target &&
@@ -190,6 +192,24 @@ export function checkExperiment(spec: ExperimentSpec): SpecIssue[] {
     if (misfit) add([...path, 'target'], misfit);
     if (f.count !== undefined && f.percent !== undefined)
       add([...path, 'percent'], 'give count or percent, not both');
+    if (d?.onGroup !== undefined)
+      for (const k of ['count', 'percent'] as const)
+        if (f[k] !== undefined)
+          add([...path, k], `${f.disruptor} acts on every host of its target at once; ${k} does not apply`);
+    if (target && !misfit && d?.checkHosts !== undefined && HOST_TARGET_TYPES.has(target.type)) {
+      const fleet = hostsOf(spec);
+      const names = hostNamesOf(target);
+      for (const issue of d.checkHosts(f.with, {
+        targets: fleet
+          .filter((h) => names.includes(h.name))
+          .sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name)),
+        fleet,
+        seed: 0,
+        faultId: `${faultName(f, i)}.0.${f.target}`,
+        target: target as Record<string, unknown>,
+      }))
+        add([...path, 'with', ...issue.path], issue.message);
+    }
     if (target && f.count !== undefined && f.count > instanceCount(target))
       add(
         [...path, 'count'],

@@ -24,7 +24,7 @@ import { type ConditionInputs, evaluateCondition } from '../monitors/condition.j
 import { getDisruptor } from '../plugins/disruptors/index.js';
 import { faultName } from './check.js';
 import type { Journal } from './journal.js';
-import { type ExperimentPlan, maxUnavailableOf, seededOrder, wantedInstances } from './plan.js';
+import { type ExperimentPlan, groupSplit, maxUnavailableOf, seededOrder, wantedInstances } from './plan.js';
 import type { ExperimentSpec, FaultSpec } from './schema.js';
 
 /** What the executor needs of a target group. */
@@ -67,7 +67,10 @@ interface Active {
   run: FaultRun;
   faultIndex: number;
   group: string;
+  /** The instance (-1 for a fault on the whole group). */
   index: number;
+  /** The instances it counts as unavailable until its revert took effect. */
+  indices: number[];
   revert: RevertRecord;
   /** Method ms when the revert is due; Infinity: at rollback. */
   dueMs: number;
@@ -201,7 +204,8 @@ export class FaultExecutor {
     if (this.#stopped) return;
     const due = this.#pending.filter((p) => p.atMs <= nowMs);
     this.#pending = this.#pending.filter((p) => p.atMs > nowMs);
-    for (const p of due) this.#applyStep(p, true);
+    for (const p of due)
+      this.#onGroup(p.faultIndex) ? this.#applyGroupStep(p, true) : this.#applyStep(p, true);
     if (inputs !== undefined) this.#whenFaults(inputs);
   }
 
@@ -272,21 +276,71 @@ export class FaultExecutor {
     const f = this.#o.spec.faults[p.faultIndex] as FaultSpec;
     const [index] = this.#pick(p.faultIndex, p.occurrence, 1, p.instance);
     if (index === undefined) {
-      const target = this.#o.spec.targets[f.target];
-      const max = target ? maxUnavailableOf(target) : 0;
-      if (target?.excess === 'drop' && !(planned && this.#overrunning(f.target))) {
-        this.#drop(p, `max_unavailable ${max} of ${f.target} reached`);
-      } else {
-        this.#delayed.push(p);
-        this.#o.onEvent?.(
-          'fault.delayed',
-          `${faultName(f, p.faultIndex)} delayed: max_unavailable ${max} of ${f.target} reached`,
-        );
-      }
+      this.#noRoom(p, planned, '');
       return;
     }
     const plannedEndMs = planned && f.duration !== undefined ? p.atMs + parseDuration(f.duration) : undefined;
     this.#apply(p.faultIndex, p.occurrence, index, { plannedEndMs });
+  }
+
+  /** No room for the step: dropped (per the group's `excess`) or delayed until room frees. */
+  #noRoom(p: Pending, planned: boolean, why: string): void {
+    const f = this.#o.spec.faults[p.faultIndex] as FaultSpec;
+    const target = this.#o.spec.targets[f.target];
+    const max = target ? maxUnavailableOf(target) : 0;
+    const reason = `max_unavailable ${max} of ${f.target} reached${why}`;
+    if (target?.excess === 'drop' && !(planned && this.#overrunning(f.target))) {
+      this.#drop(p, reason);
+    } else {
+      this.#delayed.push(p);
+      this.#o.onEvent?.('fault.delayed', `${faultName(f, p.faultIndex)} delayed: ${reason}`);
+    }
+  }
+
+  /** Whether the fault acts on its whole group at once (a partition). */
+  #onGroup(faultIndex: number): boolean {
+    const f = this.#o.spec.faults[faultIndex] as FaultSpec;
+    return getDisruptor(f.disruptor)?.onGroup !== undefined;
+  }
+
+  /**
+   * How the occurrence splits the group, and the instances it would leave unavailable; a reason instead when
+   * they do not fit in the room left, or an error when the split cannot be made (options bad at run time).
+   */
+  #groupPick(
+    faultIndex: number,
+    occurrence: number,
+  ): { unavailable: number[]; split: string } | { error: string } | string {
+    const f = this.#o.spec.faults[faultIndex] as FaultSpec;
+    let split: ReturnType<typeof groupSplit>;
+    try {
+      split = groupSplit(this.#o.spec, faultIndex, occurrence, this.#o.plan.seed, this.#options(faultIndex));
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+    if (split === undefined) return { error: `${f.disruptor} does not act on a group` };
+    const hosts = split.hosts;
+    const unavailable = split.unavailable.map((h) => hosts.indexOf(h)).filter((i) => i >= 0);
+    const down = this.#unavailable.get(f.target) as Set<number>;
+    const more = unavailable.filter((i) => !down.has(i));
+    if (more.length > this.#room(f.target))
+      return `: ${down.size} already unavailable, and ${f.disruptor} would leave ${more.length} more (${split.unavailable.join(', ')})`;
+    return { unavailable, split: split.describe };
+  }
+
+  #applyGroupStep(p: Pending, planned: boolean): void {
+    const f = this.#o.spec.faults[p.faultIndex] as FaultSpec;
+    const pick = this.#groupPick(p.faultIndex, p.occurrence);
+    if (typeof pick === 'string') {
+      this.#noRoom(p, planned, pick);
+      return;
+    }
+    if ('error' in pick) {
+      this.#drop(p, pick.error);
+      return;
+    }
+    const plannedEndMs = planned && f.duration !== undefined ? p.atMs + parseDuration(f.duration) : undefined;
+    this.#apply(p.faultIndex, p.occurrence, pick, { plannedEndMs });
   }
 
   #drop(p: Pending, why: string): void {
@@ -316,17 +370,25 @@ export class FaultExecutor {
     >;
   }
 
-  /** Reserves the instance at once (the blast radius counts it from now) and injects in the background. */
+  /**
+   * Reserves the instance (or, for a fault on the whole group, the instances it leaves unavailable) at once —
+   * the blast radius counts them from now — and injects in the background.
+   */
   #apply(
     faultIndex: number,
     occurrence: number,
-    index: number,
+    pick: number | { unavailable: number[]; split: string },
     extra: { trigger?: string; plannedEndMs?: number | undefined } = {},
   ): void {
     const f = this.#o.spec.faults[faultIndex] as FaultSpec;
     const name = faultName(f, faultIndex);
     const group = this.#o.groups.get(f.target) as ExecutorGroup;
-    const instance = group.disruptorInstance(index);
+    const index = typeof pick === 'number' ? pick : -1;
+    const indices = typeof pick === 'number' ? [pick] : pick.unavailable;
+    const instance: DisruptorInstance =
+      typeof pick === 'number'
+        ? group.disruptorInstance(pick)
+        : { id: f.target, members: group.instances.map((_, i) => group.disruptorInstance(i)) };
     const disruptor = getDisruptor(f.disruptor);
     const options = this.#options(faultIndex);
     const id = `${name}.${occurrence}.${instance.id}`;
@@ -341,7 +403,7 @@ export class FaultExecutor {
       status: 'applied',
       startMs: injectStartMs,
       endMs: null,
-      detail: describeFault(f, options),
+      detail: `${describeFault(f, options)}${typeof pick === 'number' ? '' : ` (${pick.split})`}`,
       injectStartMs,
       ...(extra.trigger === undefined ? {} : { trigger: extra.trigger }),
     };
@@ -354,7 +416,7 @@ export class FaultExecutor {
       return;
     }
     const down = this.#unavailable.get(f.target) as Set<number>;
-    down.add(index);
+    for (const i of indices) down.add(i);
     this.#applying.set(faultIndex, (this.#applying.get(faultIndex) ?? 0) + 1);
     this.#track(async () => {
       let applied: AppliedFault;
@@ -366,14 +428,14 @@ export class FaultExecutor {
           options,
           {
             faultId: id,
-            ...(group.owned ? { restart: () => group.restart(index) } : {}),
+            ...(group.owned && index >= 0 ? { restart: () => group.restart(index) } : {}),
             signal: this.#injections.signal,
             ...(this.#o.fleet === undefined ? {} : { fleet: this.#o.fleet }),
           },
           { fault: name },
         );
       } catch (err) {
-        down.delete(index);
+        for (const i of indices) down.delete(i);
         run.status = 'failed';
         run.endMs = this.#o.clock.epochMs();
         run.error = (err as Error).message;
@@ -395,6 +457,7 @@ export class FaultExecutor {
         faultIndex,
         group: f.target,
         index,
+        indices,
         revert: applied.revert,
         dueMs: end < this.#durationMs ? end : Number.POSITIVE_INFINITY,
         ...(extra.plannedEndMs === undefined ? {} : { plannedEndMs: extra.plannedEndMs }),
@@ -448,6 +511,7 @@ export class FaultExecutor {
     // e.g. a killed owned process comes back when its fault ends (process.kill's `restart`)
     if (
       group.owned &&
+      a.index >= 0 &&
       getDisruptor(f.disruptor)?.restartsOwnedOnEnd?.(this.#options(a.faultIndex)) === true
     ) {
       try {
@@ -461,7 +525,7 @@ export class FaultExecutor {
       }
     }
     // the instance counts as unavailable until it is back (or given up on): no other fault picks it meanwhile
-    if (outcome.ok) (this.#unavailable.get(a.group) as Set<number>).delete(a.index);
+    if (outcome.ok) for (const i of a.indices) (this.#unavailable.get(a.group) as Set<number>).delete(i);
     this.#retryDelayed();
     return outcome;
   }
@@ -469,7 +533,8 @@ export class FaultExecutor {
   /** Room may have come back: delayed steps try again. */
   #retryDelayed(): void {
     if (this.#stopped || this.#delayed.length === 0) return;
-    for (const p of this.#delayed.splice(0)) this.#applyStep(p, false);
+    for (const p of this.#delayed.splice(0))
+      this.#onGroup(p.faultIndex) ? this.#applyGroupStep(p, false) : this.#applyStep(p, false);
   }
 
   #whenFaults(inputs: ConditionInputs): void {
@@ -485,11 +550,15 @@ export class FaultExecutor {
       const state = evaluateCondition(f.when, inputs, this.#o.clock.epochMs());
       if (!state.holds) continue;
       const group = this.#o.groups.get(f.target) as ExecutorGroup;
-      const picks = this.#pick(i, fired, wantedInstances(f, group.instances.length), null);
+      const picks: Array<number | { unavailable: number[]; split: string }> = [];
+      if (this.#onGroup(i)) {
+        const pick = this.#groupPick(i, fired);
+        if (typeof pick !== 'string' && !('error' in pick)) picks.push(pick);
+      } else picks.push(...this.#pick(i, fired, wantedInstances(f, group.instances.length), null));
       if (picks.length === 0) continue; // no room: the condition is looked at again next tick
       this.#o.onEvent?.('fault.triggered', `${name}: ${state.reason}`);
       this.#fired.set(i, fired + 1);
-      for (const index of picks) this.#apply(i, fired, index, { trigger: state.reason });
+      for (const pick of picks) this.#apply(i, fired, pick, { trigger: state.reason });
     }
   }
 }

@@ -12,6 +12,8 @@ function line(s: PlanStep): string {
     return `dropped       ${what} → ${s.target} at +${secs(s.requestedMs ?? 0)}: ${s.note ?? ''}`;
   const until = s.endMs === null ? '' : ` until +${secs(s.endMs)}`;
   const note = s.note ? ` (${s.note})` : '';
+  if (s.group !== undefined)
+    return `+${secs(s.startMs ?? 0).padEnd(12)} ${what} → ${s.target} on ${s.group.hosts.join(', ')}${until}: ${s.group.describe}${note}`;
   const on = s.host === undefined ? '' : ` on ${s.host}`;
   return `+${secs(s.startMs ?? 0).padEnd(12)} ${what} → ${s.target}[${s.instance}]${on}${until}${note}`;
 }

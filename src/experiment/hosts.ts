@@ -1,7 +1,8 @@
 /**
  * The experiment's hosts, resolved once by the validator: `inventory:` read (relative to the experiment file)
  * and merged with `hosts:`, key paths made absolute, `known_hosts` defaulted, and every host list — of a target,
- * of a monitor sampled on hosts — replaced by the host names it means, in order. The spec that comes out names
+ * of a monitor sampled on hosts — replaced by the host names it means, in order; a fault whose target names a
+ * group (or a host) rather than a target gets a `host` target of that name. The spec that comes out names
  * its hosts completely, so the plan, `--dry-run`, the run and result.json all see the same hosts for a seed.
  */
 import { homedir, userInfo } from 'node:os';
@@ -12,7 +13,7 @@ import type { ConnectionSettings } from '../fleet/host-ref.js';
 import { parseInventory } from '../fleet/inventory.js';
 import { describeFleet, groupsOf, selectHosts } from '../fleet/select.js';
 import { monitors } from '../plugins/monitors/index.js';
-import type { SpecIssue } from './check.js';
+import type { SpecIssue } from './issues.js';
 import { readRegularFile } from './read-file.js';
 import type { ExperimentSpec } from './schema.js';
 
@@ -107,6 +108,13 @@ export function resolveExperimentHosts(spec: ExperimentSpec, o: ResolveHostsOpti
     if (onHosts) t.hosts = names(t.hosts, ['targets', name, 'hosts']);
     if (t.ready) resolveMonitor(t.ready, ['targets', name, 'ready'], onHosts);
   }
+  // a fault may name a group (or a host) as its target: the hosts themselves, as a `host` target of that name
+  if (hosts.length > 0)
+    for (const f of spec.faults) {
+      if (spec.targets[f.target] !== undefined) continue;
+      const { hosts: picked, unknown } = selectHosts(f.target, hosts, groups);
+      if (unknown.length === 0) spec.targets[f.target] = { type: 'host', hosts: picked, excess: 'delay' };
+    }
   for (const [name, m] of Object.entries(spec.monitors)) resolveMonitor(m, ['monitors', name]);
   spec.steady_state?.probes.forEach((p, i) => {
     resolveMonitor(p.probe, ['steady_state', 'probes', i, 'probe']);

@@ -10,7 +10,10 @@
  */
 import { normalizeSeed, randomStream, type SeedInput } from '../core/random.js';
 import { parseDuration } from '../load/parse.js';
+import { disruptors } from '../plugins/disruptors/index.js';
+import type { GroupPlan } from '../plugins/registry.js';
 import { faultName, hostNamesOf, instanceCount } from './check.js';
+import { hostsOf } from './hosts.js';
 import type { ConditionSpec, ExperimentSpec, FaultSpec, TargetSpec } from './schema.js';
 import { warmupBounds } from './warmup.js';
 
@@ -31,6 +34,11 @@ export interface PlanStep {
   instance: number | null;
   /** The picked instance's host (targets on hosts). */
   host?: string;
+  /**
+   * A fault on the whole group (`host.partition`): the hosts it acts on, how it splits them and which it leaves
+   * unavailable (those count against `max_unavailable`). `instance` is then null.
+   */
+  group?: GroupPlan & { hosts: string[] };
   /** When the file asked for it. */
   requestedMs: number | null;
   startMs: number | null;
@@ -92,6 +100,35 @@ export function describeCondition(c: ConditionSpec): string {
   return `${subject} ${parts.join(' and ')}${held}`;
 }
 
+/**
+ * How one occurrence of a fault on a whole group splits its target's hosts, or undefined for a fault on single
+ * instances. Pure: the same (spec, seed, fault, occurrence, options) gives the same split in the plan and the run.
+ * @throws InvalidOptionError for options the split cannot be made from.
+ */
+export function groupSplit(
+  spec: ExperimentSpec,
+  faultIndex: number,
+  occurrence: number,
+  seed: number,
+  options: unknown = spec.faults[faultIndex]?.with,
+): (GroupPlan & { hosts: string[] }) | undefined {
+  const f = spec.faults[faultIndex] as FaultSpec;
+  const onGroup = disruptors.get(f.disruptor)?.onGroup;
+  const target = spec.targets[f.target];
+  if (onGroup === undefined || target === undefined) return undefined;
+  const names = hostNamesOf(target);
+  const fleet = hostsOf(spec);
+  const split = onGroup(options as never, {
+    targets: names.flatMap((n) => fleet.filter((h) => h.name === n)),
+    fleet,
+    seed,
+    // the journal id the run gives the occurrence: seeded choices fork on it
+    faultId: `${faultName(f, faultIndex)}.${occurrence}.${f.target}`,
+    target: target as Record<string, unknown>,
+  });
+  return { ...split, hosts: names };
+}
+
 interface Request {
   faultIndex: number;
   occurrence: number;
@@ -132,7 +169,7 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
         requestedMs: null,
         startMs: null,
         endMs: null,
-        note: `${want} of ${t.instances} when ${describeCondition(f.when)}${f.times ? `, at most ${f.times} times` : ''}`,
+        note: `${disruptors.get(f.disruptor)?.onGroup ? `all ${t.instances}` : `${want} of ${t.instances}`} when ${describeCondition(f.when)}${f.times ? `, at most ${f.times} times` : ''}`,
       });
       return;
     }
@@ -163,6 +200,11 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
     const down = new Set(
       intervals.filter((i) => i.startMs <= req.atMs && req.atMs < i.endMs).map((i) => i.instance),
     );
+    if (disruptors.get(f.disruptor)?.onGroup !== undefined) {
+      const next = planGroupRequest(spec, req, s, group, down, durationMs, intervals, steps);
+      if (next !== undefined) queue.push(next);
+      continue;
+    }
     const order = seededOrder(root.fork(`experiment/fault/${name}`), req.occurrence, group.instances);
     const candidates = order.filter((i) => !down.has(i));
     const room = Math.max(0, group.maxUnavailable - down.size);
@@ -232,16 +274,95 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
   };
 }
 
+/**
+ * One occurrence of a fault on a whole group: applied when the hosts it leaves unavailable fit in the room
+ * `max_unavailable` leaves, else delayed (to the next end of a fault on the group) or dropped, per `excess`.
+ * Returns the request again when it is delayed.
+ */
+function planGroupRequest(
+  spec: ExperimentSpec,
+  req: Request,
+  seed: number,
+  group: ExperimentPlan['targets'][string],
+  down: ReadonlySet<number>,
+  durationMs: number,
+  intervals: Array<{ instance: number; startMs: number; endMs: number }>,
+  steps: PlanStep[],
+): Request | undefined {
+  const f = spec.faults[req.faultIndex] as FaultSpec;
+  const target = spec.targets[f.target] as TargetSpec;
+  const base = {
+    fault: faultName(f, req.faultIndex),
+    disruptor: f.disruptor,
+    target: f.target,
+    occurrence: req.occurrence,
+  };
+  const dropped = (note: string) =>
+    steps.push({
+      ...base,
+      status: 'dropped',
+      instance: null,
+      requestedMs: req.requestedMs,
+      startMs: null,
+      endMs: null,
+      note,
+    });
+  let split: ReturnType<typeof groupSplit>;
+  try {
+    split = groupSplit(spec, req.faultIndex, req.occurrence, seed);
+  } catch (err) {
+    dropped((err as Error).message);
+    return undefined;
+  }
+  if (split === undefined) return undefined;
+  const hosts = group.hosts ?? [];
+  const unavailable = split.unavailable.map((h) => hosts.indexOf(h)).filter((i) => i >= 0);
+  const more = unavailable.filter((i) => !down.has(i)).length;
+  if (down.size + more <= group.maxUnavailable) {
+    const endMs = Math.min(
+      durationMs,
+      req.atMs + (f.duration === undefined ? durationMs : parseDuration(f.duration)),
+    );
+    for (const instance of unavailable) intervals.push({ instance, startMs: req.atMs, endMs });
+    steps.push({
+      ...base,
+      status: 'apply',
+      instance: null,
+      requestedMs: req.requestedMs,
+      startMs: req.atMs,
+      endMs,
+      group: split,
+      ...(req.atMs > req.requestedMs
+        ? { note: `delayed ${req.atMs - req.requestedMs} ms by max_unavailable ${group.maxUnavailable}` }
+        : {}),
+    });
+    return undefined;
+  }
+  const why = `max_unavailable ${group.maxUnavailable} of ${group.instances}: ${down.size} already unavailable, and ${f.disruptor} would leave ${more} more (${split.unavailable.join(', ')})`;
+  const next = Math.min(...intervals.map((i) => i.endMs).filter((e) => e > req.atMs));
+  if (target.excess === 'delay' && Number.isFinite(next) && next < durationMs) return { ...req, atMs: next };
+  dropped(target.excess === 'delay' ? `${why}, and no room before the end` : why);
+  return undefined;
+}
+
 /** The most instances of each group unavailable at any moment under `plan` (for checks and reports). */
 export function peakUnavailable(plan: ExperimentPlan): Record<string, number> {
   const peaks: Record<string, number> = {};
   for (const name of Object.keys(plan.targets)) {
     const applied = plan.steps.filter((s) => s.target === name && s.status === 'apply' && s.startMs !== null);
+    // a fault on the whole group counts the hosts it leaves unavailable
+    const unavailable = (o: PlanStep): (number | string | null)[] =>
+      o.group === undefined ? [o.instance] : o.group.unavailable;
+    const hosts = plan.targets[name]?.hosts ?? [];
+    const key = (v: number | string | null) => (typeof v === 'string' ? hosts.indexOf(v) : v);
     let peak = 0;
     for (const s of applied) {
       const t = s.startMs as number;
       const down = new Set(
-        applied.filter((o) => (o.startMs as number) <= t && t < (o.endMs as number)).map((o) => o.instance),
+        applied
+          .filter((o) => (o.startMs as number) <= t && t < (o.endMs as number))
+          .flatMap(unavailable)
+          .map(key),
       );
       peak = Math.max(peak, down.size);
     }

@@ -43,6 +43,17 @@ const planStepSchema = z.object({
   status: z.enum(['apply', 'dropped', 'on-condition']),
   instance: count.nullable().describe('Index in the target group; null when not picked.'),
   host: z.string().optional().describe('The host of the picked instance (targets on hosts).'),
+  group: z
+    .object({
+      hosts: z.array(z.string()).describe('Every host the fault acts on.'),
+      sides: z.array(z.array(z.string())).describe('Hosts that reach exactly each other.'),
+      unavailable: z
+        .array(z.string())
+        .describe('Hosts left unable to reach a majority: counted unavailable.'),
+      describe: z.string(),
+    })
+    .optional()
+    .describe('A fault on the whole group (host.partition): how it splits the hosts.'),
   requestedMs: num.nullable().describe('When the file asked for it (ms from the start of the method).'),
   startMs: num.nullable(),
   endMs: num.nullable(),

@@ -149,6 +149,12 @@ export function describeRevert(p: PendingRevert): RevertWords {
         done: `ran ${onHost(r)}: ${printable(r.command)}`,
         todo: `run ${onHost(r)}: ${printable(r.command)}`,
       };
+    case 'host.partition':
+    case 'host.network':
+    case 'host.disk-fill':
+    case 'host.stress':
+    case 'host.freeze':
+      return hostFaultWords(r, fault, instance);
     default:
       return verb(
         'revert',
@@ -164,4 +170,19 @@ function onHost(r: { [k: string]: unknown }): string {
   const h = r.host as { name?: unknown; address?: unknown } | undefined;
   if (h === undefined || h === null || typeof h !== 'object') return 'on an unnamed host';
   return `on host ${printable(h.name)} (${printable(h.address)})`;
+}
+
+/** A host fault of src/fleet/faults: what it did on each host, as its records say (`what`). */
+function hostFaultWords(r: { [k: string]: unknown }, fault: string, instance: string): RevertWords {
+  const records = Array.isArray(r.records) ? (r.records as Array<{ host?: unknown; what?: unknown }>) : [];
+  if (records.length === 0)
+    return nothing(
+      `fault ${fault} (${printable(r.type)} on ${instance}) was journaled before it was planned`,
+    );
+  const hosts = Array.isArray(r.hosts) ? (r.hosts as Array<{ name?: unknown; address?: unknown }>) : [];
+  const each = records.map((rec) => {
+    const h = hosts.find((x) => x?.name === rec.host);
+    return `on host ${printable(rec.host)}${h ? ` (${printable(h.address)})` : ''}: ${printable(rec.what)}`;
+  });
+  return verb('undo', 'undid', 'undo', `fault ${fault} (${printable(r.type)}) ${each.join('; ')}`);
 }

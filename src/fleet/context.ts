@@ -22,6 +22,8 @@ export interface FleetContext {
   /** Group → host names; `all` holds every host. */
   readonly groups: ReadonlyMap<string, readonly string[]>;
   readonly runId: string;
+  /** The run's seed (host faults derive their seeded choices from it, as the dry run does). */
+  readonly seed: number;
   /** The run's seeded stream; fork it by purpose (`fleet/<what>`) so draws stay independent. */
   readonly random: RandomStream;
   /** The host (or host name) as a revert record journals it. */
@@ -58,6 +60,7 @@ export function createFleetContext(o: FleetContextOptions): FleetContext {
     hosts,
     groups,
     runId: o.runId,
+    seed: o.seed,
     random: randomStream(o.seed).fork('fleet'),
     ref: (h) => hostRef(host(h), o.settings),
     resolve(names) {

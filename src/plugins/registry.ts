@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
+import type { Host } from '../fleet/host.js';
 import type { Clock } from '../load/clock.js';
 import type { LoadRun } from '../load/http-runner.js';
 
@@ -40,6 +41,41 @@ export interface DisruptorDefinition<Options extends z.ZodObject = z.ZodObject>
   readonly requires?: 'local-process' | 'host' | 'service';
   /** What is missing from the fault's target (a field as the file has it) for this disruptor, in words. */
   readonly checkTarget?: (target: Readonly<Record<string, unknown>>) => string | undefined;
+  /**
+   * Checks the options against the hosts the fault acts on (a peer that is no host, a shape that needs more
+   * hosts), for the validator: pure. Paths are relative to the options object.
+   */
+  readonly checkHosts?: (options: z.output<Options>, input: HostFaultInput) => DefinitionIssue[];
+  /**
+   * Present on a fault that acts on its target's hosts together (a partition): one occurrence covers the whole
+   * group, so `count` and `percent` do not apply. Says — purely, from the hosts, the options and the seed — how
+   * it splits them and which hosts it leaves unavailable, for the plan, `--dry-run` and `max_unavailable`.
+   */
+  readonly onGroup?: (options: z.output<Options>, input: HostFaultInput) => GroupPlan;
+}
+
+/** What a host fault's pure planning reads. */
+export interface HostFaultInput {
+  /** The hosts of the fault's target, in the target's order. */
+  targets: readonly Host[];
+  /** Every host of the experiment (peers are looked up here). */
+  fleet: readonly Host[];
+  /** The run's seed. */
+  seed: number;
+  /** The fault's journal id (`<fault>.<occurrence>.<instance>`): seeded choices fork on it. */
+  faultId: string;
+  /** The target as the file has it (its type, its selector). */
+  target?: Readonly<Record<string, unknown>>;
+}
+
+/** How a fault on a whole group splits its hosts. */
+export interface GroupPlan {
+  /** Hosts that reach exactly each other, each sorted, smaller sides first; a host reaching past its side is in none. */
+  sides: string[][];
+  /** Hosts left unable to reach a strict majority of the group (themselves included): counted unavailable. */
+  unavailable: string[];
+  /** In a few words, e.g. `sides n1 | n2 n3`. */
+  describe: string;
 }
 
 /** A monitor (or probe) type: what is sampled, and when a sample counts as up. */

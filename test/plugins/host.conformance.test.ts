@@ -22,7 +22,8 @@ const unavailable = bedUnavailable();
 if (unavailable) console.log(`# skipping the host plug-in conformance checks: ${unavailable}`);
 
 describe('plug-ins that act on hosts, on the fleet test bed', { skip: unavailable }, () => {
-  const bed = fleetBed({ prefix: 'fltpc', net: '10.232.61', hosts: 1 });
+  const bed = fleetBed({ prefix: 'fltpc', net: '10.232.61', hosts: 2 });
+  const fillDir = `/tmp/faultline-conformance-fill-${process.pid}`;
   let fleet: FleetContext | undefined;
   let hostBed: HostBed | undefined;
   const get = (): HostBed => {
@@ -30,7 +31,7 @@ describe('plug-ins that act on hosts, on the fleet test bed', { skip: unavailabl
     return hostBed;
   };
 
-  before(() => {
+  before(async () => {
     bed.up();
     const hosts = parseInventory(readFileSync(bed.inventory, 'utf8'));
     fleet = createFleetContext({
@@ -39,11 +40,23 @@ describe('plug-ins that act on hosts, on the fleet test bed', { skip: unavailabl
       runId: 'conformance',
       seed: 1,
     });
-    hostBed = { fleet, ref: fleet.ref(hosts[0]?.name as string) };
+    // each sshd has a mount namespace of its own: the tmpfs is mounted there, seen by its sessions only
+    for (const h of hosts)
+      await fleet.exec(h, `mkdir -p ${fillDir} && mount -t tmpfs -o size=64m fill ${fillDir}`);
+    hostBed = {
+      fleet,
+      ref: fleet.ref(hosts[0]?.name as string),
+      peer: fleet.ref(hosts[1]?.name as string),
+      namespaces: [bed.namespaces[0] as string, bed.namespaces[1] as string],
+      sshdPids: [bed.sshdPid(1), bed.sshdPid(2)],
+      fillDir,
+    };
   });
   after(async () => {
+    if (fleet) for (const h of fleet.hosts.keys()) await fleet.exec(h, `umount ${fillDir}`, { check: false });
     await fleet?.close();
     bed.down();
+    rmSync(fillDir, { recursive: true, force: true });
     rmSync(startLogOf(`svc@${bed.namespaces[0]}`), { force: true }); // the bed shares this filesystem
   });
 

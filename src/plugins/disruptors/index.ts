@@ -14,9 +14,14 @@ import { Registry } from '../registry.js';
 import { commandDisruptor } from './command.js';
 import { failpoint } from './failpoint.js';
 import { hostCommand } from './host-command.js';
+import { hostDiskFill } from './host-disk-fill.js';
+import { hostFreeze } from './host-freeze.js';
+import { hostNetwork } from './host-network.js';
+import { hostPartition } from './host-partition.js';
 import { hostProcessKill } from './host-process-kill.js';
 import { hostProcessPause } from './host-process-pause.js';
 import { hostProcessRestart } from './host-process-restart.js';
+import { hostStress } from './host-stress.js';
 import { httpDisruptor } from './http.js';
 import { processKill } from './process-kill.js';
 import { processPause } from './process-pause.js';
@@ -36,6 +41,11 @@ export const disruptors = new Registry<Disruptor>('disruptor', [
   hostProcessPause,
   hostProcessRestart,
   hostCommand,
+  hostPartition,
+  hostNetwork,
+  hostDiskFill,
+  hostStress,
+  hostFreeze,
 ] as Disruptor[]);
 
 /** Revert handlers for records that no disruptor owns (stopping an owned process, journaled when it starts). */

@@ -10,6 +10,13 @@ import type { HostRef } from '../../../src/fleet/host-ref.js';
 export interface HostBed {
   fleet: FleetContext;
   ref: HostRef;
+  /** A second host (host faults between two hosts), and each host's network namespace. */
+  peer: HostRef;
+  namespaces: [string, string];
+  /** The pid of each host's sshd: its sessions' mount namespace (a tmpfs mounted over SSH is seen there only). */
+  sshdPids: [number, number];
+  /** A 64 MiB tmpfs mounted on each host at this path, for disk fills. */
+  fillDir: string;
 }
 
 let serial = 0;

@@ -9,6 +9,13 @@ import {
   hostProcessPauseHarness,
   hostProcessRestartHarness,
 } from './host.js';
+import {
+  hostDiskFillHarness,
+  hostFreezeHarness,
+  hostNetworkHarness,
+  hostPartitionHarness,
+  hostStressHarness,
+} from './host-faults.js';
 import { httpHarness } from './http.js';
 import { processKillHarness, processPauseHarness, processRestartHarness } from './process.js';
 import { proxyToxicHarness } from './proxy-toxic.js';
@@ -32,4 +39,9 @@ export const hostHarnesses: Readonly<Record<string, (bed: () => HostBed) => Disr
   'host.process.pause': hostProcessPauseHarness,
   'host.process.restart': hostProcessRestartHarness,
   'host.command': hostCommandHarness,
+  'host.partition': hostPartitionHarness,
+  'host.network': hostNetworkHarness,
+  'host.disk-fill': hostDiskFillHarness,
+  'host.stress': hostStressHarness,
+  'host.freeze': hostFreezeHarness,
 };
