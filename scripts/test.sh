@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Node 20's test runner does not expand globs itself, so the shell lists the files.
-# Two phases: first every file that does not judge a whole system under load, two at a time; then the ones that
-# do (they call heavyTestFile(), test/helpers/exclusive.ts), one at a time with the machine to themselves. The
-# last line adds both phases up. FAULTLINE_TEST_CONCURRENCY changes the first phase's concurrency.
+# Three phases: first every file that does not judge a whole system under load, two at a time; then the files
+# that build their own namespace test bed (they call bedTestFile(), test/helpers/exclusive.ts), three at a time:
+# each bed has its own names and subnet and mostly waits on SSH and timers; then the ones that judge a whole
+# system under load (they call heavyTestFile()), one at a time with the machine to themselves. The last line adds
+# the phases up. FAULTLINE_TEST_CONCURRENCY and FAULTLINE_TEST_BED_CONCURRENCY change the first two.
 # Tests start the built CLI (it starts in a fraction of tsx's time): it is rebuilt first when any source is newer.
 set -euo pipefail
 shopt -s globstar nullglob
@@ -16,14 +18,18 @@ run() { node --import tsx --test --test-reporter=spec --test-concurrency="$1" "$
 if [ "$#" -gt 0 ]; then exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "$@"; fi
 
 light=()
+bed=()
 heavy=()
 for f in test/**/*.test.ts; do
-  if grep -q '^heavyTestFile();' "$f"; then heavy+=("$f"); else light+=("$f"); fi
+  if grep -q '^heavyTestFile();' "$f"; then heavy+=("$f")
+  elif grep -q '^bedTestFile();' "$f"; then bed+=("$f")
+  else light+=("$f"); fi
 done
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 run "${FAULTLINE_TEST_CONCURRENCY:-2}" "${light[@]}" 2>&1 | tee "$log" || status=$?
+run "${FAULTLINE_TEST_BED_CONCURRENCY:-3}" "${bed[@]}" 2>&1 | tee -a "$log" || status=$?
 run 1 "${heavy[@]}" 2>&1 | tee -a "$log" || status=$?
 sum() { grep -E "^ℹ $1 [0-9]+$" "$log" | awk '{ n += $3 } END { print n + 0 }'; }
 echo "$(sum pass) passed, $(sum fail) failed"

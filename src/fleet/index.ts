@@ -3,6 +3,8 @@
  * host keys checked against known_hosts), processes on them, what a run hands plug-ins that act on hosts, and
  * the sweepers `faultline recover --sweep` runs.
  */
+
+export { shellQuote } from './command-output.js';
 export { FleetConnections, withConnections } from './connections.js';
 export { createFleetContext, type FleetContext, type FleetContextOptions } from './context.js';
 export { InventoryError, SshError, type SshErrorCode } from './errors.js';
@@ -11,7 +13,7 @@ export type { Host } from './host.js';
 export { type HostKeyPolicy, verifyHostKey } from './host-key.js';
 export { type ConnectionSettings, type HostRef, hostOfRef, hostRef, isHostRef } from './host-ref.js';
 export { type InventoryOptions, parseIniInventory, parseInventory, parseYamlInventory } from './inventory.js';
-export { type ExecOptions, type ExecResult, type PoolOptions, SshPool, shellQuote } from './pool.js';
+export { type ExecOptions, type ExecResult, type PoolOptions, SshPool } from './pool.js';
 export {
   continueAndWait,
   describeSelector,

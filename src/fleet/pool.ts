@@ -7,6 +7,7 @@
  * reconnecting after a drop, errors that name the host — and an SshConnector owns the wire (ssh2).
  */
 import type { Duplex } from 'node:stream';
+import { type CommandOutput, shellQuote } from './command-output.js';
 import { SshError } from './errors.js';
 import type { Host } from './host.js';
 import {
@@ -16,14 +17,6 @@ import {
   ShellUnavailableError,
   shellCommand,
 } from './shell.js';
-
-export interface CommandOutput {
-  stdout: string;
-  stderr: string;
-  /** Exit status, or null when a signal ended the command. */
-  status: number | null;
-  signal: string | null;
-}
 
 /** A channel could not be opened: the command never started, so running it on a new connection is safe. */
 export class ChannelOpenError extends Error {
@@ -347,9 +340,4 @@ function failed(result: ExecResult): SshError {
     `${result.command} ${how}${stderr ? `: ${stderr}` : ''}`,
     { status: result.status },
   );
-}
-
-/** POSIX single quoting: the command reaches `sh -c` as one word, whatever it contains. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -7,10 +7,11 @@
  * A `match` pattern reaches the host base64-encoded: the remote shell's own command line then does not contain
  * it, and `pgrep -f` cannot find the very shell that runs it.
  */
+
+import { shellQuote } from './command-output.js';
 import type { FleetConnections } from './connections.js';
 import { SshError } from './errors.js';
 import type { HostRef } from './host-ref.js';
-import { shellQuote } from './pool.js';
 
 /** How a service's processes are found on its host: exactly one of the three. */
 export interface ProcessSelector {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex, Readable } from 'node:stream';
-import { type CommandOutput, shellQuote } from './pool.js';
+import { type CommandOutput, shellQuote } from './command-output.js';
 
 /** A session channel running a command (`exec sh`): stdin is written, stdout read, `stderr` beside it. */
 export interface SessionStream extends Duplex {

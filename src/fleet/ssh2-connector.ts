@@ -9,13 +9,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { CommandOutput } from './command-output.js';
 import { SshError } from './errors.js';
 import type { Host } from './host.js';
 import { type HostKeyPolicy, verifyHostKey } from './host-key.js';
 import { fileKnownHosts, type KnownHostsStore, knownKeyTypes, parseKnownHosts } from './known-hosts.js';
 import {
   ChannelOpenError,
-  type CommandOutput,
   ConnectionLostError,
   ForwardRefusedError,
   type SshConnection,

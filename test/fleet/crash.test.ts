@@ -16,11 +16,11 @@ import { parseInventory } from '../../src/fleet/inventory.js';
 import { startChild, stopAll } from '../disruptors/helpers.js';
 import { tempDir } from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
+import { bedTestFile } from '../helpers/exclusive.js';
 import { bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
-heavyTestFile();
+bedTestFile();
 
 const unavailable = bedUnavailable();
 if (unavailable) console.log(`# skipping the fleet crash test: ${unavailable}`);

@@ -19,10 +19,10 @@ import type { RunEvent } from '../../src/experiment/run-types.js';
 import { pollUntil } from '../../src/fleet/faults/types.js';
 import { startLogOf } from '../../src/fleet/remote-process.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
+import { bedTestFile } from '../helpers/exclusive.js';
 import { bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 
-heavyTestFile();
+bedTestFile();
 
 const unavailable =
   bedUnavailable() ??

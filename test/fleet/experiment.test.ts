@@ -23,11 +23,11 @@ import { startLogOf } from '../../src/fleet/remote-process.js';
 import { startChild, stopAll } from '../disruptors/helpers.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
+import { bedTestFile } from '../helpers/exclusive.js';
 import { alive, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
-heavyTestFile();
+bedTestFile();
 
 const unavailable = bedUnavailable();
 if (unavailable) console.log(`# skipping the fleet experiment tests: ${unavailable}`);

@@ -16,10 +16,10 @@ import { startChild, stopAll } from '../disruptors/helpers.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cleanEnv, ROOT } from '../failpoint/helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
+import { bedTestFile } from '../helpers/exclusive.js';
 import { bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 
-heavyTestFile();
+bedTestFile();
 
 const unavailable = bedUnavailable();
 if (unavailable) console.log(`# skipping the fleet failpoint tests: ${unavailable}`);

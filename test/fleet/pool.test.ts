@@ -4,16 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type CommandOutput, shellQuote } from '../../src/fleet/command-output.js';
 import { SshError } from '../../src/fleet/errors.js';
 import type { Host } from '../../src/fleet/host.js';
 import {
   ChannelOpenError,
-  type CommandOutput,
   ConnectionLostError,
   type SshConnection,
   type SshConnector,
   SshPool,
-  shellQuote,
 } from '../../src/fleet/pool.js';
 
 const host = (name: string, extra: Partial<Host> = {}): Host => ({

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { shellQuote } from '../../src/fleet/pool.js';
+import { shellQuote } from '../../src/fleet/command-output.js';
 import {
   RemoteShell,
   runnerOf,
@@ -25,12 +25,14 @@ after(() => {
 function session(argv: string[]): SessionStream {
   const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
+  child.stdin.on('error', () => {}); // EPIPE once the process is gone: the end shows as 'close'
   const stream = new Duplex({
     read() {
       child.stdout.resume();
     },
     write(chunk, _enc, done) {
-      child.stdin.write(chunk, done);
+      // like a channel the server closed: what is written after the end is dropped, and 'close' tells the end
+      child.stdin.write(chunk, () => done());
     },
     final(done) {
       child.stdin.end();

@@ -42,3 +42,10 @@ export function heavyTestFile(): void {
     rmSync(LOCK, { recursive: true, force: true });
   });
 }
+
+/**
+ * Marks a test file that builds its own namespace test bed (test/helpers/fleet-bed.ts): scripts/test.sh runs such
+ * files after the light ones and before the exclusive ones, several at once. Each bed has its own names and
+ * subnet and judges no latency, so beds need no lock; most of their time is waiting on SSH, elections and timers.
+ */
+export function bedTestFile(): void {}

@@ -8,7 +8,7 @@ import { after, before, describe } from 'node:test';
 import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
 import { startLogOf } from '../../src/fleet/remote-process.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
+import { bedTestFile } from '../helpers/exclusive.js';
 import { bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { disruptorConformance } from './disruptor-conformance.js';
 import { hostHarnesses } from './harness/disruptors/index.js';
@@ -16,7 +16,7 @@ import type { HostBed } from './harness/host-bed.js';
 import { hostMonitorHarnesses } from './harness/monitors/index.js';
 import { monitorConformance } from './monitor-conformance.js';
 
-heavyTestFile();
+bedTestFile();
 
 const unavailable = bedUnavailable();
 if (unavailable) console.log(`# skipping the host plug-in conformance checks: ${unavailable}`);

@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 import { InvalidOptionError } from '../../core/errors.js';
+import { shellQuote } from '../command-output.js';
 import type { Host } from '../host.js';
-import { shellQuote } from '../pool.js';
 import {
   type FleetExec,
   faultTag,

@@ -5,8 +5,8 @@
  * `faultline:`, and verify lists them with `iptables -S`. IPv4 only.
  */
 import { InvalidOptionError } from '../../core/errors.js';
+import { shellQuote } from '../command-output.js';
 import type { Host } from '../host.js';
-import { shellQuote } from '../pool.js';
 import { type FleetExec, HostFaultError, lines, sh } from './types.js';
 
 /** One DROP rule, for traffic with `address` (and, optionally, only some ports / a share of packets). */

@@ -8,8 +8,8 @@
  */
 import { z } from 'zod';
 import { durationSchema, ms } from '../../experiment/duration.js';
+import { shellQuote } from '../command-output.js';
 import type { Host } from '../host.js';
-import { shellQuote } from '../pool.js';
 import { parseSize, sizeSchema } from './disk-fill.js';
 import {
   type FleetExec,

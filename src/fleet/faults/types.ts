@@ -10,8 +10,9 @@ import type { z } from 'zod';
 import { FaultlineError, InvalidOptionError } from '../../core/errors.js';
 import type { SeedInput } from '../../core/random.js';
 import type { Json } from '../../disruptors/types.js';
+import { shellQuote } from '../command-output.js';
 import type { Host } from '../host.js';
-import { type ExecOptions, type ExecResult, shellQuote } from '../pool.js';
+import type { ExecOptions, ExecResult } from '../pool.js';
 
 /** What the faults need of the SSH pool: `SshPool` is one. */
 export interface FleetExec {

@@ -9,8 +9,8 @@ import { expand } from '../../disruptors/template.js';
 import { type DisruptorInstance, defineDisruptorPlugin, type RevertRecord } from '../../disruptors/types.js';
 import { commandSchema } from '../../experiment/common.js';
 import { durationSchema, ms } from '../../experiment/duration.js';
+import { shellQuote } from '../../fleet/command-output.js';
 import { withConnections } from '../../fleet/connections.js';
-import { shellQuote } from '../../fleet/pool.js';
 
 const NAME = 'host.command';
 

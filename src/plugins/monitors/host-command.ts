@@ -12,8 +12,8 @@ import { InvalidOptionError } from '../../core/errors.js';
 import { hostField } from '../../disruptors/template.js';
 import { commandSchema } from '../../experiment/common.js';
 import { hostListSchema } from '../../experiment/schema-hosts.js';
+import { shellQuote } from '../../fleet/command-output.js';
 import type { Host } from '../../fleet/host.js';
-import { shellQuote } from '../../fleet/pool.js';
 import { defineMonitorPlugin, type SampleResult } from '../../monitors/types.js';
 import { regexIssues } from './support/regex.js';
 

@@ -11,10 +11,10 @@ import { applyHostFault, partition, revertHostFault } from '../../../src/fleet/f
 import { pollUntil } from '../../../src/fleet/faults/types.js';
 import type { Host } from '../../../src/fleet/host.js';
 import type { SshPool } from '../../../src/fleet/pool.js';
-import { heavyTestFile } from '../../helpers/exclusive.js';
+import { bedTestFile } from '../../helpers/exclusive.js';
 import { bedFleet, bedUnavailable, fleetBed } from '../../helpers/fleet-bed.js';
 
-heavyTestFile();
+bedTestFile();
 const unavailable =
   bedUnavailable() ??
   (['/usr/bin/etcd', '/usr/bin/etcdctl'].some((p) => !existsSync(p))

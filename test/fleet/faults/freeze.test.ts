@@ -16,10 +16,10 @@ import {
 } from '../../../src/fleet/faults/index.js';
 import type { Host } from '../../../src/fleet/host.js';
 import type { SshPool } from '../../../src/fleet/pool.js';
-import { heavyTestFile } from '../../helpers/exclusive.js';
+import { bedTestFile } from '../../helpers/exclusive.js';
 import { bedFleet, bedUnavailable, connects, fleetBed } from '../../helpers/fleet-bed.js';
 
-heavyTestFile();
+bedTestFile();
 const unavailable = bedUnavailable();
 if (unavailable) console.log(`# skipping host.freeze: ${unavailable}`);
 

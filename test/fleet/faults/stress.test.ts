@@ -10,10 +10,10 @@ import { applyHostFault, revertHostFault, stress, sweepHost } from '../../../src
 import { pollUntil } from '../../../src/fleet/faults/types.js';
 import type { Host } from '../../../src/fleet/host.js';
 import type { SshPool } from '../../../src/fleet/pool.js';
-import { heavyTestFile } from '../../helpers/exclusive.js';
+import { bedTestFile } from '../../helpers/exclusive.js';
 import { bedFleet, bedUnavailable, fleetBed } from '../../helpers/fleet-bed.js';
 
-heavyTestFile();
+bedTestFile();
 const unavailable = bedUnavailable();
 if (unavailable) console.log(`# skipping host.stress: ${unavailable}`);
 
