@@ -296,8 +296,9 @@ faults:
     );
     const out = join(dir, `${tag}-out`);
     const runner = startChild([...cliArgv, 'run', file, '--seed', '5', '--out', out, '--no-report'], { env });
-    let appliedLines = 0;
-    await runner.line((l) => /fault\.applied/.test(l) && ++appliedLines === 2, 60_000);
+    // line() looks at every line seen so far each time output arrives: its predicate must not count
+    for (const h of ['fltexp-n1', 'fltexp-n2'])
+      await runner.line((l) => /fault\.applied/.test(l) && l.includes(`@${h}:`), 60_000);
     runner.proc.kill('SIGKILL');
     await runner.exited;
     assert.ok(stopped(pids['fltexp-n1'] as number) && stopped(pids['fltexp-n2'] as number), 'both paused');

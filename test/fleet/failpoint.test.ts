@@ -254,8 +254,9 @@ faults:
     const file = experiment(name, 'return("stuck")', 'duration: 60s');
     const out = join(dir, `${name}-out`);
     const runner = startChild([...cliArgv, 'run', file, '--seed', '2', '--out', out, '--no-report'], { env });
-    let applied = 0;
-    await runner.line((l) => /fault\.applied/.test(l) && ++applied === 3, 60_000);
+    // line() looks at every line seen so far each time output arrives: its predicate must not count
+    for (const h of HOSTS)
+      await runner.line((l) => /fault\.applied/.test(l) && l.includes(`nodes@${h}:`), 60_000);
     runner.proc.kill('SIGKILL');
     await runner.exited;
     assert.deepEqual(await values(name), ['stuck', 'stuck', 'stuck'], 'left set by the killed run');
