@@ -6,6 +6,7 @@
  * records' commands from the journal alone, so `faultline recover` undoes the fault after the runner died.
  */
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { FaultlineError, InvalidOptionError } from '../core/errors.js';
 import { type FleetConnections, withConnections } from '../fleet/connections.js';
 import {
@@ -20,13 +21,15 @@ import {
 import type { Host } from '../fleet/host.js';
 import { type HostRef, hostOfRef, isHostRef } from '../fleet/host-ref.js';
 import type { DefinitionIssue, GroupPlan, HostFaultInput } from '../plugins/registry.js';
-import type {
-  AppliedFault,
-  DisruptorInstance,
-  InjectContext,
-  Json,
-  RevertContext,
-  RevertRecord,
+import {
+  type AppliedFault,
+  type Disruptor,
+  type DisruptorInstance,
+  defineDisruptorPlugin,
+  type InjectContext,
+  type Json,
+  type RevertContext,
+  type RevertRecord,
 } from './types.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -211,4 +214,27 @@ export function groupPlanOf(
       : `views ${names.map((h) => `${h} sees ${view(h).length === names.length ? 'all' : view(h).join(' ')}`).join('; ')}`;
   const down = unavailable.length === 0 ? 'none unavailable' : `unavailable: ${unavailable.join(', ')}`;
   return { sides, unavailable, describe: `${split}; ${down}` };
+}
+
+/**
+ * The disruptor of a library fault that acts on each picked instance's host on its own (`host.network`,
+ * `host.disk-fill`, `host.stress`): the library's options are its `with:`, its plan the validator, its records the
+ * journaled revert.
+ */
+export function perHostDisruptor<O extends z.ZodObject>(
+  fault: HostFault<O>,
+  description: string,
+): Disruptor<O> {
+  return defineDisruptorPlugin({
+    name: fault.name,
+    requires: 'host',
+    description,
+    options: fault.options,
+    checkHosts: (options, input) => planIssues(fault, options, input, true),
+    revertFor: (instance): RevertRecord =>
+      hostFaultRecord(fault.name, hostsOfInstance(instance, fault.name), []),
+    inject: (instance, options, ctx) =>
+      injectHostFault(fault, hostsOfInstance(instance, fault.name), options, ctx),
+    revert: revertHostFaultRecord,
+  });
 }

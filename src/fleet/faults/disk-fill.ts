@@ -21,6 +21,7 @@ import {
   type PlanInput,
   parseOptions,
   revertRecord,
+  runStepCommand,
   type SweepOptions,
   sh,
 } from './types.js';
@@ -150,9 +151,7 @@ export const diskFill: HostFault<typeof diskFillOptionsSchema, DiskFillExpect> =
   name: 'host.disk-fill',
   options: diskFillOptionsSchema,
   plan,
-  async apply(exec, step) {
-    await exec.exec(step.host, step.command, { timeoutMs: 60_000 });
-  },
+  apply: runStepCommand(60_000),
   verify,
   revert: revertRecord,
   sweep,

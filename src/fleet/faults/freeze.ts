@@ -27,6 +27,7 @@ import {
   parseOptions,
   pollUntil,
   revertRecord,
+  runStepCommand,
   sh,
 } from './types.js';
 
@@ -172,9 +173,7 @@ export const freeze: HostFault<typeof freezeOptionsSchema, FreezeExpect> = {
   name: 'host.freeze',
   options: freezeOptionsSchema,
   plan,
-  async apply(exec, step) {
-    await exec.exec(step.host, step.command, { timeoutMs: 30_000 });
-  },
+  apply: runStepCommand(30_000),
   verify,
   revert: revertRecord,
   sweep,

@@ -22,6 +22,7 @@ import {
   parseOptions,
   pollUntil,
   revertRecord,
+  runStepCommand,
   sh,
 } from './types.js';
 
@@ -158,9 +159,7 @@ export const stress: HostFault<typeof stressOptionsSchema, StressExpect> = {
   name: 'host.stress',
   options: stressOptionsSchema,
   plan,
-  async apply(exec, step) {
-    await exec.exec(step.host, step.command, { timeoutMs: 30_000 });
-  },
+  apply: runStepCommand(30_000),
   verify,
   revert: revertRecord,
   sweep,

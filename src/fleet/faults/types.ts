@@ -172,3 +172,10 @@ export async function pollUntil(
 export function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');
 }
+
+/** The `apply` of a fault whose step is its command alone: runs it, within `timeoutMs`. */
+export function runStepCommand(timeoutMs: number): HostFault['apply'] {
+  return async (exec, step) => {
+    await exec.exec(step.host, step.command, { timeoutMs });
+  };
+}
