@@ -15,7 +15,7 @@ import { isSameProcess, processStartTime } from '../disruptors/proc.js';
 import type { DisruptorInstance, RemoteService } from '../disruptors/types.js';
 import type { FleetContext } from '../fleet/context.js';
 import { SshError } from '../fleet/errors.js';
-import { describeSelector, findProcesses } from '../fleet/remote-process.js';
+import { findProcesses, noProcessMessage } from '../fleet/remote-process.js';
 import { type Clock, systemClock } from '../load/clock.js';
 import { sampleOnce } from '../monitors/sampler.js';
 import { monitorImplementations } from '../plugins/monitors/index.js';
@@ -210,8 +210,7 @@ export class TargetGroup {
             return undefined;
           }
           const found = await findProcesses(fleet.connections, fleet.ref(host), service.selector);
-          if (found.length === 0)
-            return `${host}: no process for ${describeSelector(service.selector)} (${inst.id})`;
+          if (found.length === 0) return noProcessMessage(fleet.ref(host), service.selector, inst.id);
           inst.alive = true;
           return undefined;
         } catch (err) {

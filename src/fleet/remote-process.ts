@@ -95,6 +95,23 @@ export async function findProcesses(
   return parseList(r.stdout);
 }
 
+/** The error text for a service instance with no live process on its host. */
+export function noProcessMessage(host: HostRef, selector: ProcessSelector, instance: string): string {
+  return `${host.name}: no process for ${describeSelector(selector)} (${instance})`;
+}
+
+/** The live processes of a service instance; rejects, naming host, selector and instance, when there are none. */
+export async function findServiceProcesses(
+  c: FleetConnections,
+  host: HostRef,
+  selector: ProcessSelector,
+  instance: string,
+): Promise<RemoteProcess[]> {
+  const procs = await findProcesses(c, host, selector);
+  if (procs.length === 0) throw new Error(noProcessMessage(host, selector, instance));
+  return procs;
+}
+
 /** `pid:starttime` words for a script. */
 const words = (procs: readonly { pid: number; startTime: number }[]) =>
   procs.map((p) => `${p.pid}:${p.startTime}`).join(' ');

@@ -17,7 +17,7 @@ import {
 import { type DisruptorInstance, defineDisruptorPlugin, type RevertRecord } from '../../disruptors/types.js';
 import { withConnections } from '../../fleet/connections.js';
 import { type FreezeOptions, freeze, freezeOptionsSchema } from '../../fleet/faults/index.js';
-import { describeSelector, findProcesses } from '../../fleet/remote-process.js';
+import { findServiceProcesses } from '../../fleet/remote-process.js';
 
 const NAME = 'host.freeze';
 
@@ -39,9 +39,9 @@ async function withProcesses(
     );
   if (service.selector.match !== undefined) return { ...o, patterns: [service.selector.match] };
   const host = instance.host;
-  const found = await withConnections(fleet, (c) => findProcesses(c, host, service.selector));
-  if (found.length === 0)
-    throw new Error(`${host.name}: no process for ${describeSelector(service.selector)} (${instance.id})`);
+  const found = await withConnections(fleet, (c) =>
+    findServiceProcesses(c, host, service.selector, instance.id),
+  );
   return { ...o, pids: found.map((p) => p.pid) };
 }
 

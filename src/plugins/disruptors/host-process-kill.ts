@@ -11,8 +11,8 @@ import { signalSchema } from '../../experiment/common.js';
 import { durationSchema, ms } from '../../experiment/duration.js';
 import { withConnections } from '../../fleet/connections.js';
 import {
-  describeSelector,
   findProcesses,
+  findServiceProcesses,
   signalAndWaitGone,
   startAndWait,
 } from '../../fleet/remote-process.js';
@@ -51,11 +51,7 @@ export const hostProcessKill = defineDisruptorPlugin({
     const { host, service } = requireService(instance, NAME);
     const base = this.revertFor(instance, options, ctx);
     return withConnections(ctx.fleet?.connections, async (c) => {
-      const procs = await findProcesses(c, host, service.selector);
-      if (procs.length === 0)
-        throw new Error(
-          `${host.name}: no process for ${describeSelector(service.selector)} (${instance.id})`,
-        );
+      const procs = await findServiceProcesses(c, host, service.selector, instance.id);
       const revert = { ...base, killed: pidsOf(procs) };
       ctx.updateRevert?.(revert);
       const left = await signalAndWaitGone(c, host, procs, options.signal, ms(options.wait, 'wait'));

@@ -9,7 +9,7 @@ import { readProcesses, recordHost, requireService } from '../../disruptors/host
 import { defineDisruptorPlugin, type RevertRecord } from '../../disruptors/types.js';
 import { durationSchema, ms } from '../../experiment/duration.js';
 import { withConnections } from '../../fleet/connections.js';
-import { continueAndWait, describeSelector, findProcesses, stopAndWait } from '../../fleet/remote-process.js';
+import { continueAndWait, findServiceProcesses, stopAndWait } from '../../fleet/remote-process.js';
 
 const NAME = 'host.process.pause';
 const CONTINUE_TIMEOUT_MS = 10_000;
@@ -32,11 +32,7 @@ export const hostProcessPause = defineDisruptorPlugin({
     const { host, service } = requireService(instance, NAME);
     const base = this.revertFor(instance, options, ctx);
     return withConnections(ctx.fleet?.connections, async (c) => {
-      const procs = await findProcesses(c, host, service.selector);
-      if (procs.length === 0)
-        throw new Error(
-          `${host.name}: no process for ${describeSelector(service.selector)} (${instance.id})`,
-        );
+      const procs = await findServiceProcesses(c, host, service.selector, instance.id);
       const revert: RevertRecord = {
         ...base,
         processes: procs.map((p) => ({ pid: p.pid, startTime: p.startTime })),
