@@ -178,7 +178,10 @@ export function phasesOf(series: LoadSeries, faults: readonly FaultWindow[]): Ar
   });
 }
 
-/** The phase of bucket `b` of `series`: `before`, `during` or `after` the faults (see {@link phasesOf}). */
+/**
+ * The phase of bucket `b` of `series`: `before`, `during` or `after` the faults. It classifies the whole series
+ * to answer: for many buckets call {@link phasesOf} once.
+ */
 export function phaseOf(series: LoadSeries, b: LoadBucket, faults: readonly FaultWindow[]): keyof PhasesKpis {
   return phasesOf(series, faults)[series.buckets.indexOf(b)] ?? 'after';
 }
