@@ -21,6 +21,7 @@ heavyTestFile();
 const fixture = (p: string) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 const PAUSE_OWNED = fixture('suite/pause-owned.yaml');
 const PAUSE_TWO = fixture('experiment/pause-two.yaml'); // 2 of 3 replicas paused: fails on error rate
+const ENV_TITLE = fixture('suite/env-title.yaml'); // PAUSE_OWNED titled from $SUITE_MARK
 
 const dir = tempDir('suite-run');
 const env = { ...process.env, FAULTLINE_STATE_DIR: join(dir, 'state') };
@@ -58,7 +59,7 @@ describe('faultline suite: dependencies, parallel runs and the outputs', () => {
       `  - { name: b, experiment: ${PAUSE_TWO}, set: { duration: 3s } }`,
       `  - { name: after-a, experiment: ${PAUSE_OWNED}, depends_on: [a], set: { duration: 1s } }`,
       `  - { name: after-b, experiment: ${PAUSE_OWNED}, depends_on: [b] }`,
-      `  - { name: always, experiment: ${PAUSE_OWNED}, depends_on: [b], if: always, set: { duration: 1s } }`,
+      `  - { name: always, experiment: ${ENV_TITLE}, depends_on: [b], if: always, set: { duration: 1s }, env: { SUITE_MARK: from the suite } }`,
     ]);
     ({ code, stdout } = await cli(['suite', file, '--out', out], env));
     suite = readSuiteJson(out);
@@ -73,6 +74,11 @@ describe('faultline suite: dependencies, parallel runs and the outputs', () => {
     assert.equal(runs.get('after-a')?.state, 'passed');
     assert.equal(runs.get('after-b')?.state, 'skipped');
     assert.equal(runs.get('after-b')?.skipReason, 'b failed; if: passed');
+    // the entry's env: reached its run (its title is substituted from it)
+    const always = runs.get('always');
+    assert.deepEqual(always?.env, { SUITE_MARK: 'from the suite' });
+    const title = JSON.parse(readFileSync(join(out, always?.result ?? 'missing'), 'utf8')).title;
+    assert.equal(title, 'Pausing an owned sleeper, from the suite');
     assert.equal(runs.get('after-b')?.startedAt, null);
     assert.equal(runs.get('always')?.state, 'passed');
     assert.ok(Date.parse(runs.get('after-a')?.startedAt ?? '') >= Date.parse(runs.get('a')?.endedAt ?? ''));
