@@ -327,6 +327,7 @@ export function placeholderIssues(spec: ExperimentSpec): SpecIssue[] {
       for (const m of text.matchAll(PLACEHOLDER)) {
         const key = m[1] as string;
         const whole = m[0];
+        if (key === 'faultline') continue;
         if (HOST_KEY.test(key)) {
           if (!onHost)
             issues.push({
@@ -373,7 +374,7 @@ export function placeholderIssues(spec: ExperimentSpec): SpecIssue[] {
         } else if (!['instance', 'index', 'pid'].includes(key) && !key.startsWith('ports.')) {
           issues.push({
             path: p,
-            message: `${whole}: unknown placeholder; known: instance, index, pid, ports.NAME, targets.NAME.ports.PORT`,
+            message: `${whole}: unknown placeholder; known: instance, index, pid, ports.NAME, targets.NAME.ports.PORT, faultline`,
           });
         }
       }

@@ -153,7 +153,7 @@ export function starterExperiment(options: StarterOptions): string {
     '  proxy:',
     '    type: process',
     '    command: >-',
-    '      npx --no-install faultline proxy --port {{ports.api}} --seed 1',
+    '      {{faultline}} proxy --port {{ports.api}} --seed 1',
     `      --proxy service=127.0.0.1:{{ports.listen}}=${upstream}`,
     '    ports: { api: 0, listen: 0 }',
     '    ready: { type: http, url: "http://127.0.0.1:{{ports.api}}/version", within: 60s }',

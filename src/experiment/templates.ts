@@ -2,11 +2,13 @@
  * Run-time placeholders in an experiment: `{{…}}` values only known once targets run. Per instance (target
  * commands, env and readiness probes; fault options, expanded by the disruptors): `{{instance}}`, `{{index}}`,
  * `{{pid}}`, `{{ports.NAME}}`. Anywhere: `{{targets.NAME.ports.PORT}}` (the port of every instance of target NAME,
- * comma-separated — one port for a one-instance group) and `{{targets.NAME.count}}`. `${…}` parameters are a
+ * comma-separated — one port for a one-instance group), `{{targets.NAME.count}}` and `{{faultline}}` (the command
+ * that runs this faultline). `${…}` parameters are a
  * different thing, replaced when the file is read.
  */
 import { InvalidOptionError } from '../core/errors.js';
 import { hostField } from '../disruptors/template.js';
+import { faultlineCommand } from './faultline-command.js';
 import type { HostRef } from '../fleet/host-ref.js';
 import { formatPath } from './validate.js';
 
@@ -32,6 +34,7 @@ function lookup(
   targets: TemplateTargets,
   self: TemplateInstance | undefined,
 ): string | undefined {
+  if (key === 'faultline') return faultlineCommand();
   if (key.startsWith('targets.')) {
     const m = /^targets\.([\w-]+)\.(count|ports\.([\w-]+))$/.exec(key);
     const group = m ? targets.get(m[1] as string) : undefined;

@@ -201,6 +201,20 @@ describe('run-time placeholders', () => {
     });
   });
 
+  it('{{faultline}} is a command line that runs this faultline, from any folder, in any field', () => {
+    const { command } = expandDeep({ command: '{{faultline}} --version' }, ['monitors', 'm'], { targets });
+    const argv = command.split(' ');
+    assert.ok(argv.length >= 3 && !command.includes('{{'), command);
+    const r = spawnSync(argv[0] as string, argv.slice(1), { cwd: tmpdir(), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+/);
+    const v = validateExperiment(
+      `title: t\nduration: 1s\ntargets:\n  p:\n    type: process\n    command: "{{faultline}} proxy --port {{ports.api}}"\n    ports: { api: 0 }\n`,
+      { file: 'e.yaml', env: {} },
+    );
+    assert.ok(v.ok, JSON.stringify(!v.ok && v.errors));
+  });
+
   it('a placeholder with no value names the field and what exists', () => {
     assert.throws(
       () => expandDeep({ url: 'http://x:{{targets.cache.ports.http}}' }, ['monitors', 'm'], { targets }),
