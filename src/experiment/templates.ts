@@ -8,8 +8,8 @@
  */
 import { InvalidOptionError } from '../core/errors.js';
 import { hostField } from '../disruptors/template.js';
-import { faultlineCommand } from './faultline-command.js';
 import type { HostRef } from '../fleet/host-ref.js';
+import { faultlineCommand } from './faultline-command.js';
 import { formatPath } from './validate.js';
 
 /** What a target instance offers to templates. */
