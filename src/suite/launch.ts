@@ -7,10 +7,11 @@
  * one signal on) and an IPC channel: they report their phase over it, and roll back by themselves when it
  * closes — the suite that started them is gone (kill -9).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { faultlineCliArgv } from '../cli/self.js';
 import { shellWord } from '../core/shell-word.js';
 import type { PlannedRun } from './plan.js';
 import type { EntryOutcome, LaunchEntry, LaunchedEntry } from './runner.js';
@@ -41,13 +42,6 @@ export interface ChildLauncher {
   launch: LaunchEntry;
   /** Sends `signal` to every child still running. */
   signalAll: (signal: NodeJS.Signals) => void;
-}
-
-/** Node arguments that start this package's CLI: the built bin.js beside this module, or the source via tsx. */
-export function defaultCliArgv(): string[] {
-  const js = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
-  if (existsSync(js)) return [js];
-  return ['--import', 'tsx', fileURLToPath(new URL('../cli/bin.ts', import.meta.url))];
 }
 
 /** An override's value as `--set path=value` text that `faultline run` reads back to the same value. */
@@ -100,7 +94,7 @@ export function outcomeOf(outDir: string, code: number | null, signal: NodeJS.Si
 }
 
 export function childLauncher(o: ChildLauncherOptions): ChildLauncher {
-  const cli = o.cli ?? defaultCliArgv();
+  const cli = o.cli ?? faultlineCliArgv();
   const live = new Set<ChildProcess>();
   const launch: LaunchEntry = (run, start, onPhase): LaunchedEntry => {
     const cmd = o.entryOf(run.entry);

@@ -2,12 +2,14 @@
  * Helpers for disruptor tests: real child processes whose stdout lines can be awaited, a free loopback port,
  * and a bounded wait on process state (a stopped/continued state is visible only in /proc, no event exists).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { processState, waitUntil } from '../../src/disruptors/proc.js';
 import { freePort as freePortOf } from '../../src/experiment/targets.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
+import { tsArgv } from '../helpers/ts-child.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/disruptors/', import.meta.url));
@@ -25,9 +27,9 @@ export interface Child {
 
 const children = new Set<Child>();
 
-/** Spawns `node [--import tsx] argv…` from the repository root. */
+/** Spawns `node argv…` from the repository root (with `tsx`, a .ts script through tsx or its transpiled .js). */
 export function startChild(argv: string[], options: { tsx?: boolean; env?: NodeJS.ProcessEnv } = {}): Child {
-  const args = options.tsx ? ['--import', 'tsx', ...argv] : argv;
+  const args = options.tsx ? tsArgv(argv) : argv;
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: options.env ?? process.env,

@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parsePromText } from '../../src/plugins/monitors/support/prom-text.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
+import { tsChildArgv } from '../helpers/ts-child.js';
 
 // judges a running system under load: run with the machine to itself (scripts/test.sh)
 heavyTestFile();
@@ -44,7 +46,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 async function start(name: string, env: Record<string, string>): Promise<Program> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, ['--import', 'tsx', `examples/demo/${name}.ts`], {
+  const child = spawn(process.execPath, tsChildArgv(join(root, `examples/demo/${name}.ts`)), {
     cwd: root,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

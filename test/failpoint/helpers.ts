@@ -3,9 +3,11 @@
  * (`node --import tsx <fixture>`), read its stdout lines and stderr, find its control endpoint, and make sure
  * it is gone after the test.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { tsArgv } from '../helpers/ts-child.js';
 
 const FIXTURES = new URL('../fixtures/failpoint/', import.meta.url);
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,14 +38,14 @@ export function cleanEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...out, ...env };
 }
 
-/** Runs `node --import tsx test/fixtures/failpoint/<name>.ts` with `env` added to a clean environment. */
+/** Runs the fixture test/fixtures/failpoint/<name>.ts with `env` added to a clean environment. */
 export function startFixture(name: string, env: Record<string, string> = {}, args: string[] = []): Fixture {
   return startNode([fileURLToPath(new URL(`${name}.ts`, FIXTURES)), ...args], env);
 }
 
-/** Runs `node --import tsx <argv...>` from the repository root. */
+/** Runs `node <argv...>` from the repository root, a .ts script through tsx (or its transpiled .js). */
 export function startNode(argv: readonly string[], env: Record<string, string> = {}, tsx = true): Fixture {
-  const proc = spawn(process.execPath, tsx ? ['--import', 'tsx', ...argv] : [...argv], {
+  const proc = spawn(process.execPath, tsx ? tsArgv(argv) : [...argv], {
     cwd: ROOT,
     env: cleanEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { after, before, it } from 'node:test';
+import { tsChild } from '../helpers/ts-child.js';
 import { connect, eventually, readBytes, startEchoServer, type TestServer } from './helpers.js';
 
 const CONNECTIONS = 5000;
@@ -39,8 +40,9 @@ function ask(what: string): Promise<Stats> {
 
 before(async () => {
   echo = await startEchoServer();
-  child = fork(new URL('./fixtures/proxy-child.ts', import.meta.url), [], {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+  const { script, execArgv } = tsChild(new URL('./fixtures/proxy-child.ts', import.meta.url));
+  child = fork(script, [], {
+    execArgv: ['--expose-gc', ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   api = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
