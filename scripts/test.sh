@@ -4,7 +4,8 @@
 # that build their own namespace test bed (they call bedTestFile(), test/helpers/exclusive.ts), three at a time:
 # each bed has its own names and subnet and mostly waits on SSH and timers; then the ones that judge a whole
 # system under load (they call heavyTestFile()), one at a time with the machine to themselves. The last line adds
-# the phases up. FAULTLINE_TEST_CONCURRENCY and FAULTLINE_TEST_BED_CONCURRENCY change the first two.
+# the phases up. FAULTLINE_TEST_CONCURRENCY, FAULTLINE_TEST_BED_CONCURRENCY and FAULTLINE_TEST_HEAVY_CONCURRENCY
+# change the three.
 # Tests start the built CLI (it starts in a fraction of tsx's time): it is rebuilt first when any source is newer.
 # The test files run as JavaScript from a transpiled mirror of the repository (scripts/build-tests.mjs, a second
 # or two): a TypeScript loader in every test process costs about a second of CPU each. Files named on the command
@@ -46,7 +47,8 @@ trap 'rm -f "$log"' EXIT
 status=0
 run "${FAULTLINE_TEST_CONCURRENCY:-2}" "${light[@]}" 2>&1 | tee "$log" || status=$?
 run "${FAULTLINE_TEST_BED_CONCURRENCY:-3}" "${bed[@]}" 2>&1 | tee -a "$log" || status=$?
-run 1 "${heavy[@]}" 2>&1 | tee -a "$log" || status=$?
+export FAULTLINE_TEST_HEAVY_CONCURRENCY=${FAULTLINE_TEST_HEAVY_CONCURRENCY:-1}
+run "$FAULTLINE_TEST_HEAVY_CONCURRENCY" "${heavy[@]}" 2>&1 | tee -a "$log" || status=$?
 sum() { grep -E "^ℹ $1 [0-9]+$" "$log" | awk '{ n += $3 } END { print n + 0 }'; }
 echo "$(sum pass) passed, $(sum fail) failed"
 exit "$status"

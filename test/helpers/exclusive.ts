@@ -1,8 +1,8 @@
 /**
  * Marks a test file that runs a whole system under load: scripts/test.sh runs such files (found by their
- * top-level `heavyTestFile();` line) after the others, one at a time. The lock also keeps two of them apart when
- * several are run by hand at once: a directory created atomically, holding the owner's pid, taken over when its
- * owner has died.
+ * top-level `heavyTestFile();` line) after the others, FAULTLINE_TEST_HEAVY_CONCURRENCY at a time (1 unless
+ * set). The lock keeps at most that many of them running when several are run by hand at once: one directory
+ * per slot, created atomically, holding the owner's pid, taken over when its owner has died.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,35 +11,42 @@ import { after, before } from 'node:test';
 import { isSameProcess } from '../../src/disruptors/proc.js';
 
 const LOCK = join(tmpdir(), 'faultline-tests-heavy.lock');
+const SLOTS = Math.max(1, Number(process.env.FAULTLINE_TEST_HEAVY_CONCURRENCY) || 1);
+const slotDir = (slot: number) => (slot === 0 ? LOCK : `${LOCK}.${slot}`);
 // the holder is another process: there is no event to wait on, so the lock is polled
 const POLL_MS = 100;
 
-function tryLock(): boolean {
+function tryLock(lock: string): boolean {
   try {
-    mkdirSync(LOCK);
-    writeFileSync(join(LOCK, 'pid'), String(process.pid));
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), String(process.pid));
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     let owner = Number.NaN;
     try {
-      owner = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
     } catch {
       return false; // being created or removed right now
     }
     if (Number.isInteger(owner) && owner > 0 && !isSameProcess(owner))
-      rmSync(LOCK, { recursive: true, force: true });
+      rmSync(lock, { recursive: true, force: true });
     return false;
   }
 }
 
 /** Holds the lock for the whole test file: taken before its first test, released after its last. */
 export function heavyTestFile(): void {
+  let held: string | undefined;
   before(async () => {
-    while (!tryLock()) await new Promise((r) => setTimeout(r, POLL_MS));
+    for (;;) {
+      held = Array.from({ length: SLOTS }, (_, i) => slotDir(i)).find(tryLock);
+      if (held !== undefined) return;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
   });
   after(() => {
-    rmSync(LOCK, { recursive: true, force: true });
+    if (held !== undefined) rmSync(held, { recursive: true, force: true });
   });
 }
 
