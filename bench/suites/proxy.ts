@@ -468,6 +468,15 @@ export default async function proxyBench(): Promise<BenchSection> {
     // Warm-up: every path once, so JIT and lazy initialisation are not in the first round.
     for (const p of paths) await measure(ports[p], pids[p]);
     const main = await alternate(paths, ROUNDS, (p) => measure(ports[p], pids[p]));
+    // How the cluster's primary spread the wrk connections over its workers.
+    const perWorker = await Promise.all(
+      clInfo.urls.map(async (url) => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return Number(
+          /^faultline_proxy_connections_total\{proxy="http"\} (\d+)/m.exec(text)?.[1] ?? Number.NaN,
+        );
+      }),
+    );
 
     // A 10 ms latency toxic (downstream) on each proxy, set through its API with the same client code.
     const toxic = { name: 'lat', type: 'latency', stream: 'downstream', attributes: { latency: LATENCY_MS } };
@@ -633,7 +642,8 @@ export default async function proxyBench(): Promise<BenchSection> {
         `of 64 bytes on one connection after ${PING_WARMUP} warm-up ones. The latency rows: ${LATENCY_PINGS} ` +
         `round trips per round after ${LATENCY_WARMUP}, the toxic on the downstream of each proxy. On 2 cores, ` +
         "wrk (2 threads), the upstream server and the proxy share the CPUs, so req/s measures everyone's CPU " +
-        "per request, of which the proxy's is one part; Nagle is off on every faultline leg.",
+        "per request, of which the proxy's is one part; Nagle is off on every faultline leg. The cluster's " +
+        `primary handed the wrk connections to its workers ${perWorker.join(' / ')} (round-robin).`,
       PROFILE_NOTES,
       goals.join('\n'),
     ].join('\n\n');
