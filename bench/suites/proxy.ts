@@ -385,6 +385,16 @@ function diffs<T extends { p50: number; p99: number }>(a: T[], b: T[], k: 'p50' 
   return a.map((x, i) => x[k] - b[i]![k]);
 }
 
+/** A markdown table; without Toxiproxy in the run, its "vs Toxiproxy" columns are left out. */
+function withoutToxiproxy(head: string[], rows: string[][], withToxiproxy: boolean): string {
+  if (withToxiproxy) return markdownTable(head, rows);
+  const keep = head.map((h) => !h.includes('vs Toxiproxy'));
+  return markdownTable(
+    head.filter((_, i) => keep[i]),
+    rows.map((r) => r.filter((_, i) => keep[i])),
+  );
+}
+
 const LABEL = {
   direct: 'direct (no proxy)',
   toxiproxy: 'Toxiproxy 2.12',
@@ -517,7 +527,7 @@ export default async function proxyBench(): Promise<BenchSection> {
         proxied ? signedSpread(diffs(xs, d, 'p99')) : '–',
       ];
     };
-    const mainTable = markdownTable(
+    const mainTable = withoutToxiproxy(
       [
         'path',
         'wrk req/s',
@@ -533,6 +543,7 @@ export default async function proxyBench(): Promise<BenchSection> {
         'added p99 µs',
       ],
       paths.map(row),
+      t !== undefined,
     );
     const ms = (xs: number[]) =>
       spread(
@@ -544,7 +555,7 @@ export default async function proxyBench(): Promise<BenchSection> {
       toxiproxy: `Toxiproxy 2.12, ${LATENCY_MS} ms latency toxic`,
       delayed: `no proxy: an echo that replies ${LATENCY_MS} ms late`,
     };
-    const latTable = markdownTable(
+    const latTable = withoutToxiproxy(
       ['one connection, 64-byte ping-pong', 'p50 ms', 'p99 ms', 'p50 vs Toxiproxy ms', 'p99 vs Toxiproxy ms'],
       latPaths.map((p) => [
         latLabel[p],
@@ -563,6 +574,7 @@ export default async function proxyBench(): Promise<BenchSection> {
               2,
             ),
       ]),
+      lat.toxiproxy !== undefined,
     );
 
     // Verdicts, from the same run's medians of per-round figures.
