@@ -621,7 +621,9 @@ export default async function proxyBench(): Promise<BenchSection> {
         `req/s, ${x2(median(ratios(main.zero, main.faultline, 'cpuPerReq')))} CPU per request, ` +
         `${x2(median(ratios(main.zero, main.faultline, 'mbps')))} bulk MB/s, ` +
         `${signed(median(diffs(main.zero, main.faultline, 'p99')))} µs ping-pong p99 (no connection draws them, ` +
-        'so none gets a stage).',
+        'so none gets a stage). Both run the same per-chunk code in the same process, so how far apart they ' +
+        "land is this run's noise: a ratio to Toxiproxy that differs from the goal by less than that is not a " +
+        'measured difference.',
     );
     if (t) {
       goals.push(
@@ -634,7 +636,11 @@ export default async function proxyBench(): Promise<BenchSection> {
         `- ${LATENCY_MS} ms latency toxic: faultline ${(median(lat.faultline.map((x) => x.p50)) / 1000).toFixed(2)} ms p50 / ` +
           `${(median(lat.faultline.map((x) => x.p99)) / 1000).toFixed(2)} ms p99, Toxiproxy ` +
           `${(median(lat.toxiproxy.map((x) => x.p50)) / 1000).toFixed(2)} ms / ` +
-          `${(median(lat.toxiproxy.map((x) => x.p99)) / 1000).toFixed(2)} ms.`,
+          `${(median(lat.toxiproxy.map((x) => x.p99)) / 1000).toFixed(2)} ms; the echo with no proxy that holds ` +
+          `each reply on faultline's clock: ${(median(lat.delayed.map((x) => x.p50)) / 1000).toFixed(2)} ms / ` +
+          `${(median(lat.delayed.map((x) => x.p99)) / 1000).toFixed(2)} ms (a tail there is the clock's or the ` +
+          "machine's, not the proxy path's: that clock polls the last half millisecond before a deadline, and " +
+          'a polling process on busy cores is preempted where a sleeping one is not).',
       );
     }
     const minutes = (Date.now() - started.getTime()) / 60_000;
