@@ -639,8 +639,8 @@ export default async function proxyBench(): Promise<BenchSection> {
           `${(median(lat.toxiproxy.map((x) => x.p99)) / 1000).toFixed(2)} ms; the echo with no proxy that holds ` +
           `each reply on faultline's clock: ${(median(lat.delayed.map((x) => x.p50)) / 1000).toFixed(2)} ms / ` +
           `${(median(lat.delayed.map((x) => x.p99)) / 1000).toFixed(2)} ms (a tail there is the clock's or the ` +
-          "machine's, not the proxy path's: that clock polls the last half millisecond before a deadline, and " +
-          'a polling process on busy cores is preempted where a sleeping one is not).',
+          "machine's, not the proxy path's; that clock polls the last half millisecond before a deadline, and a " +
+          'polling process on busy cores can lose its core there — a likely cause, not measured here).',
       );
     }
     const minutes = (Date.now() - started.getTime()) / 60_000;
