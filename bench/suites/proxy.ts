@@ -604,7 +604,7 @@ export default async function proxyBench(): Promise<BenchSection> {
       goals.push(
         `- req/s ≥ 1.2x Toxiproxy's: ${met(rpsBest >= 1.2)} — ${x2(rps1)} in one process (${count(rpsRounds('faultline'), (x) => x >= 1.2)} at 1.2x or more), ` +
           `${x2(rpsN)} with ${WORKERS} workers (${count(rpsRounds('cluster'), (x) => x >= 1.2)})` +
-          (rpsBest >= 1.2 ? '.' : `; short of 1.2x by ${((1.2 - rpsBest) * 100).toFixed(0)} hundredths.`),
+          (rpsBest >= 1.2 ? '.' : `; short of 1.2x by ${(1.2 - rpsBest).toFixed(2)}.`),
         `- proxy CPU per request ≤ 0.8x Toxiproxy's: ${met(cpuBest <= 0.8)} — ${x2(cpu1)} in one process ` +
           `(${spread(field(main.faultline, 'cpuPerReq'), 1)} µs against Toxiproxy's ${spread(field(t, 'cpuPerReq'), 1)} µs), ` +
           `${x2(cpuN)} with ${WORKERS} workers.`,
