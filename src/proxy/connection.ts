@@ -3,7 +3,8 @@
  * either a direct pipe or a chain of toxic stages.
  *
  * The hot path: a link with no active toxic writes each chunk it reads straight to the other socket (what
- * `socket.pipe()` does, plus two counter additions). A chain exists only while a toxic acts on that direction of
+ * `socket.pipe()` does, plus two counter additions), reading through a reused {@link ReadBuffer} where the socket
+ * has one, so a chunk costs no allocation, stream machinery or timer. A chain exists only while a toxic acts on that direction of
  * that connection — toxics at toxicity 0, or not drawn for this connection, cost nothing per chunk. Stages are
  * linked nodes, so a toxic added, updated or removed on a live connection is spliced in or out between two
  * chunks, and a removed stage first pushes on whatever it holds: the connection is never dropped for it.
@@ -15,6 +16,7 @@ import type { Socket } from 'node:net';
 import { laneOf, type RandomStream } from '../core/random.js';
 import type { AttributeValues } from './attributes.js';
 import type { Clock } from './clock.js';
+import type { ReadBuffer } from './read-buffer.js';
 import type { StreamDirection, ToxicContext, ToxicDefinition, ToxicStage } from './toxic.js';
 
 /** A toxic as configured on a proxy (the API's view); connections create stages from it. */
@@ -75,6 +77,7 @@ export class Link {
   readonly dest: Socket;
   readonly #counters: DirectionCounters;
   readonly #clock: Clock;
+  readonly #reader: ReadBuffer | null;
   #head: StageNode | null = null;
   #holders = 0;
   #paused = 0;
@@ -88,16 +91,19 @@ export class Link {
     dest: Socket,
     counters: DirectionCounters,
     clock: Clock,
+    reader: ReadBuffer | null = null,
   ) {
     this.direction = direction;
     this.src = src;
     this.dest = dest;
     this.#counters = counters;
     this.#clock = clock;
+    this.#reader = reader;
   }
 
   start(): void {
-    this.src.on('data', this.#onData);
+    if (this.#reader) this.#reader.sink = this.#onRead;
+    else this.src.on('data', this.#onData);
     this.src.on('end', this.#onEnd);
     this.dest.on('drain', this.#onDrain);
   }
@@ -106,6 +112,7 @@ export class Link {
     return this.#head !== null;
   }
 
+  /** A chunk Node allocated for this read: it is ours to keep. */
   readonly #onData = (chunk: Buffer): void => {
     if (this.closed) return;
     const counters = this.#counters;
@@ -116,9 +123,32 @@ export class Link {
       if (!this.dest.write(chunk)) this.#pause(PAUSED_BY_DEST);
       return;
     }
+    this.#toChain(head, chunk);
+  };
+
+  /** A view of the reader's buffer, valid during this call only: whatever keeps it makes the reader move on. */
+  readonly #onRead = (chunk: Buffer): void => {
+    if (this.closed) return;
+    const counters = this.#counters;
+    counters.received += chunk.length;
+    const head = this.#head;
+    if (head === null) {
+      counters.sent += chunk.length;
+      const dest = this.dest;
+      const flowing = dest.write(chunk);
+      // Written at once, the buffer is free again; queued (or partly written), the socket still refers to it.
+      if (dest.writableLength > 0) this.#reader!.retain();
+      if (!flowing) this.#pause(PAUSED_BY_DEST);
+      return;
+    }
+    // Stages own what they are given: each gets a copy the size of the chunk.
+    this.#toChain(head, Buffer.from(chunk));
+  };
+
+  #toChain(head: StageNode, chunk: Buffer): void {
     head.stage.write(chunk, this.#clock.now());
     if (this.#holders > 0) this.#checkChain();
-  };
+  }
 
   readonly #onEnd = (): void => {
     this.srcEnded = true;
@@ -250,14 +280,22 @@ export class Connection {
   #state: 'connecting' | 'open' | 'closing' | 'closed' = 'connecting';
   #closedSockets = 0;
 
-  constructor(host: ConnectionHost, index: number, client: Socket, upstream: Socket) {
+  /** `readers`: the buffers `client` and `upstream` read through (their `onread`), where they have one. */
+  constructor(
+    host: ConnectionHost,
+    index: number,
+    client: Socket,
+    upstream: Socket,
+    readers: { client?: ReadBuffer | null; upstream?: ReadBuffer | null } = {},
+  ) {
     this.#host = host;
     this.index = index;
     this.client = client;
     this.upstream = upstream;
+    const { counters, clock } = host;
     this.links = {
-      upstream: new Link('upstream', client, upstream, host.counters.upstream, host.clock),
-      downstream: new Link('downstream', upstream, client, host.counters.downstream, host.clock),
+      upstream: new Link('upstream', client, upstream, counters.upstream, clock, readers.client),
+      downstream: new Link('downstream', upstream, client, counters.downstream, clock, readers.upstream),
     };
     for (const socket of [client, upstream]) {
       socket.on('error', this.#onError);

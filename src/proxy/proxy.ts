@@ -3,12 +3,14 @@
  * fail (binding a listen address) is attempted before anything is torn down, so a failed change leaves the
  * proxy as it was.
  */
+import cluster from 'node:cluster';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { RandomStream } from '../core/random.js';
 import { formatHostPort, type HostPort, parseHostPort, resolveListenHost } from './address.js';
 import type { Clock } from './clock.js';
 import { Connection, type ConnectionHost, type DirectionCounters, type ToxicRecord } from './connection.js';
 import { listenFailed } from './errors.js';
+import { adoptAccepted, ReadBuffer } from './read-buffer.js';
 import type { StreamDirection } from './toxic.js';
 
 /** A proxy as the API shows it (Toxiproxy's shape). */
@@ -69,7 +71,9 @@ async function bind(listen: string, onConnection: (socket: Socket) => void): Pro
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host, port: hp.port, exclusive: true }, () => {
+      // In a node:cluster worker the primary shares one listening socket among the workers that listen on the
+      // same address (so N processes serve one proxy); anywhere else the proxy owns its socket.
+      server.listen({ host, port: hp.port, exclusive: !cluster.isWorker }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -199,16 +203,30 @@ export class TcpProxy implements ConnectionHost {
     }
   }
 
-  readonly #onConnection = (client: Socket): void => {
+  readonly #onConnection = (accepted: Socket): void => {
     if (!this.#enabled) {
-      client.destroy();
+      accepted.destroy();
       return;
     }
     const index = this.#nextConnection++;
     this.#connectionsTotal++;
     const { host, port } = this.#upstreamHP;
-    const upstream = createConnection({ host, port, noDelay: true, allowHalfOpen: true });
-    const conn = new Connection(this, index, client, upstream);
+    let clientReader: ReadBuffer | null = new ReadBuffer();
+    const adopted = adoptAccepted(accepted, clientReader);
+    if (adopted === null) clientReader = null;
+    const client = adopted ?? accepted;
+    const upstreamReader = new ReadBuffer();
+    const upstream = createConnection({
+      host,
+      port,
+      noDelay: true,
+      allowHalfOpen: true,
+      onread: upstreamReader.onread,
+    });
+    const conn = new Connection(this, index, client, upstream, {
+      client: clientReader,
+      upstream: upstreamReader,
+    });
     this.connections.add(conn);
     upstream.once('connect', () => conn.start(this.toxics));
   };
