@@ -52,6 +52,12 @@ export interface DisruptorDefinition<Options extends z.ZodObject = z.ZodObject>
    * it splits them and which hosts it leaves unavailable, for the plan, `--dry-run` and `max_unavailable`.
    */
   readonly onGroup?: (options: z.output<Options>, input: HostFaultInput) => GroupPlan;
+  /**
+   * Acts on the instance's host as a whole (its network, its disk, its CPU, its processes): while it holds a
+   * host — or, with `onGroup`, the hosts it leaves unavailable — every instance on that host of *any* target
+   * counts as unavailable for `max_unavailable`, not only the fault's own. Absent: only the fault's instance.
+   */
+  readonly hostWide?: boolean;
 }
 
 /** What a host fault's pure planning reads. */
