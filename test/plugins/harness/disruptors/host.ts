@@ -48,16 +48,24 @@ async function serviceCase(
   };
 }
 
-/** Removes the pause markers of `pids` (a case that never reverts leaves them; a sweep would too). */
+/** Removes the pause markers of `pids`, in every host's directory (a case that never reverts leaves them). */
 function forgetMarkers(pids: number[]): void {
-  let names: string[] = [];
+  let hosts: string[] = [];
   try {
-    names = readdirSync(PAUSED_DIR);
+    hosts = readdirSync(PAUSED_DIR);
   } catch {
     return;
   }
-  for (const n of names)
-    if (pids.some((p) => n.startsWith(`${p}.`))) rmSync(`${PAUSED_DIR}/${n}`, { force: true });
+  for (const h of hosts) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(`${PAUSED_DIR}/${h}`);
+    } catch {
+      continue;
+    }
+    for (const n of names)
+      if (pids.some((p) => n.startsWith(`${p}.`))) rmSync(`${PAUSED_DIR}/${h}/${n}`, { force: true });
+  }
 }
 
 export const hostProcessKillHarness = (bed: () => HostBed): DisruptorHarness => ({
