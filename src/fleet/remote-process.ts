@@ -60,6 +60,9 @@ const PRELUDE = [
   `stateof() { _st=$2; _s=$(cat /proc/$1/stat 2>/dev/null) || return 0; _s=\${_s##*) }; set -- $_s; [ "\${20}" = "$_st" ] && echo "$1"; return 0; }`,
 ].join('\n');
 
+/** Where a unit's cgroup may be mounted, in the order looked at: v2, a hybrid host's v2, v1's systemd hierarchy. */
+const CGROUP_ROOTS = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/systemd'];
+
 function selectionScript(s: ProcessSelector): string {
   if (s.pidfile !== undefined)
     return `[ -r ${shellQuote(s.pidfile)} ] && head -n1 ${shellQuote(s.pidfile)} | tr -dc '0-9'; echo`;
@@ -69,8 +72,11 @@ function selectionScript(s: ProcessSelector): string {
   }
   const unit = shellQuote(s.systemd as string);
   return [
-    `_cg=$(systemctl show -p ControlGroup --value -- ${unit} 2>/dev/null)`,
-    `if [ -n "$_cg" ] && [ -r "/sys/fs/cgroup$_cg/cgroup.procs" ]; then cat "/sys/fs/cgroup$_cg/cgroup.procs"`,
+    `_cg=$(systemctl show -p ControlGroup --value -- ${unit} 2>/dev/null); _procs=`,
+    // the unit's cgroup where the host mounts it: cgroup v2 (unified) at /sys/fs/cgroup, a hybrid host's v2 at
+    // /sys/fs/cgroup/unified, a v1-only host's systemd hierarchy at /sys/fs/cgroup/systemd
+    `case "$_cg" in (/?*) for _r in ${CGROUP_ROOTS.join(' ')}; do [ -r "$_r$_cg/cgroup.procs" ] && { _procs="$_r$_cg/cgroup.procs"; break; }; done;; esac`,
+    `if [ -n "$_procs" ]; then cat "$_procs"`,
     `else _m=$(systemctl show -p MainPID --value -- ${unit} 2>/dev/null); [ "\${_m:-0}" != 0 ] && echo "$_m"; fi`,
   ].join('\n');
 }

@@ -41,6 +41,8 @@ describe('systemd: UNIT targets on the fleet test bed (a stand-in systemctl)', {
     env: {
       PATH: `${FAKE_SYSTEMD}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       FAKE_SYSTEMD_DIR: units,
+      // cgroup mode, once a test mounts a cgroup v2 hierarchy there on the hosts
+      FAKE_SYSTEMD_CGROUP: '/sys/fs/cgroup/unified',
     },
   });
   const dir = tempDir('fleet-systemd');
@@ -66,10 +68,13 @@ describe('systemd: UNIT targets on the fleet test bed (a stand-in systemctl)', {
   });
 
   /** A new unit whose process runs as `<tag>` (a sleep); returns the unit's name and the tag. */
-  function newUnit(): { unit: string; tag: string } {
+  function newUnit(command = (tag: string) => `bash -c 'exec -a ${tag} sleep 1000'`): {
+    unit: string;
+    tag: string;
+  } {
     const tag = `${PREFIX}-${process.pid}-${++serial}`;
     const unit = `${tag}.service`;
-    writeFileSync(join(units, 'units', unit), `ExecStart=bash -c 'exec -a ${tag} sleep 1000'\n`);
+    writeFileSync(join(units, 'units', unit), `ExecStart=${command(tag)}\n`);
     return { unit, tag };
   }
   /** The unit's main pid on host h as the stand-in recorded it (undefined when it has none). */
@@ -199,6 +204,69 @@ ${faults}`,
       assert.ok(running(now));
       assert.equal(running(first[h] as number), false, 'the old process is gone');
       assert.ok(calls(h, unit).includes('restart'), `systemctl restart on ${h}`);
+    }
+  });
+  it('on a hybrid-cgroup host, every process of the unit’s cgroup (under /sys/fs/cgroup/unified) is killed', async (t) => {
+    // a hybrid host's layout on each host, in its sshd's mount namespace only: a tmpfs at /sys/fs/cgroup and
+    // the cgroup v2 hierarchy at /sys/fs/cgroup/unified (the stand-in then runs each unit in a real cgroup)
+    const mount =
+      'mount -t tmpfs flxsd-cgroup /sys/fs/cgroup && mkdir /sys/fs/cgroup/unified && mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified';
+    const unmount = 'umount /sys/fs/cgroup/unified; umount /sys/fs/cgroup';
+    const mounted: string[] = [];
+    for (const h of HOSTS) {
+      const r = await fleet.exec(h, mount, { check: false });
+      if (r.status !== 0) {
+        for (const m of mounted) await fleet.exec(m, unmount, { check: false });
+        t.skip(`cannot mount a cgroup v2 hierarchy on the bed: ${r.stderr.trim()}`);
+        return;
+      }
+      mounted.push(h);
+    }
+    // a main process and a worker it started, both in the unit's cgroup
+    const { unit, tag } = newUnit(
+      (tag) => `bash -c '(exec -a ${tag}-worker sleep 1000) & exec -a ${tag}-main sleep 1000'`,
+    );
+    try {
+      const first = await startUnit(unit);
+      const cgroup = (h: string) =>
+        fleet.exec(h, `systemctl show -p ControlGroup --value -- ${unit}`).then((r) => r.stdout.trim());
+      assert.equal(await cgroup(HOSTS[0] as string), `/faultline-fake-systemd/${HOSTS[0]}/${unit}`);
+      const workers: Record<string, number> = {};
+      for (const h of HOSTS) {
+        const procs = await fleet.exec(h, `cat /sys/fs/cgroup/unified${await cgroup(h)}/cgroup.procs`);
+        const members = procs.stdout.trim().split('\n').map(Number);
+        assert.equal(members.length, 2, `main and worker in the cgroup on ${h}: ${members}`);
+        workers[h] = members.find((p) => p !== first[h]) as number;
+      }
+      const run = await runFile(
+        experiment(
+          tag,
+          unit,
+          '  - { name: kill, disruptor: host.process.kill, target: svc, at: 0s, duration: 1s }\n',
+        ),
+        { seed: 3 },
+      );
+      assert.equal(run.verdict, 'pass', run.reason);
+      const [fr] = run.result.faultRuns;
+      const h = fr?.info?.host as string;
+      assert.ok(HOSTS.includes(h));
+      assert.deepEqual(
+        [...((fr?.info?.killed as number[]) ?? [])].sort((a, b) => a - b),
+        [first[h] as number, workers[h] as number].sort((a, b) => a - b),
+        'the whole cgroup, worker included',
+      );
+      assert.equal(running(first[h] as number) || running(workers[h] as number), false, 'both gone');
+      const again = mainPid(unit, h) as number;
+      assert.ok(running(again) && again !== first[h], 'systemctl start ran the unit again');
+    } finally {
+      for (const h of mounted) {
+        await fleet.exec(h, `systemctl stop -- ${unit}`, { check: false });
+        await fleet.exec(
+          h,
+          `rmdir /sys/fs/cgroup/unified/faultline-fake-systemd/${h}; rmdir /sys/fs/cgroup/unified/faultline-fake-systemd; ${unmount}`,
+          { check: false },
+        );
+      }
     }
   });
 });
