@@ -164,6 +164,30 @@ faults:
     assert.deepEqual(status(twoKills), { kdb: 'apply', kproxy: 'apply' });
   });
 
+  it('select: the dry run says the instances are chosen at run start; select on a local target is an error', async () => {
+    const file = write(`targets:
+  db:
+    type: service
+    hosts: etcd
+    match: "etcd {{host.name}}"
+    select: { command: "etcdctl endpoint status -w fields | grep -q IsLeader.*true" }
+faults:
+  - { name: kill, disruptor: host.process.kill, target: db, at: 1s, duration: 1s }
+`);
+    const r = await cli(['run', file, '--dry-run', '--seed', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /target db: its instances are chosen when the run starts, by select/);
+    const local = write(`targets:
+  app: { type: process, command: ["sleep", "100"], select: { command: "true" } }
+faults:
+  - { name: kill, disruptor: process.kill, target: app, at: 1s, duration: 1s }
+`);
+    const bad = await cli(['run', local, '--dry-run']);
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /:\d+:\d+: targets\.app\.select/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   it('examples/fleet/etcd-partition.yaml plans to isolate the leader it is given', async () => {
     const state = join(dir, 'bed');
     mkdirSync(state);

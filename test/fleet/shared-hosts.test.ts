@@ -6,7 +6,10 @@
  * - pause markers are per host: sweeping one host leaves what a pause stopped on another host stopped (the bed's
  *   hosts share one filesystem, as hosts on a shared /var/tmp would);
  * - faultline's own shells on a host are never selected: a pattern as broad as `sh` neither lists them
- *   (`match`) nor freezes them (`host.freeze`), and the run reverts as usual.
+ *   (`match`) nor freezes them (`host.freeze`), and the run reverts as usual;
+ * - `select:` picks a target's instances by a probe on each host when the run starts (here: a file in one
+ *   host's own /run/faultline, as a leader would be told apart), and the fault lands there whatever the seed
+ *   would have picked among all hosts; a probe that chooses no host makes the run not ready.
  *
  * The namespaces share this machine's pid namespace: each victim's command line carries a per-test tag and its
  * host's name, and processes are told apart by host through their network namespace.
@@ -16,7 +19,9 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileS
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { processState } from '../../src/disruptors/proc.js';
+import { planExperiment } from '../../src/experiment/plan.js';
 import type { ExperimentResult, RunEvent } from '../../src/experiment/run-types.js';
+import { validateExperimentFile } from '../../src/experiment/validate.js';
 import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
 import { findProcesses, pausedDirOf, stopAndWait } from '../../src/fleet/remote-process.js';
@@ -251,6 +256,70 @@ faults:
     const again = await ownShells(h);
     assert.ok(again.length >= 1);
     assert.equal(existsSync(`/proc/${victim}`), true);
+    killMatching(tag);
+  });
+  it('select: picks the instances by a probe on each host; none chosen is not ready', async () => {
+    const tag = newTag();
+    const pids: Record<string, number> = {};
+    for (const h of HOSTS) pids[h] = await startSleeper(h, `${tag}-${h}`);
+    const leader = HOSTS[1] as string;
+    // state only that host has: each bed host has its own /run/faultline
+    const mark = `/run/faultline/${tag}-leader`;
+    await fleet.exec(leader, `touch ${mark}`);
+    const file = join(dir, `${tag}.yaml`);
+    writeFileSync(
+      file,
+      `title: ${tag}
+inventory: ${bed.inventory}
+known_hosts: ${bed.knownHosts}
+duration: 3s
+targets:
+  svc:
+    type: service
+    hosts: fleet
+    match: "${tag}-{{host.name}}"
+    start: "bash -c 'exec -a ${tag}-{{host.name}} sleep 1000'"
+    select: { command: "test -e ${mark}" }
+faults:
+  - { name: kill, disruptor: host.process.kill, target: svc, at: 0s, duration: 1s }
+`,
+    );
+    // a seed whose plan over every host picks another host than the chosen one
+    const v = validateExperimentFile(file, { env: process.env });
+    assert.ok(v.ok);
+    const seed = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find(
+      (s) => planExperiment(v.spec, s).steps.find((st) => st.fault === 'kill')?.host !== leader,
+    ) as number;
+    assert.ok(seed !== undefined);
+    const outDir = tempDir('fleet-select-run');
+    const run = await runFile(file, { seed, outDir });
+    assert.equal(run.verdict, 'pass', run.reason);
+    const result = JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8')) as ExperimentResult;
+    rmSync(outDir, { recursive: true, force: true });
+    assert.deepEqual(
+      result.faultRuns.map((r) => `${r.fault}:${r.status}:${r.instance}`),
+      [`kill:applied:svc@${leader}`],
+    );
+    assert.deepEqual(result.faultRuns[0]?.info?.killed, [pids[leader]]);
+    assert.deepEqual(result.plan.targets.svc?.hosts, [leader], 'planned again over the chosen host');
+    assert.ok(
+      result.events.some(
+        (e) => e.kind === 'target.selected' && e.message === `svc: ${leader} of ${HOSTS.join(', ')} (select)`,
+      ),
+    );
+    for (const h of HOSTS.filter((x) => x !== leader)) assert.equal(alive(pids[h] as number), true);
+
+    // chosen nowhere: not ready, each host and why named
+    await fleet.exec(leader, `rm -f ${mark}`);
+    const none = await runFile(file, { seed });
+    assert.equal(none.verdict, 'not-ready');
+    assert.match(
+      none.reason,
+      new RegExp(
+        `target svc: select chose no host \\(${HOSTS[0]}: exit 1; ${HOSTS[1]}: exit 1; ${HOSTS[2]}: exit 1\\)`,
+      ),
+    );
+    assert.deepEqual(none.result.faultRuns, []);
     killMatching(tag);
   });
 });
