@@ -144,6 +144,48 @@ faults:
     for (const h of HOSTS) assert.equal(alive(pids[h] as number), true, `proxy on ${h} was not killed`);
   });
 
+  it('a `when:` kill waits while a partition of another target holds a host, and fires once it heals', async () => {
+    const tag = newTag();
+    const pids: Record<string, number> = {};
+    for (const h of HOSTS) {
+      await startSleeper(h, `${tag}-db-${h}`);
+      pids[h] = await startSleeper(h, `${tag}-proxy-${h}`);
+    }
+    const file = join(dir, `${tag}.yaml`);
+    writeFileSync(
+      file,
+      `title: ${tag}
+inventory: ${bed.inventory}
+known_hosts: ${bed.knownHosts}
+duration: 6s
+targets:
+  db: { type: service, hosts: fleet, match: "${tag}-db-{{host.name}}" }
+  proxy:
+    type: service
+    hosts: fleet
+    match: "${tag}-proxy-{{host.name}}"
+    start: "bash -c 'exec -a ${tag}-proxy-{{host.name}} sleep 1000'"
+    max_unavailable: 1
+monitors:
+  gate: { type: host.command, hosts: [${HOSTS[2]}], command: "false", every: 200ms }
+faults:
+  - { name: cut, disruptor: host.partition, target: db, at: 0s, duration: 2s, with: { shape: isolate, chosen: [${HOSTS[0]}] } }
+  - { name: kill, disruptor: host.process.kill, target: proxy, when: { monitor: gate, down: true }, duration: 1s }
+`,
+    );
+    const run = await runFile(file, { seed: 4 });
+    assert.equal(run.verdict, 'pass', run.reason);
+    const cut = run.result.faultRuns.find((r) => r.fault === 'cut');
+    const kill = run.result.faultRuns.find((r) => r.fault === 'kill');
+    assert.equal(cut?.status, 'applied');
+    assert.equal(kill?.status, 'applied', 'the kill fired once there was room');
+    // the monitor was down from its first sample: only the partition's hold on proxy's instance kept it back
+    assert.ok(
+      (kill?.injectStartMs as number) >= (cut?.endMs as number),
+      `the kill started ${(kill?.injectStartMs as number) - (cut?.endMs as number)} ms after the partition healed`,
+    );
+  });
+
   it('a pause sweep of one host leaves what a pause stopped on another host stopped', async () => {
     const tag = newTag();
     const [n1, n2] = HOSTS as [string, string];
