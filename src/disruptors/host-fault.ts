@@ -228,7 +228,6 @@ export function perHostDisruptor<O extends z.ZodObject>(
   return defineDisruptorPlugin({
     name: fault.name,
     requires: 'host',
-    hostWide: true,
     description,
     options: fault.options,
     checkHosts: (options, input) => planIssues(fault, options, input, true),

@@ -1,6 +1,6 @@
 /**
  * Who counts as unavailable for `max_unavailable`, across targets. A fault holds instances of its own target; a
- * host-wide fault (a disruptor with `hostWide`: a partition, a freeze, a network, disk or CPU fault) also holds
+ * host-wide fault (a disruptor with `hostWide`: a partition, a freeze — faults that take a host away) also holds
  * its hosts, and a host held that way makes every instance on it unavailable, whatever its target — a partition
  * of target `etcd` that cuts n1 off leaves target `proxy`'s instance on n1 unreachable too, so a kill on `proxy`
  * with `max_unavailable: 1` must not take a second host. Pure bookkeeping, shared by the plan (holds with a time
