@@ -288,17 +288,23 @@ export class FaultExecutor {
     }
     // reserved only for the count: #apply holds each pick for real
     for (const h of tentative) this.#ledger.remove(h);
-    if (picks.length >= want || (room >= want && blocked === undefined)) return { picks, why: '' };
-    return { picks, why: this.#fullReason(f, room >= want ? blocked : undefined) };
+    if (picks.length >= want) return { picks, why: '' };
+    return { picks, why: this.#fullReason(f, room < want ? undefined : blocked) };
   }
 
-  /** `max_unavailable 1 of svc reached (n1 by cut on etcd)`, or the other target a host-wide fault would overfill. */
-  #fullReason(f: FaultSpec, blocked?: Excess): string {
+  /**
+   * Why no instance fits: `max_unavailable 1 of svc reached (n1 by cut on etcd)`, the other target a host-wide
+   * fault would overfill, or every instance already unavailable.
+   */
+  #fullReason(f: FaultSpec, blocked: Excess | undefined): string {
     if (blocked !== undefined && blocked.target !== f.target)
       return describeExcess(blocked, f.target, f.disruptor);
-    const max = this.#o.plan.targets[f.target]?.maxUnavailable ?? 0;
     const elsewhere = this.#ledger.heldFromElsewhere(f.target);
-    return `max_unavailable ${max} of ${f.target} reached${elsewhere.length ? ` (${elsewhere.join(', ')})` : ''}`;
+    const by = elsewhere.length ? ` (${elsewhere.join(', ')})` : '';
+    const t = this.#o.plan.targets[f.target];
+    if (blocked === undefined && this.#ledger.room(f.target) > 0)
+      return `no instance of ${f.target} available${by}`;
+    return `max_unavailable ${t?.maxUnavailable ?? 0} of ${f.target} reached${by}`;
   }
 
   /**
