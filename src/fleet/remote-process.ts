@@ -267,6 +267,7 @@ export async function sweepPaused(c: FleetConnections, host: HostRef): Promise<n
     '  case "$(stateof $_p $_st)" in T|t) kill -s CONT $_p 2>/dev/null && echo "continued $_p";; esac',
     '  rm -f "$_f"',
     'done',
+    `rmdir ${dir} 2>/dev/null || true`,
   ].join('\n');
   const r = await c.exec(host, `${PRELUDE}\n${script}`);
   return [...r.stdout.matchAll(/^continued (\d+)$/gm)].map((m) => Number(m[1]));

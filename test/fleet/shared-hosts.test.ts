@@ -24,7 +24,7 @@ import type { ExperimentResult, RunEvent } from '../../src/experiment/run-types.
 import { validateExperimentFile } from '../../src/experiment/validate.js';
 import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
-import { findProcesses, pausedDirOf, stopAndWait } from '../../src/fleet/remote-process.js';
+import { findProcesses, pausedDirOf, startLogOf, stopAndWait } from '../../src/fleet/remote-process.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cli } from '../helpers/cli.js';
 import { bedTestFile } from '../helpers/exclusive.js';
@@ -68,7 +68,11 @@ describe('targets, pauses and faultline’s shells sharing hosts, on the fleet t
     await fleet?.close();
     bed.down();
     rmSync(dir, { recursive: true, force: true });
-    for (const h of HOSTS) rmSync(pausedDirOf(h), { recursive: true, force: true });
+    for (const h of HOSTS) {
+      rmSync(pausedDirOf(h), { recursive: true, force: true });
+      // the start commands' logs (the bed's hosts share this filesystem)
+      for (const t of ['proxy', 'svc']) rmSync(startLogOf(`${t}@${h}`), { force: true });
+    }
   });
 
   const newTag = () => `${PREFIX}-${process.pid}-${++serial}`;
@@ -207,7 +211,10 @@ faults:
       assert.deepEqual(done, [victims[h]]);
     }
     assert.ok(stopped(victims[n1] as number) && stopped(victims[n2] as number), 'both paused');
-    const marker = (h: string) => readdirSync(pausedDirOf(h)).filter((f) => f.startsWith(`${victims[h]}.`));
+    const marker = (h: string) =>
+      existsSync(pausedDirOf(h))
+        ? readdirSync(pausedDirOf(h)).filter((f) => f.startsWith(`${victims[h]}.`))
+        : [];
 
     const sweep = (h: string) =>
       cli(
@@ -226,7 +233,7 @@ faults:
     assert.equal(two.code, 0, two.stdout + two.stderr);
     assert.match(two.stdout, new RegExp(`${n2}: paused-processes: continued stopped process ${victims[n2]}`));
     assert.equal(stopped(victims[n2] as number), false, 'n2 continued by its own sweep');
-    assert.equal(marker(n2).length, 0);
+    assert.equal(existsSync(pausedDirOf(n2)), false, "n2's emptied directory is gone too");
     killMatching(tag);
   });
 
