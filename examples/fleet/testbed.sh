@@ -17,6 +17,8 @@
 #                 clients on <host address>:2379 and 127.0.0.1:2379 inside the namespace (0); the inventory
 #                 gets a group [etcd], and <state>/<host>/etcd.sh starts the host's member again (run on the
 #                 host, e.g. over SSH: it writes its pid to etcd.pid and becomes etcd)
+#   FLEET_SETENV  more NAME=VALUE words (no spaces or quotes) every SSH session on the hosts gets, through
+#                 sshd's SetEnv: PATH=/some/dir:/usr/sbin:/usr/bin:/sbin:/bin puts a stand-in command first (tests)
 # Needs root, iproute2 and openssh-server (sshd, ssh-keygen); etcd (Debian etcd-server) for FLEET_ETCD=1.
 #
 # Each host also gets its own /run/faultline (a small tmpfs in its sshd's mount namespace), as a machine has its
@@ -30,6 +32,7 @@ PREFIX="${FLEET_PREFIX:-flt}"
 NET="${FLEET_NET:-10.231.0}"
 STATE="${FLEET_STATE:-${TMPDIR:-/tmp}/faultline-fleet}"
 ETCD="${FLEET_ETCD:-0}"
+SETENV="${FLEET_SETENV:-}"
 BRIDGE="${PREFIX}-br"
 SSHD=/usr/sbin/sshd
 ETCD_BIN=/usr/bin/etcd
@@ -43,6 +46,9 @@ die() { echo "testbed: $*" >&2; exit 1; }
 [[ "$NET" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "FLEET_NET must be three octets, like 10.231.0"
 # Interface names are at most 15 characters: "<prefix>-n<i>-h" must fit.
 (( ${#PREFIX} <= 8 )) || die "FLEET_PREFIX must be at most 8 characters"
+for word in $SETENV; do
+  [[ "$word" =~ ^[A-Za-z_][A-Za-z0-9_]*=[^\"\']*$ ]] || die "FLEET_SETENV: '$word' is not NAME=VALUE"
+done
 
 ns_name() { echo "${PREFIX}-n$1"; }
 addr() { echo "${NET}.$((10 + $1))"; }
@@ -115,7 +121,7 @@ StrictModes no
 MaxSessions 64
 MaxStartups 64:30:128
 ClientAliveInterval 0
-SetEnv SHLVL=1
+SetEnv SHLVL=1${SETENV:+ $SETENV}
 CONF
   pid="$(cat "$dir/sshd.pid" 2>/dev/null || true)"
   pid_alive "$pid" && return 0

@@ -134,7 +134,8 @@ export function defineDisruptorRuntime<O extends z.ZodObject>(
   definition: DisruptorDefinition<O>,
   impl: Pick<Disruptor<O>, 'revertFor' | 'inject' | 'revert' | 'restartsOwnedOnEnd'>,
 ): Disruptor<O> {
-  const { name, description, options, check, requires, checkTarget, checkHosts, onGroup } = definition;
+  const { name, description, options, check, requires, checkTarget, checkHosts, onGroup, hostWide } =
+    definition;
   return {
     name,
     description,
@@ -144,6 +145,7 @@ export function defineDisruptorRuntime<O extends z.ZodObject>(
     ...(checkTarget === undefined ? {} : { checkTarget }),
     ...(checkHosts === undefined ? {} : { checkHosts }),
     ...(onGroup === undefined ? {} : { onGroup }),
+    ...(hostWide === undefined ? {} : { hostWide }),
     kind: 'disruptor',
     definition,
     ...impl,

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { systemClock } from '../load/clock.js';
 import type { LoadRun } from '../load/http-runner.js';
 import type { FaultExecutor } from './executor.js';
+import { planExperiment } from './plan.js';
 import type { ExperimentSpec } from './schema.js';
 import { createExecutor, type MethodOutcome, runMethod } from './stages/method.js';
 import { type RunMonitors, startRunMonitors } from './stages/monitors.js';
@@ -23,6 +24,7 @@ import { writeOutputs } from './stages/outputs.js';
 import { progressMeter } from './stages/progress.js';
 import { buildResult, lagWarnings, methodSeries, type ResultInputs } from './stages/results.js';
 import { type RollbackOutcome, rollback } from './stages/rollback.js';
+import { selectInstances } from './stages/select.js';
 import {
   type Gate,
   type ResolvedSpecs,
@@ -77,6 +79,8 @@ export async function runExperiment(
   spec: ExperimentSpec,
   options: RunExperimentOptions = {},
 ): Promise<RunExperimentResult> {
+  // the run's own copy: `select:` narrows its targets' hosts, and result.json's spec shows what was chosen
+  spec = structuredClone(spec);
   const run = openRun(spec, options, options.clock ?? systemClock, Math.random);
   const { ctx } = run;
   const held: Held = { groups: new Map(), loads: new Map() };
@@ -136,7 +140,15 @@ async function throughTheMethod(
   held: Held,
   found: Found,
 ): Promise<void> {
-  const { ctx, plan, seed } = run;
+  const { ctx, seed } = run;
+  const selection = await selectInstances(ctx, spec);
+  if (selection.notReady !== undefined) {
+    found.gate = { notReady: selection.notReady };
+    return;
+  }
+  // the same seed over the chosen hosts: picks, splits and limits as the narrowed targets give them
+  if (selection.changed) run.plan = planExperiment(spec, seed);
+  const { plan } = run;
   const { durationMs } = plan;
   const { loads } = held;
   const interval = options.progressIntervalMs ?? 1000;

@@ -24,8 +24,9 @@ import { type ConditionInputs, evaluateCondition } from '../monitors/condition.j
 import { getDisruptor } from '../plugins/disruptors/index.js';
 import { faultName } from './check.js';
 import type { Journal } from './journal.js';
-import { type ExperimentPlan, groupSplit, maxUnavailableOf, seededOrder, wantedInstances } from './plan.js';
+import { type ExperimentPlan, groupHold, groupSplit, seededOrder, wantedInstances } from './plan.js';
 import type { ExperimentSpec, FaultSpec } from './schema.js';
+import { describeExcess, type Excess, type Hold, UnavailableLedger } from './unavailable.js';
 
 /** What the executor needs of a target group. */
 export interface ExecutorGroup {
@@ -69,8 +70,8 @@ interface Active {
   group: string;
   /** The instance (-1 for a fault on the whole group). */
   index: number;
-  /** The instances it counts as unavailable until its revert took effect. */
-  indices: number[];
+  /** What it counts as unavailable until its revert took effect (instances, and hosts when host-wide). */
+  hold: Hold;
   revert: RevertRecord;
   /** Method ms when the revert is due; Infinity: at rollback. */
   dueMs: number;
@@ -125,7 +126,8 @@ export class FaultExecutor {
   readonly runs: FaultRun[] = [];
   readonly #o: ExecutorOptions;
   readonly #active = new Map<string, Active>();
-  readonly #unavailable = new Map<string, Set<number>>();
+  /** Who is unavailable, across targets (a host-wide fault holds its hosts for every target on them). */
+  readonly #ledger: UnavailableLedger;
   #pending: Pending[];
   readonly #delayed: Pending[] = [];
   readonly #fired = new Map<number, number>();
@@ -151,7 +153,7 @@ export class FaultExecutor {
         instance: s.instance,
         atMs: s.startMs as number,
       }));
-    for (const name of options.groups.keys()) this.#unavailable.set(name, new Set());
+    this.#ledger = new UnavailableLedger(options.plan.targets);
     const signal = options.signal;
     if (signal?.aborted) this.#injections.abort(signal.reason);
     else signal?.addEventListener('abort', () => this.#injections.abort(signal.reason), { once: true });
@@ -236,26 +238,73 @@ export class FaultExecutor {
     void p.finally(() => this.#inflight.delete(p));
   }
 
-  #room(groupName: string): number {
-    const spec = this.#o.spec.targets[groupName];
-    const down = this.#unavailable.get(groupName) as Set<number>;
-    return spec === undefined ? 0 : Math.max(0, maxUnavailableOf(spec) - down.size);
+  /** What picking instance `index` for the fault holds: the instance, and its host when the fault is host-wide. */
+  #holdFor(faultIndex: number, index: number): Hold {
+    const f = this.#o.spec.faults[faultIndex] as FaultSpec;
+    const host = this.#o.plan.targets[f.target]?.hosts?.[index];
+    return {
+      fault: faultName(f, faultIndex),
+      target: f.target,
+      indices: [index],
+      ...(getDisruptor(f.disruptor)?.hostWide === true && host !== undefined ? { hosts: [host] } : {}),
+    };
   }
 
-  /** Instances to use for one occurrence: the seeded order among those not unavailable, at most the room left. */
-  #pick(faultIndex: number, occurrence: number, want: number, preferred: number | null): number[] {
+  /**
+   * Instances to use for one occurrence: the planned one, else the seeded order among those not unavailable —
+   * each only if it fits in every target's room (a host-wide fault takes its host from all of them). When fewer
+   * than `want` fit, `why` says what is full.
+   */
+  #pick(
+    faultIndex: number,
+    occurrence: number,
+    want: number,
+    preferred: number | null,
+  ): { picks: number[]; why: string } {
     const f = this.#o.spec.faults[faultIndex] as FaultSpec;
     const group = this.#o.groups.get(f.target) as ExecutorGroup;
-    const down = this.#unavailable.get(f.target) as Set<number>;
-    const take = Math.min(want, this.#room(f.target));
-    if (take <= 0) return [];
-    if (preferred !== null && !down.has(preferred) && take >= 1) return [preferred];
+    const down = this.#ledger.down(f.target);
+    const room = this.#ledger.room(f.target);
     const order = seededOrder(
       randomStream(this.#o.plan.seed).fork(`experiment/fault/${faultName(f, faultIndex)}`),
       occurrence,
       group.instances.length,
     );
-    return order.filter((i) => !down.has(i)).slice(0, take);
+    const candidates =
+      preferred !== null && !down.has(preferred) ? [preferred] : order.filter((i) => !down.has(i));
+    const picks: number[] = [];
+    const tentative: Hold[] = [];
+    let blocked: Excess | undefined;
+    for (const i of candidates) {
+      if (picks.length >= want) break;
+      const hold = this.#holdFor(faultIndex, i);
+      const over = this.#ledger.excess(hold);
+      if (over !== undefined) {
+        blocked ??= over;
+        continue;
+      }
+      tentative.push(this.#ledger.add(hold));
+      picks.push(i);
+    }
+    // reserved only for the count: #apply holds each pick for real
+    for (const h of tentative) this.#ledger.remove(h);
+    if (picks.length >= want) return { picks, why: '' };
+    return { picks, why: this.#fullReason(f, room < want ? undefined : blocked) };
+  }
+
+  /**
+   * Why no instance fits: `max_unavailable 1 of svc reached (n1 by cut on etcd)`, the other target a host-wide
+   * fault would overfill, or every instance already unavailable.
+   */
+  #fullReason(f: FaultSpec, blocked: Excess | undefined): string {
+    if (blocked !== undefined && blocked.target !== f.target)
+      return describeExcess(blocked, f.target, f.disruptor);
+    const elsewhere = this.#ledger.heldFromElsewhere(f.target);
+    const by = elsewhere.length ? ` (${elsewhere.join(', ')})` : '';
+    const t = this.#o.plan.targets[f.target];
+    if (blocked === undefined && this.#ledger.room(f.target) > 0)
+      return `no instance of ${f.target} available${by}`;
+    return `max_unavailable ${t?.maxUnavailable ?? 0} of ${f.target} reached${by}`;
   }
 
   /**
@@ -267,28 +316,27 @@ export class FaultExecutor {
     const now = this.now();
     return [...this.#active.values()].some(
       (a) =>
-        a.group === groupName &&
+        this.#ledger.touches(a.hold, groupName) &&
         (a.reverting !== undefined || (a.plannedEndMs !== undefined && a.plannedEndMs <= now)),
     );
   }
 
   #applyStep(p: Pending, planned: boolean): void {
     const f = this.#o.spec.faults[p.faultIndex] as FaultSpec;
-    const [index] = this.#pick(p.faultIndex, p.occurrence, 1, p.instance);
+    const { picks, why } = this.#pick(p.faultIndex, p.occurrence, 1, p.instance);
+    const [index] = picks;
     if (index === undefined) {
-      this.#noRoom(p, planned, '');
+      this.#noRoom(p, planned, why);
       return;
     }
     const plannedEndMs = planned && f.duration !== undefined ? p.atMs + parseDuration(f.duration) : undefined;
     this.#apply(p.faultIndex, p.occurrence, index, { plannedEndMs });
   }
 
-  /** No room for the step: dropped (per the group's `excess`) or delayed until room frees. */
-  #noRoom(p: Pending, planned: boolean, why: string): void {
+  /** No room for the step (`reason` says where): dropped (per the group's `excess`) or delayed until room frees. */
+  #noRoom(p: Pending, planned: boolean, reason: string): void {
     const f = this.#o.spec.faults[p.faultIndex] as FaultSpec;
     const target = this.#o.spec.targets[f.target];
-    const max = target ? maxUnavailableOf(target) : 0;
-    const reason = `max_unavailable ${max} of ${f.target} reached${why}`;
     if (target?.excess === 'drop' && !(planned && this.#overrunning(f.target))) {
       this.#drop(p, reason);
     } else {
@@ -310,7 +358,7 @@ export class FaultExecutor {
   #groupPick(
     faultIndex: number,
     occurrence: number,
-  ): { unavailable: number[]; split: string } | { error: string } | string {
+  ): { hold: Hold; split: string } | { error: string } | string {
     const f = this.#o.spec.faults[faultIndex] as FaultSpec;
     let split: ReturnType<typeof groupSplit>;
     try {
@@ -319,13 +367,10 @@ export class FaultExecutor {
       return { error: (err as Error).message };
     }
     if (split === undefined) return { error: `${f.disruptor} does not act on a group` };
-    const hosts = split.hosts;
-    const unavailable = split.unavailable.map((h) => hosts.indexOf(h)).filter((i) => i >= 0);
-    const down = this.#unavailable.get(f.target) as Set<number>;
-    const more = unavailable.filter((i) => !down.has(i));
-    if (more.length > this.#room(f.target))
-      return `: ${down.size} already unavailable, and ${f.disruptor} would leave ${more.length} more (${split.unavailable.join(', ')})`;
-    return { unavailable, split: split.describe };
+    const hold = groupHold(f, faultName(f, faultIndex), split);
+    const over = this.#ledger.excess(hold);
+    if (over !== undefined) return describeExcess(over, f.target, f.disruptor);
+    return { hold, split: split.describe };
   }
 
   #applyGroupStep(p: Pending, planned: boolean): void {
@@ -377,14 +422,14 @@ export class FaultExecutor {
   #apply(
     faultIndex: number,
     occurrence: number,
-    pick: number | { unavailable: number[]; split: string },
+    pick: number | { hold: Hold; split: string },
     extra: { trigger?: string; plannedEndMs?: number | undefined } = {},
   ): void {
     const f = this.#o.spec.faults[faultIndex] as FaultSpec;
     const name = faultName(f, faultIndex);
     const group = this.#o.groups.get(f.target) as ExecutorGroup;
     const index = typeof pick === 'number' ? pick : -1;
-    const indices = typeof pick === 'number' ? [pick] : pick.unavailable;
+    const hold = typeof pick === 'number' ? this.#holdFor(faultIndex, pick) : pick.hold;
     const instance: DisruptorInstance =
       typeof pick === 'number'
         ? group.disruptorInstance(pick)
@@ -415,8 +460,7 @@ export class FaultExecutor {
       this.#o.onEvent?.('fault.failed', `${name} on ${instance.id}: ${run.error}`);
       return;
     }
-    const down = this.#unavailable.get(f.target) as Set<number>;
-    for (const i of indices) down.add(i);
+    this.#ledger.add(hold);
     this.#applying.set(faultIndex, (this.#applying.get(faultIndex) ?? 0) + 1);
     this.#track(async () => {
       let applied: AppliedFault;
@@ -435,7 +479,7 @@ export class FaultExecutor {
           { fault: name },
         );
       } catch (err) {
-        for (const i of indices) down.delete(i);
+        this.#ledger.remove(hold);
         run.status = 'failed';
         run.endMs = this.#o.clock.epochMs();
         run.error = (err as Error).message;
@@ -457,7 +501,7 @@ export class FaultExecutor {
         faultIndex,
         group: f.target,
         index,
-        indices,
+        hold,
         revert: applied.revert,
         dueMs: end < this.#durationMs ? end : Number.POSITIVE_INFINITY,
         ...(extra.plannedEndMs === undefined ? {} : { plannedEndMs: extra.plannedEndMs }),
@@ -525,7 +569,7 @@ export class FaultExecutor {
       }
     }
     // the instance counts as unavailable until it is back (or given up on): no other fault picks it meanwhile
-    if (outcome.ok) for (const i of a.indices) (this.#unavailable.get(a.group) as Set<number>).delete(i);
+    if (outcome.ok) this.#ledger.remove(a.hold);
     this.#retryDelayed();
     return outcome;
   }
@@ -550,11 +594,11 @@ export class FaultExecutor {
       const state = evaluateCondition(f.when, inputs, this.#o.clock.epochMs());
       if (!state.holds) continue;
       const group = this.#o.groups.get(f.target) as ExecutorGroup;
-      const picks: Array<number | { unavailable: number[]; split: string }> = [];
+      const picks: Array<number | { hold: Hold; split: string }> = [];
       if (this.#onGroup(i)) {
         const pick = this.#groupPick(i, fired);
         if (typeof pick !== 'string' && !('error' in pick)) picks.push(pick);
-      } else picks.push(...this.#pick(i, fired, wantedInstances(f, group.instances.length), null));
+      } else picks.push(...this.#pick(i, fired, wantedInstances(f, group.instances.length), null).picks);
       if (picks.length === 0) continue; // no room: the condition is looked at again next tick
       this.#o.onEvent?.('fault.triggered', `${name}: ${state.reason}`);
       this.#fired.set(i, fired + 1);

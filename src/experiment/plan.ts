@@ -15,6 +15,7 @@ import type { GroupPlan } from '../plugins/registry.js';
 import { faultName, hostNamesOf, instanceCount } from './check.js';
 import { hostsOf } from './hosts.js';
 import type { ConditionSpec, ExperimentSpec, FaultSpec, TargetSpec } from './schema.js';
+import { describeExcess, describeFull, type Excess, type Hold, UnavailableLedger } from './unavailable.js';
 import { warmupBounds } from './warmup.js';
 
 /** One line of the schedule. Times are milliseconds from the start of the method (after warm-up). */
@@ -135,6 +136,14 @@ interface Request {
   atMs: number;
   requestedMs: number;
   want: number;
+  /** The target whose `max_unavailable` delayed it (another than its own when a host-wide fault was in the way). */
+  by?: { target: string; max: number };
+}
+
+/** `delayed 4000 ms by max_unavailable 1` (`… of target proxy` when another target's limit held it back). */
+function delayNote(req: Request, target: string, max: number): string {
+  const by = req.by ?? { target, max };
+  return `delayed ${req.atMs - req.requestedMs} ms by max_unavailable ${by.max}${by.target === target ? '' : ` of target ${by.target}`}`;
 }
 
 /** The schedule of `spec` under `seed`. Same (spec, seed) ⇒ same plan. The spec must have passed validation. */
@@ -183,8 +192,8 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
     }
   });
 
-  // Applied intervals per target, to know who is down at a given time.
-  const applied = new Map<string, Array<{ instance: number; startMs: number; endMs: number }>>();
+  // Who is unavailable when, across targets: a host-wide fault on one target holds its hosts for all of them.
+  const ledger = new UnavailableLedger(targets);
   const byTime = (a: Request, b: Request) =>
     a.atMs - b.atMs || a.faultIndex - b.faultIndex || a.occurrence - b.occurrence;
 
@@ -195,29 +204,43 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
     const name = faultName(f, req.faultIndex);
     const group = targets[f.target] as ExperimentPlan['targets'][string];
     const target = spec.targets[f.target] as TargetSpec;
-    const intervals = applied.get(f.target) ?? [];
-    applied.set(f.target, intervals);
-    const down = new Set(
-      intervals.filter((i) => i.startMs <= req.atMs && req.atMs < i.endMs).map((i) => i.instance),
-    );
     if (disruptors.get(f.disruptor)?.onGroup !== undefined) {
-      const next = planGroupRequest(spec, req, s, group, down, durationMs, intervals, steps);
+      const next = planGroupRequest(spec, req, s, ledger, durationMs, steps);
       if (next !== undefined) queue.push(next);
       continue;
     }
+    const hostWide = disruptors.get(f.disruptor)?.hostWide === true;
     const order = seededOrder(root.fork(`experiment/fault/${name}`), req.occurrence, group.instances);
+    const down = ledger.down(f.target, req.atMs);
     const candidates = order.filter((i) => !down.has(i));
-    const room = Math.max(0, group.maxUnavailable - down.size);
-    const take = Math.min(req.want, room, candidates.length);
+    const room = ledger.room(f.target, req.atMs);
+    const full = describeFull(ledger, f.target, group, req.atMs);
     const endMs = Math.min(
       durationMs,
       req.atMs + (f.duration === undefined ? durationMs : parseDuration(f.duration)),
     );
     const delayed = req.atMs > req.requestedMs;
     const base = { fault: name, disruptor: f.disruptor, target: f.target, occurrence: req.occurrence };
-    for (const instance of candidates.slice(0, take)) {
-      intervals.push({ instance, startMs: req.atMs, endMs });
+    let picked = 0;
+    let blocked: Excess | undefined;
+    for (const instance of candidates) {
+      if (picked >= req.want) break;
       const host = group.hosts?.[instance];
+      const hold: Hold = {
+        fault: name,
+        target: f.target,
+        indices: [instance],
+        ...(hostWide && host !== undefined ? { hosts: [host] } : {}),
+        startMs: req.atMs,
+        endMs,
+      };
+      const over = ledger.excess(hold, req.atMs);
+      if (over !== undefined) {
+        blocked ??= over;
+        continue;
+      }
+      ledger.add(hold);
+      picked++;
       const step: PlanStep = {
         ...base,
         status: 'apply',
@@ -227,19 +250,22 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
         startMs: req.atMs,
         endMs,
       };
-      if (delayed)
-        step.note = `delayed ${req.atMs - req.requestedMs} ms by max_unavailable ${group.maxUnavailable}`;
+      if (delayed) step.note = delayNote(req, f.target, group.maxUnavailable);
       steps.push(step);
     }
-    const excess = req.want - take;
+    const excess = req.want - picked;
     if (excess === 0) continue;
     const why =
       room < req.want
-        ? `max_unavailable ${group.maxUnavailable} of ${group.instances}: ${down.size} already unavailable`
-        : `only ${candidates.length} of ${group.instances} instances available`;
-    const next = Math.min(...intervals.map((i) => i.endMs).filter((e) => e > req.atMs));
+        ? full
+        : candidates.length < req.want
+          ? `only ${candidates.length} of ${group.instances} instances available`
+          : describeExcess(blocked as Excess, f.target, f.disruptor);
+    const next = ledger.nextEnd(req.atMs);
     if (target.excess === 'delay' && Number.isFinite(next) && next < durationMs) {
-      queue.push({ ...req, atMs: next, want: excess });
+      const by =
+        room < req.want || blocked === undefined ? undefined : { target: blocked.target, max: blocked.max };
+      queue.push({ ...req, atMs: next, want: excess, ...(by === undefined ? {} : { by }) });
       continue;
     }
     const reason = target.excess === 'delay' ? `${why}, and no room before the end` : why;
@@ -276,17 +302,16 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
 
 /**
  * One occurrence of a fault on a whole group: applied when the hosts it leaves unavailable fit in the room
- * `max_unavailable` leaves, else delayed (to the next end of a fault on the group) or dropped, per `excess`.
- * Returns the request again when it is delayed.
+ * `max_unavailable` leaves — on its own target and, for a host-wide fault, on every target with an instance on
+ * those hosts — else delayed (to the next end of a fault) or dropped, per `excess`. Returns the request again
+ * when it is delayed.
  */
 function planGroupRequest(
   spec: ExperimentSpec,
   req: Request,
   seed: number,
-  group: ExperimentPlan['targets'][string],
-  down: ReadonlySet<number>,
+  ledger: UnavailableLedger,
   durationMs: number,
-  intervals: Array<{ instance: number; startMs: number; endMs: number }>,
   steps: PlanStep[],
 ): Request | undefined {
   const f = spec.faults[req.faultIndex] as FaultSpec;
@@ -315,15 +340,14 @@ function planGroupRequest(
     return undefined;
   }
   if (split === undefined) return undefined;
-  const hosts = group.hosts ?? [];
-  const unavailable = split.unavailable.map((h) => hosts.indexOf(h)).filter((i) => i >= 0);
-  const more = unavailable.filter((i) => !down.has(i)).length;
-  if (down.size + more <= group.maxUnavailable) {
-    const endMs = Math.min(
-      durationMs,
-      req.atMs + (f.duration === undefined ? durationMs : parseDuration(f.duration)),
-    );
-    for (const instance of unavailable) intervals.push({ instance, startMs: req.atMs, endMs });
+  const endMs = Math.min(
+    durationMs,
+    req.atMs + (f.duration === undefined ? durationMs : parseDuration(f.duration)),
+  );
+  const hold = groupHold(f, base.fault, split, { startMs: req.atMs, endMs });
+  const over = ledger.excess(hold, req.atMs);
+  if (over === undefined) {
+    ledger.add(hold);
     steps.push({
       ...base,
       status: 'apply',
@@ -332,41 +356,62 @@ function planGroupRequest(
       startMs: req.atMs,
       endMs,
       group: split,
-      ...(req.atMs > req.requestedMs
-        ? { note: `delayed ${req.atMs - req.requestedMs} ms by max_unavailable ${group.maxUnavailable}` }
-        : {}),
+      ...(req.atMs > req.requestedMs ? { note: delayNote(req, f.target, maxUnavailableOf(target)) } : {}),
     });
     return undefined;
   }
-  const why = `max_unavailable ${group.maxUnavailable} of ${group.instances}: ${down.size} already unavailable, and ${f.disruptor} would leave ${more} more (${split.unavailable.join(', ')})`;
-  const next = Math.min(...intervals.map((i) => i.endMs).filter((e) => e > req.atMs));
-  if (target.excess === 'delay' && Number.isFinite(next) && next < durationMs) return { ...req, atMs: next };
+  const why = describeExcess(over, f.target, f.disruptor);
+  const next = ledger.nextEnd(req.atMs);
+  if (target.excess === 'delay' && Number.isFinite(next) && next < durationMs)
+    return { ...req, atMs: next, by: { target: over.target, max: over.max } };
   dropped(target.excess === 'delay' ? `${why}, and no room before the end` : why);
   return undefined;
 }
 
-/** The most instances of each group unavailable at any moment under `plan` (for checks and reports). */
+/** What one occurrence of a fault on a whole group holds: the hosts its split leaves unavailable. */
+export function groupHold(
+  f: FaultSpec,
+  fault: string,
+  split: GroupPlan & { hosts: string[] },
+  window: { startMs?: number; endMs?: number } = {},
+): Hold {
+  const indices = split.unavailable.map((h) => split.hosts.indexOf(h)).filter((i) => i >= 0);
+  return {
+    fault,
+    target: f.target,
+    indices,
+    ...(disruptors.get(f.disruptor)?.hostWide === true ? { hosts: split.unavailable } : {}),
+    ...window,
+  };
+}
+
+/**
+ * The most instances of each group unavailable at any moment under `plan` (for checks and reports): its own
+ * faults' instances, and every instance on a host a host-wide fault on any target holds.
+ */
 export function peakUnavailable(plan: ExperimentPlan): Record<string, number> {
+  const applied = plan.steps.filter((s) => s.status === 'apply' && s.startMs !== null);
+  // the steps as the ledger's holds, each over its window
+  const holds: Hold[] = applied.map((s) => {
+    const hostWide = disruptors.get(s.disruptor)?.hostWide === true;
+    const hosts = s.group === undefined ? (s.host === undefined ? [] : [s.host]) : s.group.unavailable;
+    const own = plan.targets[s.target]?.hosts ?? [];
+    return {
+      fault: s.fault,
+      target: s.target,
+      indices:
+        s.group === undefined
+          ? [s.instance as number]
+          : hosts.map((h) => own.indexOf(h)).filter((i) => i >= 0),
+      ...(hostWide ? { hosts } : {}),
+      startMs: s.startMs as number,
+      endMs: s.endMs as number,
+    };
+  });
+  const ledger = new UnavailableLedger(plan.targets);
+  for (const h of holds) ledger.add(h);
   const peaks: Record<string, number> = {};
-  for (const name of Object.keys(plan.targets)) {
-    const applied = plan.steps.filter((s) => s.target === name && s.status === 'apply' && s.startMs !== null);
-    // a fault on the whole group counts the hosts it leaves unavailable
-    const unavailable = (o: PlanStep): (number | string | null)[] =>
-      o.group === undefined ? [o.instance] : o.group.unavailable;
-    const hosts = plan.targets[name]?.hosts ?? [];
-    const key = (v: number | string | null) => (typeof v === 'string' ? hosts.indexOf(v) : v);
-    let peak = 0;
-    for (const s of applied) {
-      const t = s.startMs as number;
-      const down = new Set(
-        applied
-          .filter((o) => (o.startMs as number) <= t && t < (o.endMs as number))
-          .flatMap(unavailable)
-          .map(key),
-      );
-      peak = Math.max(peak, down.size);
-    }
-    peaks[name] = peak;
-  }
+  for (const name of Object.keys(plan.targets))
+    peaks[name] = Math.max(0, ...holds.map((h) => ledger.down(name, h.startMs).size));
   return peaks;
 }

@@ -128,6 +128,23 @@ export const attachTargetSchema = z.strictObject({
   ...blastRadiusShape,
 });
 
+/** Picking a target's instances by a probe run on each of its hosts when the run starts. */
+export const selectSchema = z
+  .strictObject({
+    command: z
+      .string()
+      .min(1)
+      .describe(
+        'A shell command run on each of the target’s hosts when the run starts (before anything else); the hosts where it exits 0 are the target’s instances for this run. {{host.name}}, {{host.address}}, {{host.port}} and {{host.user}} are replaced.',
+      ),
+    timeout: durationSchema
+      .default('10s')
+      .describe('How long the command may run on a host; past it, that host is not chosen (default 10s).'),
+  })
+  .describe(
+    'Pick the instances by a probe (the current leader, say): only the hosts where `command` exits 0 are the target’s for this run; none chosen makes the run not ready.',
+  );
+
 /** Processes on hosts that faultline did not start: one instance per host. */
 export const serviceTargetSchema = z.strictObject({
   type: z.literal('service'),
@@ -153,6 +170,7 @@ export const serviceTargetSchema = z.strictObject({
   ready: readyProbeSchema
     .optional()
     .describe('A probe each instance must pass before the experiment goes on.'),
+  select: selectSchema.optional(),
   ...blastRadiusShape,
 });
 
@@ -161,6 +179,7 @@ export const hostTargetSchema = z.strictObject({
   type: z.literal('host'),
   hosts: hostListSchema.describe('The hosts (or groups): one instance per host.'),
   ready: readyProbeSchema.optional().describe('A probe each host must pass before the experiment goes on.'),
+  select: selectSchema.optional(),
   ...blastRadiusShape,
 });
 

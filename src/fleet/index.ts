@@ -20,6 +20,7 @@ export {
   findProcesses,
   PAUSED_DIR,
   type ProcessSelector,
+  pausedDirOf,
   type RemoteProcess,
   signalAndWaitGone,
   startAndWait,

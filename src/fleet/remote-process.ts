@@ -12,6 +12,7 @@ import { shellQuote } from './command-output.js';
 import type { FleetConnections } from './connections.js';
 import { SshError } from './errors.js';
 import type { HostRef } from './host-ref.js';
+import { OWN_SHELL_FN } from './shell.js';
 
 /** How a service's processes are found on its host: exactly one of the three. */
 export interface ProcessSelector {
@@ -31,8 +32,17 @@ export interface RemoteProcess {
   state: string;
 }
 
-/** Where a pause leaves a marker per stopped process, for `faultline recover --sweep`. */
+/**
+ * Where a pause leaves a marker per stopped process, for `faultline recover --sweep`: one directory per host
+ * ({@link pausedDirOf}), so a sweep of one host never continues what a pause left stopped for another host
+ * that shares the filesystem (as the namespace test bed's hosts do, or hosts on one NFS /var/tmp).
+ */
 export const PAUSED_DIR = '/var/tmp/faultline-paused';
+
+/** The directory of a host's pause markers: `/var/tmp/faultline-paused/<host name>`. */
+export function pausedDirOf(host: string): string {
+  return `${PAUSED_DIR}/${host.replace(/[^\w.@-]/g, '_')}`;
+}
 
 const POLL_MS = 50;
 
@@ -45,9 +55,13 @@ export function describeSelector(s: ProcessSelector): string {
 
 /** Shell functions every script starts with. */
 const PRELUDE = [
+  OWN_SHELL_FN,
   // the state letter of process $1 if it is still the one started at $2 (else nothing)
   `stateof() { _st=$2; _s=$(cat /proc/$1/stat 2>/dev/null) || return 0; _s=\${_s##*) }; set -- $_s; [ "\${20}" = "$_st" ] && echo "$1"; return 0; }`,
 ].join('\n');
+
+/** Where a unit's cgroup may be mounted, in the order looked at: v2, a hybrid host's v2, v1's systemd hierarchy. */
+const CGROUP_ROOTS = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/systemd'];
 
 function selectionScript(s: ProcessSelector): string {
   if (s.pidfile !== undefined)
@@ -58,17 +72,24 @@ function selectionScript(s: ProcessSelector): string {
   }
   const unit = shellQuote(s.systemd as string);
   return [
-    `_cg=$(systemctl show -p ControlGroup --value -- ${unit} 2>/dev/null)`,
-    `if [ -n "$_cg" ] && [ -r "/sys/fs/cgroup$_cg/cgroup.procs" ]; then cat "/sys/fs/cgroup$_cg/cgroup.procs"`,
+    `_cg=$(systemctl show -p ControlGroup --value -- ${unit} 2>/dev/null); _procs=`,
+    // the unit's cgroup where the host mounts it: cgroup v2 (unified) at /sys/fs/cgroup, a hybrid host's v2 at
+    // /sys/fs/cgroup/unified, a v1-only host's systemd hierarchy at /sys/fs/cgroup/systemd
+    `case "$_cg" in (/?*) for _r in ${CGROUP_ROOTS.join(' ')}; do [ -r "$_r$_cg/cgroup.procs" ] && { _procs="$_r$_cg/cgroup.procs"; break; }; done;; esac`,
+    `if [ -n "$_procs" ]; then cat "$_procs"`,
     `else _m=$(systemctl show -p MainPID --value -- ${unit} 2>/dev/null); [ "\${_m:-0}" != 0 ] && echo "$_m"; fi`,
   ].join('\n');
 }
 
-/** A script printing `pid state starttime` per selected live process (zombies left out). */
+/**
+ * A script printing `pid state starttime` per selected live process (zombies and faultline's own shells left
+ * out: a pattern as broad as `sh` must not find the shell that runs it, or the pool's idle ones).
+ */
 function listBody(s: ProcessSelector): string {
   return [
     `_pids=$( { ${selectionScript(s)}\n} 2>/dev/null | tr -s ' \\n' '\\n\\n')`,
     'for _p in $_pids; do',
+    '  ownshell $_p && continue',
     '  _s=$(cat /proc/$_p/stat 2>/dev/null) || continue',
     `  _s=\${_s##*) }; set -- $_s`,
     `  [ "$1" = Z ] || [ "$1" = X ] || echo "$_p $1 \${20}"`,
@@ -177,8 +198,8 @@ export async function signalAndWaitGone(
 }
 
 /**
- * SIGSTOP to each process still the one listed — after writing its marker in {@link PAUSED_DIR} (`note` is
- * its text) — then waits until each shows state T (or is gone). Resolves with the pids that did stop and those
+ * SIGSTOP to each process still the one listed — after writing its marker in the host's {@link pausedDirOf}
+ * (`note` is its text) — then waits until each shows state T (or is gone). Resolves with the pids that did stop and those
  * still running after `timeoutMs`.
  */
 export async function stopAndWait(
@@ -189,11 +210,11 @@ export async function stopAndWait(
   timeoutMs: number,
 ): Promise<{ stopped: number[]; left: number[] }> {
   const list = words(procs);
-  const dir = PAUSED_DIR;
+  const dir = shellQuote(pausedDirOf(host.name));
   const script = [
-    `mkdir -p -m 700 ${dir} 2>/dev/null`,
-    // markers only in a directory of our own: a planted one must not make a sweep continue someone's process
-    `[ -O ${dir} ] && _mark=1 || _mark=0`,
+    `mkdir -p -m 700 ${PAUSED_DIR} ${dir} 2>/dev/null`,
+    // markers only in directories of our own: a planted one must not make a sweep continue someone's process
+    `[ -O ${PAUSED_DIR} ] && [ -O ${dir} ] && _mark=1 || _mark=0`,
     each(
       list,
       `[ -n "$(stateof $_p $_st)" ] || continue; [ $_mark = 1 ] && printf '%s\\n' ${shellQuote(note)} > ${dir}/$_p.$_st 2>/dev/null; kill -s STOP $_p 2>/dev/null`,
@@ -222,26 +243,31 @@ export async function continueAndWait(
   if (procs.length === 0) return [];
   const list = words(procs);
   const script = [
-    each(list, `[ -n "$(stateof $_p $_st)" ] && kill -s CONT $_p 2>/dev/null; rm -f ${PAUSED_DIR}/$_p.$_st`),
+    each(
+      list,
+      `[ -n "$(stateof $_p $_st)" ] && kill -s CONT $_p 2>/dev/null; rm -f ${shellQuote(pausedDirOf(host.name))}/$_p.$_st`,
+    ),
     waitLoop(each(list, 'case "$(stateof $_p $_st)" in T|t) _left="$_left $_p";; esac'), timeoutMs),
   ].join('\n');
   return (await runLoop(c, host, script, timeoutMs)).left;
 }
 
 /**
- * Continues every process a marker in {@link PAUSED_DIR} names that is still the one marked and stopped, and
- * removes the markers (also those of processes gone since). Resolves with the pids continued.
+ * Continues every process a marker in the host's own {@link pausedDirOf} names that is still the one marked
+ * and stopped, and removes those markers (also those of processes gone since); another host's markers are left
+ * alone. Resolves with the pids continued.
  */
 export async function sweepPaused(c: FleetConnections, host: HostRef): Promise<number[]> {
-  const dir = PAUSED_DIR;
+  const dir = shellQuote(pausedDirOf(host.name));
   const script = [
-    `[ -d ${dir} ] && [ -O ${dir} ] || exit 0`,
+    `[ -d ${dir} ] && [ -O ${PAUSED_DIR} ] && [ -O ${dir} ] || exit 0`,
     `for _f in ${dir}/*.*; do`,
     '  [ -f "$_f" ] || continue',
     `  _n=\${_f##*/}; _p=\${_n%%.*}; _st=\${_n#*.}`,
     '  case "$(stateof $_p $_st)" in T|t) kill -s CONT $_p 2>/dev/null && echo "continued $_p";; esac',
     '  rm -f "$_f"',
     'done',
+    `rmdir ${dir} 2>/dev/null || true`,
   ].join('\n');
   const r = await c.exec(host, `${PRELUDE}\n${script}`);
   return [...r.stdout.matchAll(/^continued (\d+)$/gm)].map((m) => Number(m[1]));

@@ -26,9 +26,21 @@ export class ShellClosedError extends Error {
   override readonly name = 'ShellClosedError';
 }
 
-/** What the session runs: the shell itself, as root through sudo for `become` hosts. */
+/**
+ * The last word of every faultline shell's command line (`sh -s faultline-shell`, `sudo -n -- sh -s
+ * faultline-shell`): process selections on a host (a `match` pattern, a freeze's patterns) leave such processes
+ * out, so a pattern as broad as `sh` never stops or kills the shell faultline reaches the host through. A
+ * subshell running a command is a fork of the shell and carries the same command line; a program it starts
+ * does not.
+ */
+export const SHELL_MARK = 'faultline-shell';
+
+/** Shell function: `ownshell PID` succeeds when the process is one of faultline's shells (see {@link SHELL_MARK}). */
+export const OWN_SHELL_FN = `ownshell() { case "$(tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null)" in *" -s ${SHELL_MARK} ") return 0;; esac; return 1; }`;
+
+/** What the session runs: the shell itself (marked), as root through sudo for `become` hosts. */
 export function shellCommand(become: boolean): string {
-  return become ? 'exec sudo -n -- sh' : 'exec sh';
+  return `exec ${become ? 'sudo -n -- ' : ''}sh -s ${SHELL_MARK}`;
 }
 
 /** A POSIX script in one single-quoted word, as `sh()` in faults/types.ts writes them. */

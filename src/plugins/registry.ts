@@ -52,6 +52,14 @@ export interface DisruptorDefinition<Options extends z.ZodObject = z.ZodObject>
    * it splits them and which hosts it leaves unavailable, for the plan, `--dry-run` and `max_unavailable`.
    */
   readonly onGroup?: (options: z.output<Options>, input: HostFaultInput) => GroupPlan;
+  /**
+   * Takes the instance's host away as a whole (a partition, a hung node): while it holds a host — or, with
+   * `onGroup`, the hosts it leaves unavailable — every instance on that host of *any* target counts as
+   * unavailable for `max_unavailable` (and is not picked by another fault), not only the fault's own. Absent:
+   * only the fault's own instance (a fault that degrades a host — its disk, CPU or traffic — without taking it
+   * away).
+   */
+  readonly hostWide?: boolean;
 }
 
 /** What a host fault's pure planning reads. */

@@ -4,7 +4,8 @@
  * measured), a seeded 2+1 split on a group named directly as the target (the minority refuses writes, the
  * majority takes them, judged by a monitor writing on every member), killing 2 of 3 (writes fail, the
  * hypothesis breaks, blamed on the kill; the members are started again), max_unavailable holding back a kill
- * while a partition leaves a host unreachable, and a frozen member that resumes into a healthy cluster.
+ * while a partition leaves a host unreachable, the leader chosen by a `select:` probe of etcd on each host and
+ * killed, and a frozen member that resumes into a healthy cluster.
  *
  * etcd runs with its default 1 s election timeout; the machine is shared, so bounds are generous.
  */
@@ -15,7 +16,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { processState } from '../../src/disruptors/proc.js';
 import { type JournalEvent, pendingReverts, readJournal } from '../../src/experiment/journal.js';
+import { planExperiment } from '../../src/experiment/plan.js';
 import type { RunEvent } from '../../src/experiment/run-types.js';
+import { validateExperimentFile } from '../../src/experiment/validate.js';
 import { pollUntil } from '../../src/fleet/faults/types.js';
 import { startLogOf } from '../../src/fleet/remote-process.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
@@ -264,6 +267,47 @@ faults:
     );
     await healthy();
     noRulesLeft();
+  });
+
+  it('select: the leader, chosen by a probe of etcd on each host, is the member a kill takes', async () => {
+    const leader = hostOf((await healthy()).endpoint);
+    const pids = HOSTS.map((_, i) => bed.etcd.pid(i + 1));
+    const file = experiment(
+      `duration: 3s
+faults:
+  - { name: kill, disruptor: host.process.kill, target: leader, at: 0s, duration: 1s }
+`,
+      `targets:
+  leader:
+    type: service
+    hosts: etcd
+    pidfile: ${bed.state}/{{host.name}}/etcd.pid
+    start: sh ${bed.state}/{{host.name}}/etcd.sh
+    select:
+      command: >-
+        ETCDCTL_API=3 etcdctl --endpoints http://127.0.0.1:2379 endpoint status -w fields
+        | awk -F' : ' '/"MemberID"/ {m=$2} /"Leader"/ {l=$2} END {exit !(m != "" && (m "") == (l ""))}'
+`,
+    );
+    // a seed that, over all three hosts, would pick another member
+    const v = validateExperimentFile(file, { env: process.env });
+    assert.ok(v.ok);
+    const seed = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find(
+      (s) => planExperiment(v.spec, s).steps.find((st) => st.fault === 'kill')?.host !== leader,
+    ) as number;
+    const run = await runFile(file, { seed });
+    assert.equal(run.verdict, 'pass', run.reason);
+    assert.deepEqual(
+      run.result.faultRuns.map((r) => `${r.status}:${r.instance}`),
+      [`applied:leader@${leader}`],
+    );
+    assert.deepEqual(run.result.faultRuns[0]?.info?.killed, [pids[HOSTS.indexOf(leader)]]);
+    assert.ok(
+      run.result.events.some(
+        (e) => e.kind === 'target.selected' && e.message.startsWith(`leader: ${leader} of`),
+      ),
+    );
+    await healthy();
   });
 
   it('a frozen member (host.freeze) is stopped while frozen, resumes, and the cluster is healthy after', async () => {

@@ -117,6 +117,77 @@ faults:
     );
   });
 
+  it('max_unavailable counts hosts a host-wide fault on another target holds: both ways, a kill does not', async () => {
+    // db and proxy run on the same five hosts; a partition of db that cuts e1 off leaves proxy's e1 unreachable
+    const targets = `targets:
+  db: { type: service, hosts: etcd, match: "etcd {{host.name}}" }
+  proxy: { type: service, hosts: etcd, match: "proxy {{host.name}}", max_unavailable: 1, excess: drop }
+`;
+    const plan = async (body: string) => {
+      const r = await cli(['run', write(targets + body), '--dry-run', '--json', '--seed', '3']);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as ExperimentPlan;
+    };
+    const status = (p: ExperimentPlan) => Object.fromEntries(p.steps.map((s) => [s.fault, s.status]));
+    const note = (p: ExperimentPlan, fault: string) => p.steps.find((s) => s.fault === fault)?.note ?? '';
+
+    const killAfterCut = await plan(`faults:
+  - { name: cut, disruptor: host.partition, target: db, at: 0s, duration: 5s, with: { shape: isolate, chosen: [e1] } }
+  - { name: kill, disruptor: host.process.kill, target: proxy, at: 1s, duration: 1s }
+  - { name: after, disruptor: host.process.kill, target: proxy, at: 6s, duration: 1s }
+`);
+    assert.deepEqual(status(killAfterCut), { cut: 'apply', kill: 'dropped', after: 'apply' });
+    assert.match(
+      note(killAfterCut, 'kill'),
+      /max_unavailable 1 of 5: 1 already unavailable \(e1 by cut on db\)/,
+    );
+
+    // the other way: proxy's kill holds one host, so a cut of db that would take e1 from proxy too waits for it
+    const cutAfterKill = await plan(`faults:
+  - { name: kill, disruptor: host.process.kill, target: proxy, at: 0s, duration: 5s }
+  - { name: cut, disruptor: host.partition, target: db, at: 1s, duration: 1s, with: { shape: isolate, chosen: [e1] } }
+`);
+    const kill = cutAfterKill.steps.find((s) => s.fault === 'kill');
+    const cut = cutAfterKill.steps.find((s) => s.fault === 'cut');
+    if (kill?.host === 'e1') assert.equal(cut?.startMs, 1000, 'e1 is already down for proxy');
+    else {
+      assert.equal(cut?.status, 'apply');
+      assert.equal(cut?.startMs, 5000, 'after the kill ends');
+      assert.equal(cut?.note, 'delayed 4000 ms by max_unavailable 1 of target proxy');
+    }
+
+    // a kill is not host-wide: a kill on db leaves proxy's room alone
+    const twoKills = await plan(`faults:
+  - { name: kdb, disruptor: host.process.kill, target: db, at: 0s, duration: 5s }
+  - { name: kproxy, disruptor: host.process.kill, target: proxy, at: 1s, duration: 1s }
+`);
+    assert.deepEqual(status(twoKills), { kdb: 'apply', kproxy: 'apply' });
+  });
+
+  it('select: the dry run says the instances are chosen at run start; select on a local target is an error', async () => {
+    const file = write(`targets:
+  db:
+    type: service
+    hosts: etcd
+    match: "etcd {{host.name}}"
+    select: { command: "etcdctl endpoint status -w fields | grep -q IsLeader.*true" }
+faults:
+  - { name: kill, disruptor: host.process.kill, target: db, at: 1s, duration: 1s }
+`);
+    const r = await cli(['run', file, '--dry-run', '--seed', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /target db: its instances are chosen when the run starts, by select/);
+    const local = write(`targets:
+  app: { type: process, command: ["sleep", "100"], select: { command: "true" } }
+faults:
+  - { name: kill, disruptor: process.kill, target: app, at: 1s, duration: 1s }
+`);
+    const bad = await cli(['run', local, '--dry-run']);
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /:\d+:\d+: targets\.app\.select/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   it('examples/fleet/etcd-partition.yaml plans to isolate the leader it is given', async () => {
     const state = join(dir, 'bed');
     mkdirSync(state);

@@ -19,7 +19,7 @@ import { type JournalEvent, pendingReverts, readJournal } from '../../src/experi
 import type { RunEvent } from '../../src/experiment/run-types.js';
 import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
-import { startLogOf } from '../../src/fleet/remote-process.js';
+import { pausedDirOf, startLogOf } from '../../src/fleet/remote-process.js';
 import { startChild, stopAll } from '../disruptors/helpers.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
@@ -64,6 +64,8 @@ describe('experiments on hosts, on the fleet test bed', { skip: unavailable }, (
     rmSync(dir, { recursive: true, force: true });
     // the start commands' logs (the bed's hosts share this filesystem)
     for (const h of HOSTS) rmSync(startLogOf(`svc@${h}`), { force: true });
+    // the pause markers' directories, one per host
+    for (const h of HOSTS) rmSync(pausedDirOf(h), { recursive: true, force: true });
   });
 
   /** A tag unique to one test; the victim on host H runs as `<tag>-H`. */

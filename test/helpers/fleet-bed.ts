@@ -26,6 +26,11 @@ export interface BedOptions {
   net: string;
   /** Run an etcd member on every host (FLEET_ETCD=1). */
   etcd?: boolean;
+  /**
+   * Variables every SSH session on the hosts gets (FLEET_SETENV, through sshd's SetEnv; values without spaces
+   * or quotes): a `PATH` with a directory first puts a stand-in command before the machine's.
+   */
+  env?: Record<string, string>;
 }
 
 export interface EtcdStatus {
@@ -89,6 +94,9 @@ export function fleetBed(options: BedOptions): Bed {
     FLEET_NET: options.net,
     FLEET_STATE: state,
     FLEET_ETCD: options.etcd ? '1' : '0',
+    FLEET_SETENV: Object.entries(options.env ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
   };
   const namespaces = Array.from(
     { length: hosts + (options.idle ?? 0) },

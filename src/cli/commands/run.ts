@@ -65,6 +65,11 @@ export function registerRunCommand(program: Command): void {
           return;
         }
         process.stdout.write(`${formatPlan(plan, result.spec.title)}\n`);
+        for (const [name, t] of Object.entries(result.spec.targets))
+          if ((t.type === 'service' || t.type === 'host') && t.select !== undefined)
+            process.stdout.write(
+              `(target ${name}: its instances are chosen when the run starts, by select; the run plans again, with this seed, over the hosts chosen)\n`,
+            );
         if (chosen)
           process.stdout.write(`(seed chosen at random: replay this schedule with --seed ${seed})\n`);
         return;

@@ -7,11 +7,12 @@
  *
  * Patterns are extended regexes matched against whole command lines (pgrep -f) of processes in the host's own
  * network namespace (on the namespace test bed, hosts share one pid namespace). The SSH session running the
- * command and its ancestors are never stopped, nor is pid 1.
+ * command and its ancestors are never stopped, nor is pid 1, nor any of faultline's own shells (../shell.ts).
  */
 import { z } from 'zod';
 import { InvalidOptionError } from '../../core/errors.js';
 import type { Host } from '../host.js';
+import { OWN_SHELL_FN } from '../shell.js';
 import { type DropRule, deleteRules, dropBoth, insertRules, ipv4Of, verifyRules } from './iptables.js';
 import {
   type FleetExec,
@@ -85,6 +86,7 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Free
   ];
   const apply = [
     'set -e',
+    OWN_SHELL_FN,
     `mkdir -p ${MARKER_DIR}`,
     ...find,
     // this session and its ancestors (sshd) stay running
@@ -93,6 +95,8 @@ function plan(input: PlanInput, options: unknown, field = 'with'): HostStep<Free
     `: > ${marker}.new`,
     'for p in $pids; do',
     '  case "$keep" in *" $p "*) continue ;; esac',
+    // faultline's own shells (the pool's idle ones included): stopping one would hang its next command
+    '  ownshell "$p" && continue',
     `  start=$(${statOf('20')}) || continue`,
     `  [ -n "$start" ] && echo "$p $start" >> ${marker}.new`,
     'done',

@@ -48,6 +48,8 @@ async function withProcesses(
 export const hostFreeze = defineDisruptorPlugin({
   name: NAME,
   requires: 'host',
+  // a hung node: its peers lose every service on it
+  hostWide: true,
   description:
     "Hang the host: SIGSTOP the target's processes there (a service's own, or pids/patterns) and drop its traffic with its peers.",
   options,

@@ -45,6 +45,8 @@ export const hostPartition = defineDisruptorPlugin({
   options: partitionOptionsSchema,
   checkHosts: (options, input) => planIssues(partition, options, input, false),
   onGroup: partitionPlan,
+  // a host cut off from the majority is gone for every service on it
+  hostWide: true,
   revertFor(instance): RevertRecord {
     return hostFaultRecord(NAME, hostsOfInstance(instance, NAME), []);
   },

@@ -3,11 +3,11 @@
  * `sleep` started over SSH as the service (its processes seen through this machine's /proc, which the bed
  * shares), or a marker file for `host.command`.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processState } from '../../../../src/disruptors/proc.js';
-import { PAUSED_DIR } from '../../../../src/fleet/remote-process.js';
+import { pausedDirOf } from '../../../../src/fleet/remote-process.js';
 import { type HostBed, killMatching, marker, pidsMatching, startMarked } from '../host-bed.js';
 import type { ConformanceCase, DisruptorHarness } from './types.js';
 
@@ -43,21 +43,26 @@ async function serviceCase(
     close: async () => {
       const pids = pidsMatching(mark);
       killMatching(mark);
-      forgetMarkers([...first, ...pids]);
+      forgetMarkers(b.ref.name, [...first, ...pids]);
     },
   };
 }
 
-/** Removes the pause markers of `pids` (a case that never reverts leaves them; a sweep would too). */
-function forgetMarkers(pids: number[]): void {
+/** Removes the pause markers of `pids` on `host`, and its directory once empty (a case that never reverts leaves them). */
+function forgetMarkers(host: string, pids: number[]): void {
+  const dir = pausedDirOf(host);
   let names: string[] = [];
   try {
-    names = readdirSync(PAUSED_DIR);
+    names = readdirSync(dir);
   } catch {
     return;
   }
-  for (const n of names)
-    if (pids.some((p) => n.startsWith(`${p}.`))) rmSync(`${PAUSED_DIR}/${n}`, { force: true });
+  for (const n of names) if (pids.some((p) => n.startsWith(`${p}.`))) rmSync(`${dir}/${n}`, { force: true });
+  try {
+    rmdirSync(dir);
+  } catch {
+    // markers of other cases still there
+  }
 }
 
 export const hostProcessKillHarness = (bed: () => HostBed): DisruptorHarness => ({
