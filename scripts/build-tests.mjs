@@ -32,7 +32,8 @@ function mirror(dir) {
       continue;
     }
     symlinkSync(from, to);
-    if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) jobs.push(transpile(from, to.slice(0, -3)));
+    if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+      jobs.push(transpile(from, to.slice(0, -3)));
   }
 }
 
