@@ -7,6 +7,7 @@
  * within each round (both measured minutes apart at most) and its median reported.
  */
 import { loadavg } from 'node:os';
+import { type CpuSplit, perfUnavailable, profileGenerator } from '../cpu-profile.js';
 import {
   type Argv,
   AUTOCANNON,
@@ -31,6 +32,14 @@ const WINDOW_MS = 2500;
 /** Generators are killed once measured: this only has to outlast start-up, warm-up and window. */
 const RUN_S = 60;
 const GOAL = 1.5;
+const PROFILE_MS = 2500;
+/** Profiled once after the rounds, with the file names that tell each one's own JavaScript apart. */
+const PROFILED: [string, RegExp][] = [
+  ['faultline load (raw engine, the default)', /src\/load|src\/core/],
+  ['autocannon 9', /autocannon|hdr-histogram|node_modules/],
+  ['node:net floor (nothing parsed or recorded)', /\[eval/],
+  ['wrk -t1', /$^/],
+];
 
 interface Generator {
   name: string;
@@ -75,10 +84,37 @@ const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
 
+/** What the perf table says, in a sentence or two from its own figures. */
+function profileNotes(profiles: Map<string, CpuSplit>): string {
+  const fl = profiles.get(PROFILED[0]?.[0] as string);
+  const ac = profiles.get('autocannon 9');
+  const floor = profiles.get('node:net floor (nothing parsed or recorded)');
+  if (fl === undefined || ac === undefined || floor === undefined) return '';
+  const get = (p: CpuSplit, c: string) => p.usPerRequest.get(c) ?? 0;
+  const js = (p: CpuSplit, own: boolean) =>
+    get(p, own ? 'JavaScript: the generator' : "JavaScript: Node's (streams, sockets)");
+  return (
+    `The second table: \`perf record\` at 999 Hz on each generator's process over one ${PROFILE_MS / 1000} s ` +
+    'window after the rounds (Node with --perf-basic-prof, so JIT-compiled functions are named; one window ' +
+    "each, so a few tenths of a µs are noise). Where the time goes: of faultline's " +
+    `${f2(fl.totalUs)} µs per request the kernel takes ${f2(get(fl, 'kernel'))} (TCP over loopback, epoll, ` +
+    `waking up: ${f2(get(floor, 'kernel'))} for the floor, ${f2(get(ac, 'kernel'))} for autocannon), Node's ` +
+    `binary, libc and Node's own JavaScript — the socket plumbing every Node generator pays — ` +
+    `${f2(fl.totalUs - get(fl, 'kernel') - js(fl, true))}, and faultline's own JavaScript (parsing, ` +
+    `recording, the closed loop) ${f2(js(fl, true))}. autocannon's own JavaScript is ` +
+    `${f2(js(ac, true))} µs and it drives V8's runtime harder (${f2(get(ac, 'Node binary (V8 runtime, builtins, GC; libuv)'))} ` +
+    `µs in Node's binary against faultline's ${f2(get(fl, 'Node binary (V8 runtime, builtins, GC; libuv)'))}). ` +
+    `The floor costs ${f2(floor.totalUs)} µs doing nothing but the socket work: 1.5x autocannon ` +
+    `(${f2(ac.totalUs)} µs here) would need ${f2(ac.totalUs / GOAL)} µs.`
+  );
+}
+
 export default async function (): Promise<BenchSection> {
   const loadBefore = loadavg()[0] ?? 0;
   const server = await startHelloServer();
   const runs = new Map<string, Window[]>(GENERATORS.map((g) => [g.name, []]));
+  const profiles = new Map<string, CpuSplit>();
+  let profileSkipped = '';
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < GENERATORS.length; k++) {
@@ -91,6 +127,14 @@ export default async function (): Promise<BenchSection> {
         }
       }
     }
+    const why = perfUnavailable();
+    if (why === undefined) {
+      for (const [name, own] of PROFILED) {
+        const g = GENERATORS.find((x) => x.name === name) as Generator;
+        const argv = g.procs(server.url)[0] as Argv;
+        profiles.set(name, await profileGenerator(server, argv, own, WARM_MS, PROFILE_MS));
+      }
+    } else profileSkipped = why;
   } finally {
     server.proc.kill();
   }
@@ -118,9 +162,23 @@ export default async function (): Promise<BenchSection> {
     fl >= GOAL
       ? `met: ${f2(fl)}x`
       : `not met: ${f2(fl)}x, ${Math.round((1 - fl / GOAL) * 100)} % short of ${GOAL}x`;
+  const categories = [...new Set([...profiles.values()].flatMap((p) => [...p.usPerRequest.keys()]))];
+  const profileTable =
+    profiles.size === 0
+      ? `(No CPU profile: ${profileSkipped}.)`
+      : markdownTable(
+          ['CPU µs/request (perf, one window)', ...profiles.keys()],
+          [
+            ...categories.map((c) => [
+              c,
+              ...[...profiles.values()].map((p) => f2(p.usPerRequest.get(c) ?? 0)),
+            ]),
+            ['total', ...[...profiles.values()].map((p) => f2(p.totalUs))],
+          ],
+        );
   return {
     title: 'Load generator: faultline vs autocannon vs wrk',
-    table: markdownTable(
+    table: `${markdownTable(
       [
         'generator (closed model, 50 connections)',
         'req/s',
@@ -131,7 +189,7 @@ export default async function (): Promise<BenchSection> {
         'vs autocannon, each round',
       ],
       rows,
-    ),
+    )}\n\n${profileTable}`,
     notes: [
       `Goal: faultline load ≥ ${GOAL}x autocannon's requests per CPU-second in the median round — ${verdict}. ` +
         `In the same rounds wrk measured ${f2(wrk)}x and the node:net floor ${f2(floor)}x; two faultline ` +
@@ -144,6 +202,8 @@ export default async function (): Promise<BenchSection> {
         'stime of /proc/<pid>/stat (every thread; 10 ms ticks), requests are counted by the server. Server and ' +
         'generator share the two cores, so req/s is mostly what the server manages; CPU per request is what the ' +
         'generator costs. faultline runs from source under tsx (its loader thread idles once the modules are in).',
+      '',
+      profileNotes(profiles),
       '',
       machineLine(loadBefore),
     ].join('\n'),
