@@ -250,7 +250,11 @@ export default async function (): Promise<BenchSection> {
         "request (every thread: a worker's too). p99 is each generator's own, over its whole run, latency from " +
         'the intended send time. The CPU hog is a process spinning beside generator and server on the two ' +
         'cores. The lag warning is the one `faultline load` prints when its own send, receive or event-loop lag ' +
-        'is a real share of the latency it measured (src/load/lag.ts).',
+        'is a real share of the latency it measured (src/load/lag.ts). The open model runs in a worker thread ' +
+        "of its own by default (an experiment's monitors and fault executor share the process); `--thread main` " +
+        'is the other way, measured beside it. With a hog, and on a machine other work shares, p99 swings by ' +
+        'an order of magnitude between rounds for every client, the reference included: the per-round ratio ' +
+        'and the warning are the figures to read, not one p99.',
       '',
       machineLine(loadBefore),
     ].join('\n'),

@@ -99,7 +99,8 @@ function profileNotes(profiles: Map<string, CpuSplit>): string {
     "each, so a few tenths of a µs are noise). Where the time goes: of faultline's " +
     `${f2(fl.totalUs)} µs per request the kernel takes ${f2(get(fl, 'kernel'))} (TCP over loopback, epoll, ` +
     `waking up: ${f2(get(floor, 'kernel'))} for the floor, ${f2(get(ac, 'kernel'))} for autocannon), Node's ` +
-    `binary, libc and Node's own JavaScript — the socket plumbing every Node generator pays — ` +
+    "binary, libc and Node's own JavaScript — mostly the socket plumbing every Node generator pays, the " +
+    `floor ${f2(floor.totalUs - get(floor, 'kernel'))} — ` +
     `${f2(fl.totalUs - get(fl, 'kernel') - js(fl, true))}, and faultline's own JavaScript (parsing, ` +
     `recording, the closed loop) ${f2(js(fl, true))}. autocannon's own JavaScript is ` +
     `${f2(js(ac, true))} µs and it drives V8's runtime harder (${f2(get(ac, 'Node binary (V8 runtime, builtins, GC; libuv)'))} ` +
@@ -157,6 +158,9 @@ export default async function (): Promise<BenchSection> {
   const fl = median(ratios(GENERATORS[0]?.name as string));
   const two = median(ratios(GENERATORS[1]?.name as string));
   const wrk = median(ratios('wrk -t1'));
+  const rps = (name: string) => median((runs.get(name) as Window[]).map((w) => w.requests / w.seconds));
+  const oneRps = rps(GENERATORS[0]?.name as string);
+  const twoRps = rps(GENERATORS[1]?.name as string);
   const floor = median(ratios('node:net floor (nothing parsed or recorded)'));
   const verdict =
     fl >= GOAL
@@ -192,8 +196,14 @@ export default async function (): Promise<BenchSection> {
     )}\n\n${profileTable}`,
     notes: [
       `Goal: faultline load ≥ ${GOAL}x autocannon's requests per CPU-second in the median round — ${verdict}. ` +
-        `In the same rounds wrk measured ${f2(wrk)}x and the node:net floor ${f2(floor)}x; two faultline ` +
-        `processes of 25 connections each ${f2(two)}x.`,
+        `In the same rounds wrk measured ${f2(wrk)}x and the node:net floor ${f2(floor)}x: the goal asks for ` +
+        'less CPU per request than a Node process spends on its sockets alone (the second table shows where ' +
+        `it goes). Two cores, two ways: two faultline processes of 25 connections each measured ${f2(two)}x ` +
+        `at ${f0(twoRps)} req/s against one process's ${f0(oneRps)} — ${
+          twoRps > oneRps * 1.05
+            ? 'more throughput, at more CPU per request'
+            : 'no more throughput (the server is the limit), only more CPU per request'
+        }, as each process gets fewer responses per wake-up; one process is the default.`,
       '',
       `${ROUNDS} rounds, the order of the ${GENERATORS.length} generators rotating each round; medians of the ` +
         `rounds. Each generator is its own process against one node:http hello-world server (its own process, ` +
