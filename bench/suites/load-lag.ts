@@ -1,246 +1,262 @@
 /**
- * The open model under contention: 5,000 req/s against a node:http hello-world server (its own process), the
- * generator's CPU, and its p99 with a CPU hog (a child process spinning) beside it, against a reference
- * open-loop client measured in the same rounds.
+ * Load generator, open model at 5,000 req/s: what it costs, and whether its p99 tells the truth when the server
+ * stalls and when the CPU is contended. Against a node:http hello-world server, plain or holding its event loop
+ * 200 ms once a second, with and without a CPU hog (a process spinning) beside it, faultline's `faultline load
+ * --rate` runs in rotating rounds next to a reference open-loop client: a few dozen lines on node:net and timers
+ * that send on the same constant schedule and measure latency from the intended send time — what wrk2 does —
+ * with nothing else (no templates, outcome classes, per-second series or lag measures).
  *
- * Variants, each in its own child process so `process.cpuUsage()` (every thread of the process) is its own:
- * - `before`: the old clock — the last quarter millisecond before each arrival waited out on `setImmediate`,
- *   which from about 4,000 req/s never sleeps — in the caller's thread;
- * - `timers`: timers only, the caller's thread;
- * - `worker`: timers only, the generator in its worker thread (the default for the open model);
- * - `reference`: a minimal open-loop client on plain `node:net` and timers: arrivals on the same constant
- *   schedule, latency from the intended send time, nothing else (no templates, outcome classes or histograms).
- *
- * Also runnable as a child: `node --import tsx bench/suites/load-lag.ts --child <variant> <url>`.
+ * A stall of 200 ms each second holds the arrivals in it for up to 200 ms: 20 % of requests wait, so a client
+ * that charges waiting to latency (coordinated omission corrected) reports a p99 near 190 ms. CPU is read from
+ * /proc/<pid>/stat over a steady window, as in the closed-model suite.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { collect, startHelloServer } from '../http-target.js';
+import { loadavg } from 'node:os';
+import {
+  type Argv,
+  FAULTLINE,
+  machineLine,
+  measureWindow,
+  median,
+  startHog,
+  startProcess,
+  type Window,
+} from '../generators.js';
+import { collect, type HelloServer, startHelloServer } from '../http-target.js';
 import { type BenchSection, markdownTable } from '../types.js';
 
 const RATE = 5000;
-const RUN_SECONDS = 3;
+const RUN_S = 4;
 const CONNECTIONS = 50;
 const ROUNDS = 3;
-const self = fileURLToPath(import.meta.url);
+const STALL_MS = 200;
+const WARM_MS = 500;
+const WINDOW_MS = 2500;
+const CPU_GOAL = 0.5;
+const P99_GOAL = 2;
 
-interface Report {
-  requests: number;
-  seconds: number;
-  cpuUs: number;
-  p50Ms: number;
-  p99Ms: number;
-  sendP99Ms?: number;
-  loopP99Ms?: number;
-  warned?: boolean;
-}
-
-/** The reference: open loop on node:net, 1 ms timer ticks, responses counted by their fixed body. */
-async function reference(url: string): Promise<Report> {
-  const { connect } = await import('node:net');
-  const { hostname, port } = new URL(url);
-  const request = Buffer.from(
-    `GET / HTTP/1.1\r\nhost: ${hostname}:${port}\r\nconnection: keep-alive\r\n\r\n`,
-  );
-  const marker = 'hello world';
-  const latencies: number[] = [];
-  const idle: { socket: import('node:net').Socket; started: number }[] = [];
-  const waiting: number[] = [];
-  const send = (c: (typeof idle)[number], intended: number) => {
-    c.started = intended;
-    c.socket.write(request);
-  };
-  const conns = await Promise.all(
-    Array.from(
-      { length: CONNECTIONS },
-      () =>
-        new Promise<(typeof idle)[number]>((resolve) => {
-          const c = { socket: connect({ host: hostname, port: Number(port), noDelay: true }), started: 0 };
-          let tail = '';
-          c.socket.setEncoding('latin1');
-          c.socket.on('data', (d: string) => {
-            // one request in flight per connection: a response ends with the body
-            const text = tail + d;
-            if (text.endsWith(marker)) {
-              tail = '';
-              latencies.push(performance.now() - c.started);
-              const next = waiting.shift();
-              if (next === undefined) idle.push(c);
-              else send(c, next);
-            } else tail = text.slice(-marker.length);
-          });
-          c.socket.once('connect', () => resolve(c));
-        }),
-    ),
-  );
-  idle.push(...conns);
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const total = RATE * RUN_SECONDS;
-  let next = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      while (next < total && t0 + (next * 1000) / RATE <= now) {
-        const intended = t0 + (next * 1000) / RATE;
-        const c = idle.pop();
-        if (c === undefined) waiting.push(intended);
-        else send(c, intended);
-        next += 1;
-      }
-      if (next < total) setTimeout(tick, 1);
-      else resolve();
-    };
-    tick();
+/** The reference open-loop client: `node -e REFERENCE url rate seconds connections`; prints {p50Ms, p99Ms}. */
+const REFERENCE = `
+const { connect } = require('node:net');
+const [url, rateArg, secondsArg, connectionsArg] = process.argv.slice(1);
+const rate = Number(rateArg), total = rate * Number(secondsArg);
+const { hostname, port } = new URL(url);
+const request = Buffer.from('GET / HTTP/1.1\\r\\nhost: ' + hostname + ':' + port + '\\r\\nconnection: keep-alive\\r\\n\\r\\n');
+const marker = 'hello world';
+const latencies = [];
+const idle = [];
+const waiting = [];
+const send = (c, intended) => { c.started = intended; c.socket.write(request); };
+let open = 0;
+for (let i = 0; i < Number(connectionsArg); i++) {
+  const c = { socket: connect({ host: hostname, port: Number(port), noDelay: true }), started: 0 };
+  let tail = '';
+  c.socket.setEncoding('latin1');
+  c.socket.on('data', (d) => {
+    // one request in flight per connection: a response ends with the body
+    const text = tail + d;
+    if (text.endsWith(marker)) {
+      tail = '';
+      latencies.push(performance.now() - c.started);
+      const next = waiting.shift();
+      if (next === undefined) idle.push(c); else send(c, next);
+      if (latencies.length === total) finish();
+    } else tail = text.slice(-marker.length);
   });
-  while (latencies.length < total) await new Promise((r) => setTimeout(r, 5));
-  const c = process.cpuUsage(c0);
-  const seconds = (performance.now() - t0) / 1000;
-  for (const x of conns) x.socket.destroy();
+  c.socket.once('connect', () => { idle.push(c); if (++open === Number(connectionsArg)) start(); });
+}
+let t0 = 0, next = 0;
+function start() {
+  t0 = performance.now();
+  const tick = () => {
+    const now = performance.now();
+    while (next < total && t0 + (next * 1000) / rate <= now) {
+      const intended = t0 + (next * 1000) / rate;
+      const c = idle.pop();
+      if (c === undefined) waiting.push(intended); else send(c, intended);
+      next += 1;
+    }
+    if (next < total) setTimeout(tick, 1);
+  };
+  tick();
+}
+function finish() {
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { requests: latencies.length, seconds, cpuUs: c.user + c.system, p50Ms: pct(50), p99Ms: pct(99) };
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  process.stdout.write(JSON.stringify({ p50Ms: pct(50), p99Ms: pct(99) }) + '\\n');
+  process.exit(0);
+}
+`;
+
+interface Run extends Window {
+  p99Ms: number;
+  warned: boolean;
 }
 
-async function child(variant: string, url: string): Promise<Report> {
-  if (variant === 'reference') return reference(url);
-  const { runLoad, startLoad } = await import('../../src/load/http-runner.js');
-  const { systemClock } = await import('../../src/load/clock.js');
-  // The clock the open model used before: setImmediate for the last quarter millisecond.
-  const spinning = {
-    ...systemClock,
-    setTimeout(fn: () => void, ms: number) {
-      if (ms < 0.25) return { immediate: setImmediate(fn) };
-      return { timeout: setTimeout(fn, Math.max(1, Math.round(ms))) };
-    },
-    clearTimeout(handle: unknown) {
-      const h = handle as { immediate?: NodeJS.Immediate; timeout?: NodeJS.Timeout };
-      if (h.immediate) clearImmediate(h.immediate);
-      if (h.timeout) clearTimeout(h.timeout);
-    },
-  };
-  const options = {
-    url,
-    rate: RATE,
-    connections: CONNECTIONS,
-    ...(variant === 'before' ? { clock: spinning } : {}),
-    thread: variant === 'worker' ? ('worker' as const) : ('main' as const),
-  };
-  await runLoad({ ...options, durationMs: 500 }); // warm-up (JIT; the worker's modules)
-  const run = startLoad({ ...options, durationMs: RUN_SECONDS * 1000 });
-  // A worker loads its modules first (CPU that is start-up, not load): measured from the run's start.
-  await run.started;
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const r = await run.done;
-  const c = process.cpuUsage(c0);
-  const worst = (f: 'sendP99Ms' | 'loopP99Ms') =>
-    Math.max(0, ...r.series.buckets.map((b) => b.lag?.[f] ?? 0));
-  return {
-    requests: r.summary.completed,
-    seconds: (performance.now() - t0) / 1000,
-    cpuUs: c.user + c.system,
-    p50Ms: r.summary.latency.p50Ms,
-    p99Ms: r.summary.latency.p99Ms,
-    sendP99Ms: worst('sendP99Ms'),
-    loopP99Ms: worst('loopP99Ms'),
-    warned: r.lag?.warning !== undefined,
-  };
+interface Generator {
+  key: string;
+  name: string;
+  /** Runs against the stalling server too. */
+  stall: boolean;
+  argv: (url: string) => Argv;
 }
 
-async function runChild(variant: string, url: string): Promise<Report> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, '--child', variant, url], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out = await collect(proc);
-  return JSON.parse(out.trim().split('\n').at(-1) as string) as Report;
-}
-
-/** A CPU hog: one process spinning, started for a run and killed after it. */
-function startHog(): ChildProcess {
-  return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
-}
-
-const VARIANTS: [string, string][] = [
-  ['before', 'before: setImmediate wait, main thread'],
-  ['timers', 'timers, main thread'],
-  ['worker', 'timers, worker thread (faultline load, experiments)'],
-  ['reference', 'reference open-loop client (node:net + timers)'],
+const faultline = (url: string, ...more: string[]): Argv => [
+  ...FAULTLINE,
+  'load',
+  url,
+  '--rate',
+  `${RATE}/s`,
+  '--duration',
+  `${RUN_S}s`,
+  '--connections',
+  String(CONNECTIONS),
+  '--json',
+  ...more,
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const GENERATORS: Generator[] = [
+  {
+    key: 'faultline',
+    name: 'faultline load --rate (its own worker thread, the default)',
+    stall: true,
+    argv: (url) => faultline(url),
+  },
+  {
+    key: 'main',
+    name: 'faultline load --rate --thread main',
+    stall: false,
+    argv: (url) => faultline(url, '--thread', 'main'),
+  },
+  {
+    key: 'reference',
+    name: 'reference open-loop client (node:net + timers)',
+    stall: true,
+    argv: (url) => [process.execPath, '-e', REFERENCE, url, String(RATE), String(RUN_S), String(CONNECTIONS)],
+  },
+];
+
+async function runOne(g: Generator, server: HelloServer): Promise<Run> {
+  const p = startProcess(g.argv(server.url));
+  const out = collect(p);
+  const w = await measureWindow(server, [p], WARM_MS, WINDOW_MS);
+  const text = await out;
+  const report = JSON.parse(text.trim().split('\n').at(-1) as string) as {
+    p99Ms?: number;
+    summary?: { latency: { p99Ms: number } };
+    lag?: { warning?: string };
+  };
+  return {
+    ...w,
+    p99Ms: report.summary?.latency.p99Ms ?? report.p99Ms ?? Number.NaN,
+    warned: report.lag?.warning !== undefined,
+  };
+}
+
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
 
 export default async function (): Promise<BenchSection> {
-  const { url, proc } = await startHelloServer();
-  const runs = new Map<string, Report[]>();
+  const loadBefore = loadavg()[0] ?? 0;
+  const servers = { plain: await startHelloServer(), stall: await startHelloServer(STALL_MS) };
+  const runs = new Map<string, Run[]>();
+  const key = (g: string, server: string, hog: boolean) => `${g}/${server}/${hog ? 'hog' : 'quiet'}`;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const hog of [false, true]) {
-        for (let k = 0; k < VARIANTS.length; k++) {
-          const [variant] = VARIANTS[(k + round) % VARIANTS.length] as [string, string];
-          const h = hog ? startHog() : undefined;
-          try {
-            const r = await runChild(variant, url);
-            const key = `${variant}/${hog}`;
-            runs.set(key, [...(runs.get(key) ?? []), r]);
-          } finally {
-            h?.kill();
+        for (const server of ['plain', 'stall'] as const) {
+          const gens = GENERATORS.filter((g) => server === 'plain' || g.stall);
+          for (let k = 0; k < gens.length; k++) {
+            const g = gens[(k + round) % gens.length] as Generator;
+            const h = hog ? startHog() : undefined;
+            try {
+              const r = await runOne(g, servers[server]);
+              const id = key(g.key, server, hog);
+              runs.set(id, [...(runs.get(id) ?? []), r]);
+            } finally {
+              h?.kill();
+            }
           }
         }
       }
     }
   } finally {
-    proc.kill();
+    servers.plain.proc.kill();
+    servers.stall.proc.kill();
   }
-  const rows = VARIANTS.map(([variant, label]) => {
-    const quiet = runs.get(`${variant}/false`) ?? [];
-    const hogged = runs.get(`${variant}/true`) ?? [];
-    const cpuShare = quiet.map((r) => (r.cpuUs / 1e6 / r.seconds) * 100);
-    const usPerReq = quiet.map((r) => r.cpuUs / r.requests);
+  const get = (g: string, server: string, hog: boolean) => runs.get(key(g, server, hog)) ?? [];
+  const cores = (rs: Run[]) => median(rs.map((r) => r.cpuSeconds / r.seconds));
+  const p99s = (rs: Run[]) =>
+    `${f1(median(rs.map((r) => r.p99Ms)))} (${rs.map((r) => f1(r.p99Ms)).join(', ')})`;
+  const warned = (rs: Run[]) => `${rs.filter((r) => r.warned).length} of ${rs.length}`;
+  const rows = GENERATORS.map((g) => {
+    const quiet = get(g.key, 'plain', false);
+    const isRef = g.key === 'reference';
     return [
-      label,
-      `${f1(median(usPerReq))}`,
-      `${Math.round(median(cpuShare))} %`,
-      `${f2(median(quiet.map((r) => r.p50Ms)))} / ${f2(median(quiet.map((r) => r.p99Ms)))}`,
-      `${f2(median(hogged.map((r) => r.p99Ms)))} (${hogged.map((r) => f1(r.p99Ms)).join(', ')})`,
-      variant === 'reference'
+      g.name,
+      f0(median(quiet.map((r) => r.requests / r.seconds))),
+      `${Math.round(cores(quiet) * 100)} %`,
+      f1(median(quiet.map((r) => (r.cpuSeconds * 1e6) / r.requests))),
+      p99s(quiet),
+      p99s(get(g.key, 'plain', true)),
+      g.stall ? p99s(get(g.key, 'stall', false)) : '–',
+      g.stall ? p99s(get(g.key, 'stall', true)) : '–',
+      isRef
         ? '–'
-        : `${f1(median(hogged.map((r) => r.sendP99Ms ?? 0)))} / ${f1(median(hogged.map((r) => r.loopP99Ms ?? 0)))}`,
-      variant === 'reference' ? '–' : `${hogged.filter((r) => r.warned).length} of ${hogged.length}`,
+        : `${warned(get(g.key, 'plain', true))}${g.stall ? `; stall: ${warned(get(g.key, 'stall', true))}` : ''}`,
     ];
   });
+  // the goals, each a ratio within a round, the median of the rounds
+  const perRound = (a: Run[], b: Run[]) => a.map((r, k) => r.p99Ms / (b[k] as Run).p99Ms);
+  const cpu = cores(get('faultline', 'plain', false));
+  const hogRatios = perRound(get('faultline', 'plain', true), get('reference', 'plain', true));
+  const hogRatio = median(hogRatios);
+  const hogWarned = get('faultline', 'plain', true).filter((r) => r.warned).length;
+  const stallQuiet = median(get('faultline', 'stall', false).map((r) => r.p99Ms));
+  const stallRatio = median(perRound(get('faultline', 'stall', false), get('reference', 'stall', false)));
+  const stallHogRatio = median(perRound(get('faultline', 'stall', true), get('reference', 'stall', true)));
+  const goals = [
+    `Goals (each within the same rounds, the median of ${ROUNDS}):`,
+    `- CPU at ${f0(RATE)} req/s under ${CPU_GOAL} of a core — ${cpu < CPU_GOAL ? 'met' : 'not met'}: ` +
+      `${f2(cpu)} of a core (the reference client: ${f2(cores(get('reference', 'plain', false)))}).`,
+    `- Beside a CPU hog, p99 within ${P99_GOAL}x the reference client's (or the run says the generator could ` +
+      `not keep up) — ${hogRatio <= P99_GOAL ? 'met' : hogWarned === ROUNDS ? 'met by the warning' : 'not met'}: ` +
+      `${f2(hogRatio)}x (each round ${hogRatios.map(f2).join(', ')}); ${hogWarned} of ${ROUNDS} runs warned.`,
+    `- The stall shows: p99 ${f1(stallQuiet)} ms against the ≈190 ms a corrected client must report, ` +
+      `${f2(stallRatio)}x the reference client's (${f2(stallHogRatio)}x with the hog).`,
+  ].join('\n');
   return {
     title: 'Load generator: open model at 5,000 req/s under contention',
     table: markdownTable(
       [
         'generator',
-        'CPU µs/request',
+        'req/s',
         'CPU (% of a core)',
-        'p50 / p99 ms',
-        'p99 ms with a CPU hog (each round)',
-        'with hog: worst send / loop lag p99 ms',
-        'with hog: lag warning',
+        'CPU µs/request',
+        'p99 ms (each round)',
+        'p99 ms with a CPU hog',
+        `p99 ms, server stalls ${STALL_MS} ms/s`,
+        'stall and CPU hog',
+        'with a hog: lag warning',
       ],
       rows,
     ),
-    notes:
-      `${RATE} req/s open model, ${CONNECTIONS} keep-alive connections, ${RUN_SECONDS} s per run after a 0.5 s ` +
-      `warm-up, ${ROUNDS} rounds, the order rotating each round; medians of the rounds. Each generator is its own ` +
-      'process; CPU is process.cpuUsage() around the run (every thread of the process). "With a CPU hog": a ' +
-      'child process spinning (`for (;;) {}`) for the length of the run, so generator, server and hog share the ' +
-      "two cores (with whatever else the machine runs). p99 is from each run's own histogram: latency from the " +
-      'intended send time for all four. "Before" is the clock the open model used until now (the last quarter ' +
-      'millisecond before each arrival waited out on setImmediate), passed in as a custom clock; with a custom ' +
-      "clock the event-loop delay is not measured (0 in its lag column). CPU is counted from the run's start " +
-      "(`started`), so a worker's module loading is not in it.",
+    notes: [
+      goals,
+      '',
+      `${f0(RATE)} req/s, ${CONNECTIONS} keep-alive connections, ${RUN_S} s runs, ${ROUNDS} rounds with the ` +
+        'order rotating; medians of the rounds. Each generator is its own process; its CPU is utime + stime of ' +
+        `/proc/<pid>/stat over ${WINDOW_MS / 1000} s from ${WARM_MS / 1000} s after the server saw its first ` +
+        "request (every thread: a worker's too). p99 is each generator's own, over its whole run, latency from " +
+        'the intended send time. The CPU hog is a process spinning beside generator and server on the two ' +
+        'cores. The lag warning is the one `faultline load` prints when its own send, receive or event-loop lag ' +
+        'is a real share of the latency it measured (src/load/lag.ts). The open model runs in a worker thread ' +
+        "of its own by default (an experiment's monitors and fault executor share the process); `--thread main` " +
+        'is the other way, measured beside it. With a hog, and on a machine other work shares, p99 swings by ' +
+        'an order of magnitude between rounds for every client, the reference included: the per-round ratio ' +
+        'and the warning are the figures to read, not one p99.',
+      '',
+      machineLine(loadBefore),
+    ].join('\n'),
   };
-}
-
-if (process.argv[2] === '--child') {
-  const report = await child(process.argv[3] as string, process.argv[4] as string);
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-  process.exit(0);
 }

@@ -19,6 +19,16 @@ function slotOf(v: number): number {
   return b <= 0 ? v : (b << 10) + (v >>> b);
 }
 
+/** The distance from `x` (≥ 0) to the next larger double. */
+function ulp(x: number): number {
+  return x === 0 ? Number.MIN_VALUE : 2 ** (Math.floor(Math.log2(x)) - 52);
+}
+
+/** How many values a slot stands for: 1 below 2,048, then doubling with each bucket. */
+function slotWidth(slot: number): number {
+  return slot < 2048 ? 1 : 2 ** ((slot >> 10) - 1);
+}
+
 /** The lowest value a slot stands for. */
 function slotValue(slot: number): number {
   let b = (slot >> 10) - 1;
@@ -45,6 +55,39 @@ export class LatencyCounts {
     this.count += 1;
     if (v < this.#min) this.#min = v;
     if (v > this.#max) this.#max = v;
+  }
+
+  /** The largest value recorded (0 when empty). */
+  get max(): number {
+    return this.#max;
+  }
+
+  /**
+   * The value at percentile `p` (0–100) exactly as hdr-histogram-js's `getValueAtPercentile` gives it: the
+   * highest value of the slot the percentile's count (rounded up) falls in (0 when empty).
+   */
+  percentile(p: number): number {
+    if (this.count === 0) return 0;
+    const fp = (Math.min(p, 100) / 100) * this.count;
+    // rounded up, less one unit in the last place so float error cannot skip a count (as the library does)
+    const wanted = Math.max(1, Math.ceil(fp - ulp(fp)));
+    const counts = this.#counts;
+    const last = slotOf(this.#max);
+    let seen = 0;
+    for (let slot = slotOf(this.#min); slot <= last; slot++) {
+      seen += counts[slot] as number;
+      if (seen >= wanted) return p === 0 ? slotValue(slot) : slotValue(slot) + slotWidth(slot) - 1;
+    }
+    return slotValue(last) + slotWidth(last) - 1;
+  }
+
+  /** Forgets every value. */
+  reset(): void {
+    if (this.count === 0) return;
+    this.#counts.fill(0, slotOf(this.#min), slotOf(this.#max) + 1);
+    this.count = 0;
+    this.#min = HIGHEST_US;
+    this.#max = 0;
   }
 
   /** The equivalent hdr-histogram-js histogram. */

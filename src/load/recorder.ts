@@ -3,11 +3,11 @@
  * per-bucket HDR histograms, then hands out a {@link LoadSeries}. Latencies are recorded as
  * {@link LatencyCounts} (an HDR histogram's counts, indexed without floating-point math) and turned into
  * hdr-histogram-js histograms once per bucket. A bucket's histogram is encoded and freed once the bucket lies in
- * the past and none of its requests are still in flight, so a long run keeps only a few live histograms. Two
- * run-wide `perf_hooks` histograms (native) serve what never leaves the process: the live progress line's window
- * and the open model's scheduling error.
+ * the past and none of its requests are still in flight, so a long run keeps only a few live histograms. What
+ * never leaves the process — the live progress line's window, the open model's scheduling error, the generator's
+ * send and receive lag — is kept in {@link LatencyCounts} too: a `perf_hooks` histogram costs a call into native
+ * code per value, and with two to four of them per request they were a measurable share of the generator's CPU.
  */
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { type GeneratorLag, zeroLag } from './lag.js';
 import { LatencyCounts } from './latency-counts.js';
 import {
@@ -36,24 +36,24 @@ interface LiveBucket {
   sealed: LatencySummary | null;
   exits: Record<string, number> | null;
   /** Generator lag (when the recorder measures it): live histograms until the bucket is sealed. */
-  sendLag: RecordableHistogram | null;
-  receiveLag: RecordableHistogram | null;
+  sendLag: LatencyCounts | null;
+  receiveLag: LatencyCounts | null;
   /** The send and receive lag of sealed histograms. */
   lag: GeneratorLag | null;
 }
 
 /**
- * Lag histograms per bucket, in microseconds: 1 µs … 1 h at 2 significant digits is small enough (a few KB) to
- * keep one live per second of a run, and a p99 within 1 % is plenty for a figure compared against latencies.
+ * Lag histograms per bucket, in microseconds (1 µs … 1 h, 3 significant digits); a bucket's are folded into its
+ * p99 and max and freed when it is sealed, so a run keeps a few live at a time.
  */
-const lagHistogram = (): RecordableHistogram =>
-  createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 2 });
+const lagHistogram = (): LatencyCounts => new LatencyCounts();
 
 /** Folds a lag histogram into a summary's p99 and max (max-combined: a re-opened bucket keeps the worse). */
-function foldLag(lag: GeneratorLag, h: RecordableHistogram | null, kind: 'send' | 'receive'): void {
+function foldLag(lag: GeneratorLag, h: LatencyCounts | null, kind: 'send' | 'receive'): void {
   if (h === null || h.count === 0) return;
-  const p99 = h.percentile(99) / 1000;
   const max = h.max / 1000;
+  // a slot's highest value may lie above the largest recorded one: a p99 is never above the max
+  const p99 = Math.min(h.percentile(99) / 1000, max);
   if (kind === 'send') {
     lag.sendP99Ms = Math.max(lag.sendP99Ms, p99);
     lag.sendMaxMs = Math.max(lag.sendMaxMs, max);
@@ -95,6 +95,25 @@ function summarizeLive(b: LiveBucket): LatencySummary {
   return summarizeLatency(h);
 }
 
+let sealPathWarm = false;
+
+/**
+ * Runs the once-a-second path — counts to histogram, summary, encoding — a few times on throwaway values, once
+ * per thread. Cold, its first runs take 10–25 ms each (compiling hdr-histogram-js's code) where a warm one takes
+ * 1–2 ms; a run starts its clock after this, so the first seconds' seals do not hold the generator's thread
+ * while arrivals are due.
+ */
+export function warmSealPath(): void {
+  if (sealPathWarm) return;
+  sealPathWarm = true;
+  for (let k = 0; k < 3; k++) {
+    const counts = new LatencyCounts();
+    for (let v = 1; v < 100_000; v = Math.ceil(v * 1.3)) counts.record(v);
+    summarizeLatency(counts.toHistogram());
+    counts.percentile(99);
+  }
+}
+
 /** Creates the recorder; `startMs` is the monotonic time of bucket 0, `epochStartMs` its wall-clock time. */
 export class SeriesRecorder {
   readonly startMs: number;
@@ -111,8 +130,8 @@ export class SeriesRecorder {
   #completed = 0;
   #ok = 0;
   #dropped = 0;
-  #window: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
-  #sched: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
+  #window = new LatencyCounts();
+  #sched = new LatencyCounts();
   #lastProgressMs: number;
   #lastProgressCompleted = 0;
 
@@ -185,21 +204,21 @@ export class SeriesRecorder {
 
   /** Records the actual − intended send time of an open-model request, in microseconds. */
   schedulingError(us: number): void {
-    this.#sched.record(us < 1 ? 1 : Math.round(us));
+    this.#sched.record(us);
   }
 
   /** Send lag (actual − intended send time, µs) of an arrival of bucket `t`. */
   sendLag(t: number, us: number): void {
     const b = this.#bucket(t);
     b.sendLag ??= lagHistogram();
-    b.sendLag.record(us < 1 ? 1 : Math.round(us));
+    b.sendLag.record(us);
   }
 
   /** Receive lag (µs) of a completion of bucket `t`. */
   receiveLag(t: number, us: number): void {
     const b = this.#bucket(t);
     b.receiveLag ??= lagHistogram();
-    b.receiveLag.record(us < 1 ? 1 : Math.round(us));
+    b.receiveLag.record(us);
   }
 
   /**
@@ -250,7 +269,7 @@ export class SeriesRecorder {
         b.sealed = null;
       }
       b.hist.record(latencyUs);
-      this.#window.record(latencyUs < 1 ? 1 : Math.round(latencyUs));
+      this.#window.record(latencyUs);
     }
     if (exit !== undefined) {
       b.exits ??= {};
@@ -310,7 +329,8 @@ export class SeriesRecorder {
   schedulingErrors(): SchedulingError {
     const h = this.#sched;
     if (h.count === 0) return { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 };
-    return { count: h.count, p50Us: h.percentile(50), p99Us: h.percentile(99), maxUs: h.max };
+    const at = (p: number) => Math.min(h.percentile(p), h.max);
+    return { count: h.count, p50Us: at(50), p99Us: at(99), maxUs: h.max };
   }
 
   /** Requests sent and not yet completed. */
