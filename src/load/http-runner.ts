@@ -274,7 +274,9 @@ class HttpRun implements LoadRun {
       }
       this.#blockTimer = this.#clock.setTimeout(block, Math.max(0, b.everyMs - b.forMs));
     };
-    this.#blockTimer = this.#clock.setTimeout(block, b.everyMs);
+    // the first block mid-period: one that coincides with the once-a-bucket loop-delay read may be recorded
+    // after that read and so in no bucket when it is the run's last
+    this.#blockTimer = this.#clock.setTimeout(block, b.everyMs / 2);
   }
 
   #armProgress(): void {

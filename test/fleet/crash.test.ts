@@ -6,18 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { randomStream } from '../../src/core/random.js';
 import { processState } from '../../src/disruptors/proc.js';
-import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
-import { parseInventory } from '../../src/fleet/inventory.js';
+import type { FleetContext } from '../../src/fleet/context.js';
 import { startChild, stopAll } from '../disruptors/helpers.js';
 import { tempDir } from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import { bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
 bedTestFile();
@@ -41,12 +40,7 @@ describe('host faults: kill -9 of the runner at 20 points, then faultline recove
 
   before(async () => {
     bed.up();
-    fleet = createFleetContext({
-      hosts: parseInventory(readFileSync(bed.inventory, 'utf8')),
-      settings: { knownHosts: bed.knownHosts, hostKey: 'strict' },
-      runId: 'crash-setup',
-      seed: 1,
-    });
+    fleet = bedFleetContext(bed, 'crash-setup');
     for (const h of HOSTS) {
       // each sshd has a mount namespace of its own: the tmpfs is seen by that host's sessions only
       await fleet.exec(h, `mkdir -p ${fill} && mount -t tmpfs -o size=64m fill ${fill}`);

@@ -11,20 +11,19 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { processState } from '../../src/disruptors/proc.js';
 import { type JournalEvent, pendingReverts, readJournal } from '../../src/experiment/journal.js';
 import type { RunEvent } from '../../src/experiment/run-types.js';
-import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
-import { parseInventory } from '../../src/fleet/inventory.js';
+import type { FleetContext } from '../../src/fleet/context.js';
 import { pausedDirOf, startLogOf } from '../../src/fleet/remote-process.js';
 import { startChild, stopAll } from '../disruptors/helpers.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { alive, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import { alive, bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
 bedTestFile();
@@ -44,12 +43,7 @@ describe('experiments on hosts, on the fleet test bed', { skip: unavailable }, (
 
   before(() => {
     bed.up();
-    fleet = createFleetContext({
-      hosts: parseInventory(readFileSync(bed.inventory, 'utf8')),
-      settings: { knownHosts: bed.knownHosts, hostKey: 'strict' },
-      runId: 'test',
-      seed: 1,
-    });
+    fleet = bedFleetContext(bed, 'test');
   });
   after(async () => {
     await stopAll();

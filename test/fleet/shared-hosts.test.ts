@@ -22,13 +22,12 @@ import { processState } from '../../src/disruptors/proc.js';
 import { planExperiment } from '../../src/experiment/plan.js';
 import type { ExperimentResult, RunEvent } from '../../src/experiment/run-types.js';
 import { validateExperimentFile } from '../../src/experiment/validate.js';
-import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
-import { parseInventory } from '../../src/fleet/inventory.js';
+import type { FleetContext } from '../../src/fleet/context.js';
 import { findProcesses, pausedDirOf, startLogOf, stopAndWait } from '../../src/fleet/remote-process.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cli } from '../helpers/cli.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { alive, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import { alive, bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
 bedTestFile();
@@ -51,12 +50,7 @@ describe('targets, pauses and faultline’s shells sharing hosts, on the fleet t
 
   before(() => {
     bed.up();
-    fleet = createFleetContext({
-      hosts: parseInventory(readFileSync(bed.inventory, 'utf8')),
-      settings: { knownHosts: bed.knownHosts, hostKey: 'strict' },
-      runId: 'test',
-      seed: 1,
-    });
+    fleet = bedFleetContext(bed, 'test');
   });
   after(async () => {
     for (const pid of pidsMatching(`${PREFIX}-${process.pid}-`)) {
@@ -97,21 +91,26 @@ describe('targets, pauses and faultline’s shells sharing hosts, on the fleet t
     return pidsMatching(mark)[0] as number;
   }
   const startSleeper = (h: string, name: string) => startOn(h, `bash -c 'exec -a ${name} sleep 1000'`, name);
-
-  it('max_unavailable 1 on one target refuses a kill while a partition of another target holds a host', async () => {
+  /** A `db` and a `proxy` sleeper on every host, and the experiment file's start naming them as two targets. */
+  async function twoTargets(
+    duration: string,
+    proxyExtra = '',
+  ): Promise<{
+    tag: string;
+    pids: Record<string, number>;
+    file: string;
+    head: string;
+  }> {
     const tag = newTag();
     const pids: Record<string, number> = {};
     for (const h of HOSTS) {
       await startSleeper(h, `${tag}-db-${h}`);
       pids[h] = await startSleeper(h, `${tag}-proxy-${h}`);
     }
-    const file = join(dir, `${tag}.yaml`);
-    writeFileSync(
-      file,
-      `title: ${tag}
+    const head = `title: ${tag}
 inventory: ${bed.inventory}
 known_hosts: ${bed.knownHosts}
-duration: 4s
+duration: ${duration}
 targets:
   db: { type: service, hosts: fleet, match: "${tag}-db-{{host.name}}" }
   proxy:
@@ -120,8 +119,15 @@ targets:
     match: "${tag}-proxy-{{host.name}}"
     start: "bash -c 'exec -a ${tag}-proxy-{{host.name}} sleep 1000'"
     max_unavailable: 1
-    excess: drop
-faults:
+${proxyExtra}`;
+    return { tag, pids, file: join(dir, `${tag}.yaml`), head };
+  }
+
+  it('max_unavailable 1 on one target refuses a kill while a partition of another target holds a host', async () => {
+    const { pids, file, head } = await twoTargets('4s', '    excess: drop\n');
+    writeFileSync(
+      file,
+      `${head}faults:
   - { name: cut, disruptor: host.partition, target: db, at: 0s, duration: 3s, with: { shape: isolate, chosen: [${HOSTS[0]}] } }
   - { name: kill, disruptor: host.process.kill, target: proxy, at: 1s, duration: 1s }
 `,
@@ -149,28 +155,10 @@ faults:
   });
 
   it('a `when:` kill waits while a partition of another target holds a host, and fires once it heals', async () => {
-    const tag = newTag();
-    const pids: Record<string, number> = {};
-    for (const h of HOSTS) {
-      await startSleeper(h, `${tag}-db-${h}`);
-      pids[h] = await startSleeper(h, `${tag}-proxy-${h}`);
-    }
-    const file = join(dir, `${tag}.yaml`);
+    const { file, head } = await twoTargets('6s');
     writeFileSync(
       file,
-      `title: ${tag}
-inventory: ${bed.inventory}
-known_hosts: ${bed.knownHosts}
-duration: 6s
-targets:
-  db: { type: service, hosts: fleet, match: "${tag}-db-{{host.name}}" }
-  proxy:
-    type: service
-    hosts: fleet
-    match: "${tag}-proxy-{{host.name}}"
-    start: "bash -c 'exec -a ${tag}-proxy-{{host.name}} sleep 1000'"
-    max_unavailable: 1
-monitors:
+      `${head}monitors:
   gate: { type: host.command, hosts: [${HOSTS[2]}], command: "false", every: 200ms }
 faults:
   - { name: cut, disruptor: host.partition, target: db, at: 0s, duration: 2s, with: { shape: isolate, chosen: [${HOSTS[0]}] } }

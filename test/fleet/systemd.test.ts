@@ -14,11 +14,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { processState } from '../../src/disruptors/proc.js';
 import type { RunEvent } from '../../src/experiment/run-types.js';
-import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
-import { parseInventory } from '../../src/fleet/inventory.js';
+import type { FleetContext } from '../../src/fleet/context.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { alive, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import { alive, bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
 bedTestFile();
@@ -52,12 +51,7 @@ describe('systemd: UNIT targets on the fleet test bed (a stand-in systemctl)', {
   before(() => {
     bed.up();
     mkdirSync(join(units, 'units'));
-    fleet = createFleetContext({
-      hosts: parseInventory(readFileSync(bed.inventory, 'utf8')),
-      settings: { knownHosts: bed.knownHosts, hostKey: 'strict' },
-      runId: 'test',
-      seed: 1,
-    });
+    fleet = bedFleetContext(bed, 'test');
   });
   after(async () => {
     killMatching(`${PREFIX}-${process.pid}-`);

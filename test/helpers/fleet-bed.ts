@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createFleetContext, type FleetContext } from '../../src/fleet/context.js';
 import type { Host } from '../../src/fleet/host.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
 import { SshPool } from '../../src/fleet/pool.js';
@@ -210,6 +211,16 @@ export function parseStatus(json: string): EtcdStatus[] {
     leader: e.Status.leader,
     raftTerm: e.Status.raftTerm,
   }));
+}
+
+/** A fleet context over every host of the bed's inventory, host keys checked strictly (seed 1). */
+export function bedFleetContext(bed: Bed, runId: string): FleetContext {
+  return createFleetContext({
+    hosts: parseInventory(readFileSync(bed.inventory, 'utf8')),
+    settings: { knownHosts: bed.knownHosts, hostKey: 'strict' },
+    runId,
+    seed: 1,
+  });
 }
 
 /** The bed's hosts (from its inventory) and a pool of SSH connections to them; `close()` closes the pool. */

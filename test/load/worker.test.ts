@@ -123,8 +123,10 @@ describe('the open model in a worker thread', () => {
       thread: 'worker',
       blockLoop: { everyMs: 1000, forMs: 200 },
     });
-    const worst = Math.max(...r.series.buckets.map((b) => b.lag?.loopMaxMs ?? 0));
-    assert.ok(worst >= 150, `event-loop delay max ${worst} ms`);
+    // every arrival due in a block is sent late by about the block's length (the event-loop figure is read once
+    // a second and can miss a block that straddles the read: lag.test.ts)
+    const worst = Math.max(...r.series.buckets.map((b) => b.lag?.sendMaxMs ?? 0));
+    assert.ok(worst >= 150, `send lag max ${worst} ms`);
     assert.ok(r.lag?.warning?.startsWith(LAG_WARNING), r.lag?.warning);
     assert.equal(r.summary.ok, 600);
   });
