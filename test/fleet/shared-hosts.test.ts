@@ -91,6 +91,10 @@ describe('targets, pauses and faultline’s shells sharing hosts, on the fleet t
     return pidsMatching(mark)[0] as number;
   }
   const startSleeper = (h: string, name: string) => startOn(h, `bash -c 'exec -a ${name} sleep 1000'`, name);
+  /** An experiment file's first lines: its title, the bed's inventory and known hosts, its duration. */
+  const headOf = (tag: string, duration: string) =>
+    `title: ${tag}\ninventory: ${bed.inventory}\nknown_hosts: ${bed.knownHosts}\nduration: ${duration}\n`;
+
   /** A `db` and a `proxy` sleeper on every host, and the experiment file's start naming them as two targets. */
   async function twoTargets(
     duration: string,
@@ -107,11 +111,7 @@ describe('targets, pauses and faultline’s shells sharing hosts, on the fleet t
       await startSleeper(h, `${tag}-db-${h}`);
       pids[h] = await startSleeper(h, `${tag}-proxy-${h}`);
     }
-    const head = `title: ${tag}
-inventory: ${bed.inventory}
-known_hosts: ${bed.knownHosts}
-duration: ${duration}
-targets:
+    const head = `${headOf(tag, duration)}targets:
   db: { type: service, hosts: fleet, match: "${tag}-db-{{host.name}}" }
   proxy:
     type: service
@@ -261,11 +261,7 @@ faults:
     const file = join(dir, `${tag}.yaml`);
     writeFileSync(
       file,
-      `title: ${tag}
-inventory: ${bed.inventory}
-known_hosts: ${bed.knownHosts}
-duration: 3s
-targets:
+      `${headOf(tag, '3s')}targets:
   node: { type: host, hosts: [${h}] }
 faults:
   - { name: hang, disruptor: host.freeze, target: node, at: 0s, duration: 1s, with: { patterns: ["^sh( |$)"], peers: [] } }
@@ -306,11 +302,7 @@ faults:
     const file = join(dir, `${tag}.yaml`);
     writeFileSync(
       file,
-      `title: ${tag}
-inventory: ${bed.inventory}
-known_hosts: ${bed.knownHosts}
-duration: 3s
-targets:
+      `${headOf(tag, '3s')}targets:
   svc:
     type: service
     hosts: fleet
