@@ -269,16 +269,7 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
       continue;
     }
     const reason = target.excess === 'delay' ? `${why}, and no room before the end` : why;
-    for (let i = 0; i < excess; i++)
-      steps.push({
-        ...base,
-        status: 'dropped',
-        instance: null,
-        requestedMs: req.requestedMs,
-        startMs: null,
-        endMs: null,
-        note: reason,
-      });
+    for (let i = 0; i < excess; i++) steps.push(droppedStep(base, req, reason));
   }
 
   const rank = (st: PlanStep) =>
@@ -297,6 +288,23 @@ export function planExperiment(spec: ExperimentSpec, seed: SeedInput): Experimen
     durationMs,
     targets,
     steps,
+  };
+}
+
+/** An occurrence that does not run, with why. */
+function droppedStep(
+  base: Pick<PlanStep, 'fault' | 'disruptor' | 'target' | 'occurrence'>,
+  req: Request,
+  note: string,
+): PlanStep {
+  return {
+    ...base,
+    status: 'dropped',
+    instance: null,
+    requestedMs: req.requestedMs,
+    startMs: null,
+    endMs: null,
+    note,
   };
 }
 
@@ -322,16 +330,7 @@ function planGroupRequest(
     target: f.target,
     occurrence: req.occurrence,
   };
-  const dropped = (note: string) =>
-    steps.push({
-      ...base,
-      status: 'dropped',
-      instance: null,
-      requestedMs: req.requestedMs,
-      startMs: null,
-      endMs: null,
-      note,
-    });
+  const dropped = (note: string) => steps.push(droppedStep(base, req, note));
   let split: ReturnType<typeof groupSplit>;
   try {
     split = groupSplit(spec, req.faultIndex, req.occurrence, seed);

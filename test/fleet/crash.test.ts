@@ -16,7 +16,13 @@ import { startChild, stopAll } from '../disruptors/helpers.js';
 import { tempDir } from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import {
+  bedExperimentHead,
+  bedFleetContext,
+  bedSweepArgv,
+  bedUnavailable,
+  fleetBed,
+} from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
 bedTestFile();
@@ -92,11 +98,7 @@ describe('host faults: kill -9 of the runner at 20 points, then faultline recove
     const file = join(dir, 'crash.yaml');
     writeFileSync(
       file,
-      `title: host faults, killed
-inventory: ${bed.inventory}
-known_hosts: ${bed.knownHosts}
-duration: 2s
-targets:
+      `${bedExperimentHead(bed, 'host faults, killed', '2s')}targets:
   svc:
     type: service
     hosts: fleet
@@ -140,11 +142,7 @@ faults:
     const file = join(dir, 'sweep.yaml');
     writeFileSync(
       file,
-      `title: host faults, swept
-inventory: ${bed.inventory}
-known_hosts: ${bed.knownHosts}
-duration: 60s
-targets:
+      `${bedExperimentHead(bed, 'host faults, swept', '60s')}targets:
   svc:
     type: service
     hosts: fleet
@@ -191,16 +189,7 @@ faults:
     );
     assert.ok(pidsMatching('faultline-stress[:]').length > 0, 'stress-ng runs');
 
-    const sweep = [
-      'recover',
-      '--sweep',
-      '--hosts',
-      'fleet',
-      '--inventory',
-      bed.inventory,
-      '--known-hosts',
-      bed.knownHosts,
-    ];
+    const sweep = bedSweepArgv(bed, 'fleet');
     const r = await cli(sweep, env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (const kind of ['freeze', 'stress', 'iptables', 'tc', 'disk-fill'])

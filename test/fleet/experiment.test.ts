@@ -23,7 +23,7 @@ import { startChild, stopAll } from '../disruptors/helpers.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { alive, bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import { alive, bedFleetContext, bedSweepArgv, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
 bedTestFile();
@@ -345,16 +345,7 @@ faults:
     await runner.exited;
     const victim = pids['fltexp-n3'] as number;
     assert.equal(stopped(victim), true);
-    const sweep = [
-      'recover',
-      '--sweep',
-      '--hosts',
-      'fltexp-n3',
-      '--inventory',
-      bed.inventory,
-      '--known-hosts',
-      bed.knownHosts,
-    ];
+    const sweep = bedSweepArgv(bed, 'fltexp-n3');
     const r = await cli(sweep, env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`fltexp-n3: paused-processes: continued stopped process ${victim}`));

@@ -27,7 +27,14 @@ import { findProcesses, pausedDirOf, startLogOf, stopAndWait } from '../../src/f
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cli } from '../helpers/cli.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { alive, bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import {
+  alive,
+  bedExperimentHead,
+  bedFleetContext,
+  bedSweepArgv,
+  bedUnavailable,
+  fleetBed,
+} from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
 bedTestFile();
@@ -91,10 +98,6 @@ describe('targets, pauses and faultline’s shells sharing hosts, on the fleet t
     return pidsMatching(mark)[0] as number;
   }
   const startSleeper = (h: string, name: string) => startOn(h, `bash -c 'exec -a ${name} sleep 1000'`, name);
-  /** An experiment file's first lines: its title, the bed's inventory and known hosts, its duration. */
-  const headOf = (tag: string, duration: string) =>
-    `title: ${tag}\ninventory: ${bed.inventory}\nknown_hosts: ${bed.knownHosts}\nduration: ${duration}\n`;
-
   /** A `db` and a `proxy` sleeper on every host, and the experiment file's start naming them as two targets. */
   async function twoTargets(
     duration: string,
@@ -111,7 +114,7 @@ describe('targets, pauses and faultline’s shells sharing hosts, on the fleet t
       await startSleeper(h, `${tag}-db-${h}`);
       pids[h] = await startSleeper(h, `${tag}-proxy-${h}`);
     }
-    const head = `${headOf(tag, duration)}targets:
+    const head = `${bedExperimentHead(bed, tag, duration)}targets:
   db: { type: service, hosts: fleet, match: "${tag}-db-{{host.name}}" }
   proxy:
     type: service
@@ -204,11 +207,7 @@ faults:
         ? readdirSync(pausedDirOf(h)).filter((f) => f.startsWith(`${victims[h]}.`))
         : [];
 
-    const sweep = (h: string) =>
-      cli(
-        ['recover', '--sweep', '--hosts', h, '--inventory', bed.inventory, '--known-hosts', bed.knownHosts],
-        env,
-      );
+    const sweep = (h: string) => cli(bedSweepArgv(bed, h), env);
     const one = await sweep(n1);
     assert.equal(one.code, 0, one.stdout + one.stderr);
     assert.match(one.stdout, new RegExp(`${n1}: paused-processes: continued stopped process ${victims[n1]}`));
@@ -261,7 +260,7 @@ faults:
     const file = join(dir, `${tag}.yaml`);
     writeFileSync(
       file,
-      `${headOf(tag, '3s')}targets:
+      `${bedExperimentHead(bed, tag, '3s')}targets:
   node: { type: host, hosts: [${h}] }
 faults:
   - { name: hang, disruptor: host.freeze, target: node, at: 0s, duration: 1s, with: { patterns: ["^sh( |$)"], peers: [] } }
@@ -302,7 +301,7 @@ faults:
     const file = join(dir, `${tag}.yaml`);
     writeFileSync(
       file,
-      `${headOf(tag, '3s')}targets:
+      `${bedExperimentHead(bed, tag, '3s')}targets:
   svc:
     type: service
     hosts: fleet

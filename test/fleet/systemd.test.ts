@@ -17,7 +17,7 @@ import type { RunEvent } from '../../src/experiment/run-types.js';
 import type { FleetContext } from '../../src/fleet/context.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { alive, bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import { alive, bedExperimentHead, bedFleetContext, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 import { killMatching, pidsMatching } from '../plugins/harness/host-bed.js';
 
 bedTestFile();
@@ -106,11 +106,7 @@ describe('systemd: UNIT targets on the fleet test bed (a stand-in systemctl)', {
     const file = join(dir, `${tag}.yaml`);
     writeFileSync(
       file,
-      `title: ${tag}
-inventory: ${bed.inventory}
-known_hosts: ${bed.knownHosts}
-duration: ${duration}
-targets:
+      `${bedExperimentHead(bed, tag, duration)}targets:
   svc: { type: service, hosts: fleet, systemd: ${unit}, max_unavailable: ${max} }
 faults:
 ${faults}`,

@@ -213,6 +213,25 @@ export function parseStatus(json: string): EtcdStatus[] {
   }));
 }
 
+/** An experiment file's first lines on the bed: its title, the bed's inventory and known hosts, its duration. */
+export function bedExperimentHead(bed: Bed, title: string, duration: string): string {
+  return `title: ${title}\ninventory: ${bed.inventory}\nknown_hosts: ${bed.knownHosts}\nduration: ${duration}\n`;
+}
+
+/** `faultline recover --sweep` of `hosts` (a group or host names) over the bed's inventory and known hosts. */
+export function bedSweepArgv(bed: Bed, hosts: string): string[] {
+  return [
+    'recover',
+    '--sweep',
+    '--hosts',
+    hosts,
+    '--inventory',
+    bed.inventory,
+    '--known-hosts',
+    bed.knownHosts,
+  ];
+}
+
 /** A fleet context over every host of the bed's inventory, host keys checked strictly (seed 1). */
 export function bedFleetContext(bed: Bed, runId: string): FleetContext {
   return createFleetContext({
