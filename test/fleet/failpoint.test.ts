@@ -17,7 +17,7 @@ import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { cleanEnv, ROOT } from '../failpoint/helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
 import { bedTestFile } from '../helpers/exclusive.js';
-import { bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
+import { bedHostArgs, bedUnavailable, fleetBed } from '../helpers/fleet-bed.js';
 
 bedTestFile();
 
@@ -110,12 +110,7 @@ describe('failpoints on hosts, through SSH forwards, on the fleet test bed', { s
   });
 
   const fleetArgs = (hosts = 'fleet', endpoint = `127.0.0.1:${PORT}`) => [
-    '--hosts',
-    hosts,
-    '--inventory',
-    bed.inventory,
-    '--known-hosts',
-    bed.knownHosts,
+    ...bedHostArgs(bed, hosts),
     '--endpoint',
     endpoint,
   ];

@@ -218,18 +218,14 @@ export function bedExperimentHead(bed: Bed, title: string, duration: string): st
   return `title: ${title}\ninventory: ${bed.inventory}\nknown_hosts: ${bed.knownHosts}\nduration: ${duration}\n`;
 }
 
-/** `faultline recover --sweep` of `hosts` (a group or host names) over the bed's inventory and known hosts. */
+/** The CLI options that name `hosts` (a group or host names) of the bed: its inventory and known hosts. */
+export function bedHostArgs(bed: Bed, hosts: string): string[] {
+  return ['--hosts', hosts, '--inventory', bed.inventory, '--known-hosts', bed.knownHosts];
+}
+
+/** `faultline recover --sweep` of `hosts` on the bed. */
 export function bedSweepArgv(bed: Bed, hosts: string): string[] {
-  return [
-    'recover',
-    '--sweep',
-    '--hosts',
-    hosts,
-    '--inventory',
-    bed.inventory,
-    '--known-hosts',
-    bed.knownHosts,
-  ];
+  return ['recover', '--sweep', ...bedHostArgs(bed, hosts)];
 }
 
 /** A fleet context over every host of the bed's inventory, host keys checked strictly (seed 1). */
