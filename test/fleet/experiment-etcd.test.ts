@@ -105,7 +105,7 @@ ${targets}${body}`,
     const leader = hostOf(old.endpoint);
     const via = bed.etcd.endpoints().find((e) => e !== old.endpoint) as string;
     const file = experiment(
-      `duration: 10s
+      `duration: 16s
 parameters:
   leader: nobody
 load:
@@ -119,9 +119,12 @@ load:
 faults:
   - { name: isolate, disruptor: host.partition, target: etcd, at: 1s, duration: 5s, with: { shape: isolate, chosen: ["\${leader}"] } }
 hypothesis:
-  - { kpi: time_to_recover, below: 20s, absorb: true, recovered_when: { for: 1s } }
+  - { kpi: time_to_recover, below: 20s, absorb: true, recovered_when: { for: 1s, p99: 500ms } }
 `,
     );
+    // 10 s after the fault: the old leader rejoins with a higher term (no pre-vote in etcd 3.4) and may force one
+    // more election; p99 bounded at 500 ms because etcd fsyncs every write and a shared CI disk stalls for
+    // hundreds of ms (a second at 969 ms was seen), which is the disk, not the partition
     const run = await runFile(file, { seed: 1, set: { leader } });
     const ttr = run.result.assertions.find((h) => h.kpi === 'time_to_recover');
     console.log(`# time_to_recover after isolating leader ${leader}: ${JSON.stringify(ttr?.measured)}`);
