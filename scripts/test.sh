@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Node 20's test runner does not expand globs itself, so the shell lists the files.
-# Three phases: first every file that does not judge a whole system under load, two at a time; then the files
+# Three groups: every file that does not judge a whole system under load, two at a time; beside them the files
 # that build their own namespace test bed (they call bedTestFile(), test/helpers/exclusive.ts), three at a time:
 # each bed has its own names and subnet and mostly waits on SSH and timers; then the ones that judge a whole
 # system under load (they call heavyTestFile()), one at a time with the machine to themselves. The last line adds
-# the phases up. FAULTLINE_TEST_CONCURRENCY, FAULTLINE_TEST_BED_CONCURRENCY and FAULTLINE_TEST_HEAVY_CONCURRENCY
-# change the three.
+# the groups up. FAULTLINE_TEST_CONCURRENCY, FAULTLINE_TEST_BED_CONCURRENCY and FAULTLINE_TEST_HEAVY_CONCURRENCY
+# change the three; FAULTLINE_TEST_BED_ALONGSIDE=0 runs the bed files after the first group instead.
 # Tests start the built CLI (it starts in a fraction of tsx's time): it is rebuilt first when any source is newer.
 # The test files run as JavaScript from a transpiled mirror of the repository (scripts/build-tests.mjs, a second
 # or two): a TypeScript loader in every test process costs about a second of CPU each. Files named on the command
@@ -45,8 +45,25 @@ done
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-run "${FAULTLINE_TEST_CONCURRENCY:-2}" "${light[@]}" 2>&1 | tee "$log" || status=$?
-run "${FAULTLINE_TEST_BED_CONCURRENCY:-3}" "${bed[@]}" 2>&1 | tee -a "$log" || status=$?
+bed_run() { run "${FAULTLINE_TEST_BED_CONCURRENCY:-3}" "${bed[@]}" 2>&1; }
+if [ "${FAULTLINE_TEST_BED_ALONGSIDE:-1}" = 1 ]; then
+  # the bed files mostly wait (SSH, iptables, elections), so they run beside the first phase; their report is
+  # held back and printed after it, whole
+  bed_log=$(mktemp)
+  trap 'rm -f "$log" "$bed_log"' EXIT
+  echo "# the ${#bed[@]} test-bed files run alongside; their report follows this phase's"
+  bed_run >"$bed_log" &
+  bed_pid=$!
+  # a background job ignores Ctrl-C in a script: pass it on
+  trap 'pkill -INT -P "$bed_pid"; wait "$bed_pid"; exit 130' INT
+  trap 'pkill -TERM -P "$bed_pid"; wait "$bed_pid"; exit 143' TERM
+  run "${FAULTLINE_TEST_CONCURRENCY:-2}" "${light[@]}" 2>&1 | tee "$log" || status=$?
+  wait "$bed_pid" || status=$?
+  tee -a "$log" <"$bed_log"
+else
+  run "${FAULTLINE_TEST_CONCURRENCY:-2}" "${light[@]}" 2>&1 | tee "$log" || status=$?
+  bed_run | tee -a "$log" || status=$?
+fi
 export FAULTLINE_TEST_HEAVY_CONCURRENCY=${FAULTLINE_TEST_HEAVY_CONCURRENCY:-1}
 run "$FAULTLINE_TEST_HEAVY_CONCURRENCY" "${heavy[@]}" 2>&1 | tee -a "$log" || status=$?
 sum() { grep -E "^ℹ $1 [0-9]+$" "$log" | awk '{ n += $3 } END { print n + 0 }'; }

@@ -1,5 +1,5 @@
 /** One HTTP call made by a disruptor (inject or revert), with undici so any port is allowed. */
-import { request } from 'undici';
+import { undici } from '../core/deps.js';
 
 export interface HttpCall {
   url: string;
@@ -14,7 +14,7 @@ export async function callHttp(
   call: HttpCall,
   signal?: AbortSignal,
 ): Promise<{ status: number; body: string }> {
-  const res = await request(call.url, {
+  const res = await undici().request(call.url, {
     method: call.method.toUpperCase() as 'GET',
     headers: call.headers,
     body: call.body,

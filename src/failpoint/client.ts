@@ -3,7 +3,8 @@
  * tests that drive failpoints in other processes. It uses undici's `request` rather than `fetch`: fetch
  * refuses some ports outright ("bad port", e.g. 6000 or 6666) and an endpoint may listen on any port.
  */
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../core/deps.js';
 import { FaultlineError, InvalidOptionError } from '../core/errors.js';
 import type { FailpointInfo, FailpointWaiter } from './registry.js';
 
@@ -126,7 +127,7 @@ export class FailpointClient {
     let status: number;
     let text: string;
     try {
-      const res = await request(this.url + pathname, {
+      const res = await undici().request(this.url + pathname, {
         method,
         headers,
         body,

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client } from 'undici';
+import { undici } from '../core/deps.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { endpointUrl, FailpointClient, type FailpointClientOptions } from '../failpoint/client.js';
 import { SshError } from './errors.js';
@@ -36,7 +36,7 @@ export function hostFailpointClient(
     );
   const address = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || 80);
-  const dispatcher = new Client(url.origin, {
+  const dispatcher = new (undici().Client)(url.origin, {
     connect: (_options, done) => {
       forward(address, port).then(
         (stream) => done(null, stream as Socket),

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import { ssh2 } from '../core/deps.js';
 import type { CommandOutput } from './command-output.js';
 import { SshError } from './errors.js';
 import type { Host } from './host.js';
@@ -105,7 +106,7 @@ export class Ssh2Connector implements SshConnector {
       );
     };
 
-    const client = new Client();
+    const client = new (ssh2().Client)();
     return new Promise<SshConnection>((resolve, reject) => {
       let settled = false;
       const fail = (err: SshError) => {

@@ -12,7 +12,8 @@
  * an answer (an HTTP status or a process exit status); transport failures (timeout, reset, refused, other) are
  * counted but have no latency. Functions here are pure.
  */
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
+import { hdrHistogram } from '../core/deps.js';
 
 /** Identifies the format; bump when a field changes meaning. */
 export const LOAD_SERIES_FORMAT = 'faultline.load-series/1';
@@ -120,24 +121,30 @@ const HIGHEST_US = 3_600_000_000;
  * iterator that allocates per step and costs milliseconds a histogram, paid once a second by the recorder and
  * again by every KPI; this one reads the counts directly. Every term is an integer (a slot's middle value times
  * its count) and their sum stays below 2^53, so the result is exactly the library's.
+ * Defined on first use: the library is loaded then (src/core/deps.ts).
  */
-class SeriesHistogram extends hdr.Int32Histogram {
-  override get mean(): number {
-    const total = this.totalCount;
-    if (total === 0) return 0;
-    let sum = 0;
-    const n = this.countsArrayLength;
-    for (let i = 0; i < n; i++) {
-      const c = this.getCountAtIndex(i);
-      if (c !== 0) sum += this.medianEquivalentValue(this.valueFromIndex(i)) * c;
+function defineSeriesHistogram() {
+  return class SeriesHistogram extends hdrHistogram().Int32Histogram {
+    override get mean(): number {
+      const total = this.totalCount;
+      if (total === 0) return 0;
+      let sum = 0;
+      const n = this.countsArrayLength;
+      for (let i = 0; i < n; i++) {
+        const c = this.getCountAtIndex(i);
+        if (c !== 0) sum += this.medianEquivalentValue(this.valueFromIndex(i)) * c;
+      }
+      return sum / total;
     }
-    return sum / total;
-  }
+  };
 }
+
+let seriesHistogram: (new (lowest: number, highest: number, digits: number) => hdr.Histogram) | undefined;
 
 /** A new empty latency histogram (µs, 1 µs … 1 h, 3 significant digits). */
 export function createLatencyHistogram(): LatencyHistogram {
-  const h = new SeriesHistogram(1, HIGHEST_US, 3);
+  seriesHistogram ??= defineSeriesHistogram();
+  const h = new seriesHistogram(1, HIGHEST_US, 3);
   h.autoResize = false;
   return h;
 }
@@ -150,7 +157,7 @@ export function recordLatencyUs(h: LatencyHistogram, us: number): void {
 /** Decodes {@link LatencySummary.hdr}; an empty string gives an empty histogram. */
 export function decodeLatency(encoded: string): LatencyHistogram {
   const h = createLatencyHistogram();
-  if (encoded !== '') h.add(hdr.decodeFromCompressedBase64(encoded, 32, false));
+  if (encoded !== '') h.add(hdrHistogram().decodeFromCompressedBase64(encoded, 32, false));
   return h;
 }
 
@@ -158,7 +165,7 @@ export function decodeLatency(encoded: string): LatencyHistogram {
 export function mergeLatency(summaries: Iterable<LatencySummary>): LatencyHistogram {
   const total = createLatencyHistogram();
   for (const s of summaries) {
-    if (s.count > 0 && s.hdr !== '') total.add(hdr.decodeFromCompressedBase64(s.hdr, 32, false));
+    if (s.count > 0 && s.hdr !== '') total.add(hdrHistogram().decodeFromCompressedBase64(s.hdr, 32, false));
   }
   return total;
 }
@@ -180,7 +187,7 @@ export function summarizeLatency(h: LatencyHistogram): LatencySummary {
     p99Ms: us2ms(h.getValueAtPercentile(99)),
     p999Ms: us2ms(h.getValueAtPercentile(99.9)),
     maxMs: us2ms(h.maxValue),
-    hdr: hdr.encodeIntoCompressedBase64(h),
+    hdr: hdrHistogram().encodeIntoCompressedBase64(h),
   };
 }
 

@@ -23,12 +23,12 @@ after(async () => {
 for (const engine of ENGINES) {
   describe(`${engine} engine`, () => {
     describe('open model against a real server', () => {
-      it('sends 500 req/s over 10 s, never ahead of its schedule, as seen by the server', async () => {
+      it('sends 500 req/s over 4 s, never ahead of its schedule, as seen by the server', async () => {
         const from = srv.arrivals.length;
         const t0 = performance.now();
-        const r = await runLoad({ url: `${srv.url}/`, rate: 500, durationMs: 10_000, engine });
+        const r = await runLoad({ url: `${srv.url}/`, rate: 500, durationMs: 4000, engine });
         const arrivals = srv.arrivals.slice(from);
-        assert.equal(arrivals.length, 5000);
+        assert.equal(arrivals.length, 2000);
         // An open model never sends early, at any speed: request i leaves no sooner than i / 500 s after the
         // start, so the i-th arrival cannot come sooner either (2 ms of timer rounding allowed). How closely it
         // keeps the rate on a busy machine is measured in bench/ (the load suite), not judged here.
@@ -40,13 +40,13 @@ for (const engine of ENGINES) {
         );
         assert.deepEqual(
           r.series.buckets.map((b) => b.sent),
-          Array.from({ length: 10 }, () => 500),
+          Array.from({ length: 4 }, () => 500),
         );
-        assert.equal(r.summary.ok, 5000);
+        assert.equal(r.summary.ok, 2000);
         assert.equal(r.summary.errorRate, 0);
         assert.equal(r.engine, engine);
         // every send's lateness is recorded; its size depends on the machine and is the bench's to report
-        assert.ok(r.scheduling && r.scheduling.count === 5000);
+        assert.ok(r.scheduling && r.scheduling.count === 2000);
         assert.ok(r.scheduling.p99Us >= 0);
       });
 
@@ -54,10 +54,10 @@ for (const engine of ENGINES) {
         const stall = async (model: 'open' | 'closed') => {
           const run = startLoad(
             model === 'open'
-              ? { url: `${srv.url}/`, rate: 200, durationMs: 4000, engine }
-              : { url: `${srv.url}/`, connections: 2, durationMs: 4000, engine },
+              ? { url: `${srv.url}/`, rate: 200, durationMs: 3000, engine }
+              : { url: `${srv.url}/`, connections: 2, durationMs: 3000, engine },
           );
-          const t = setTimeout(() => srv.stallUntil(performance.now() + 1000), 1500);
+          const t = setTimeout(() => srv.stallUntil(performance.now() + 1000), 1000);
           try {
             return await run.done;
           } finally {

@@ -4,7 +4,8 @@
  * rather than `request()`: no promise, no body stream, the body is discarded chunk by chunk; per request it
  * costs one handler allocation plus undici's own bookkeeping.
  */
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { undici } from '../../core/deps.js';
 import type { BuiltRequest } from '../template.js';
 import type { HttpEngine, HttpEngineDefinition, HttpEngineOptions } from './engine.js';
 
@@ -44,7 +45,7 @@ class UndiciEngine<T> implements HttpEngine<T> {
   constructor(options: HttpEngineOptions<T>) {
     this.onComplete = options.onComplete;
     this.#origin = options.url.origin;
-    this.#pool = new Pool(this.#origin, {
+    this.#pool = new (undici().Pool)(this.#origin, {
       connections: options.connections,
       pipelining: options.pipelining,
       headersTimeout: options.timeoutMs,

@@ -1,7 +1,8 @@
 /** `http` monitor: one request per sample; up when status, latency and body are as expected. */
 import { performance } from 'node:perf_hooks';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { undici } from '../../core/deps.js';
 import { durationSchema, ms } from '../../experiment/duration.js';
 import { defineMonitorPlugin, downSample } from '../../monitors/types.js';
 import { regexIssues } from './support/regex.js';
@@ -46,7 +47,12 @@ export const httpMonitor = defineMonitorPlugin({
         let res: Dispatcher.ResponseData;
         let text: string;
         try {
-          res = await request(o.url, { method: o.method as 'GET', headers: o.headers, body: o.body, signal });
+          res = await undici().request(o.url, {
+            method: o.method as 'GET',
+            headers: o.headers,
+            body: o.body,
+            signal,
+          });
           // Reading the body is part of the answer's latency: a server that stalls mid-body is slow.
           text = await res.body.text();
         } catch (err) {

@@ -3,8 +3,8 @@
  * value of a PromQL instant query against a Prometheus HTTP API. Exactly one of the two sources. Up when a single
  * number was read; the number is the sample's value.
  */
-import { request } from 'undici';
 import { z } from 'zod';
+import { undici } from '../../core/deps.js';
 import { defineMonitorPlugin, downSample, type SampleResult } from '../../monitors/types.js';
 import { parsePromText, selectPromSamples } from './support/prom-text.js';
 import { promQuery } from './support/promql.js';
@@ -21,7 +21,7 @@ export async function scrapeMetric(
   labels: Readonly<Record<string, string>> | undefined,
   signal?: AbortSignal,
 ): Promise<SampleResult> {
-  const res = await request(endpoint, {
+  const res = await undici().request(endpoint, {
     method: 'GET',
     headers: { accept: 'text/plain;version=0.0.4' },
     signal,

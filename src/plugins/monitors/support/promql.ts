@@ -2,8 +2,9 @@
  * A small client of the Prometheus HTTP API's instant query (`GET /api/v1/query`), checked with zod against the
  * documented response envelope, reading exactly one number (a scalar, or a vector of one series).
  */
-import { request } from 'undici';
+
 import { z } from 'zod';
+import { undici } from '../../../core/deps.js';
 import { parsePromValue } from './prom-text.js';
 
 const valuePair = z.tuple([z.number(), z.string()]);
@@ -56,7 +57,7 @@ export function promQueryValue(body: unknown): PromQueryValue {
 export async function promQuery(api: string, query: string, signal?: AbortSignal): Promise<PromQueryValue> {
   const url = new URL('api/v1/query', api.endsWith('/') ? api : `${api}/`);
   url.searchParams.set('query', query);
-  const res = await request(url, { method: 'GET', signal });
+  const res = await undici().request(url, { method: 'GET', signal });
   const text = await res.body.text();
   let body: unknown;
   try {
