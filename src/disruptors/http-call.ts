@@ -1,5 +1,5 @@
 /** One HTTP call made by a disruptor (inject or revert), with undici so any port is allowed. */
-import { undici } from '../core/deps.js';
+import { undici } from '../deps/lazy.js';
 
 export interface HttpCall {
   url: string;

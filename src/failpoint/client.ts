@@ -4,8 +4,8 @@
  * refuses some ports outright ("bad port", e.g. 6000 or 6666) and an endpoint may listen on any port.
  */
 import type { Dispatcher } from 'undici';
-import { undici } from '../core/deps.js';
 import { FaultlineError, InvalidOptionError } from '../core/errors.js';
+import { undici } from '../deps/lazy.js';
 import type { FailpointInfo, FailpointWaiter } from './registry.js';
 
 export interface FailpointClientOptions {

@@ -6,8 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { undici } from '../core/deps.js';
 import { InvalidOptionError } from '../core/errors.js';
+import { undici } from '../deps/lazy.js';
 import { endpointUrl, FailpointClient, type FailpointClientOptions } from '../failpoint/client.js';
 import { SshError } from './errors.js';
 import { FORWARD_CONNECT_FAILED, ForwardRefusedError } from './pool.js';

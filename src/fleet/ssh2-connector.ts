@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
-import { ssh2 } from '../core/deps.js';
+import { ssh2 } from '../deps/lazy.js';
 import type { CommandOutput } from './command-output.js';
 import { SshError } from './errors.js';
 import type { Host } from './host.js';

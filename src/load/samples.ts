@@ -13,7 +13,7 @@
  * counted but have no latency. Functions here are pure.
  */
 import type * as hdr from 'hdr-histogram-js';
-import { hdrHistogram } from '../core/deps.js';
+import { hdrHistogram } from '../deps/lazy.js';
 
 /** Identifies the format; bump when a field changes meaning. */
 export const LOAD_SERIES_FORMAT = 'faultline.load-series/1';
@@ -121,7 +121,7 @@ const HIGHEST_US = 3_600_000_000;
  * iterator that allocates per step and costs milliseconds a histogram, paid once a second by the recorder and
  * again by every KPI; this one reads the counts directly. Every term is an integer (a slot's middle value times
  * its count) and their sum stays below 2^53, so the result is exactly the library's.
- * Defined on first use: the library is loaded then (src/core/deps.ts).
+ * Defined on first use: the library is loaded then (src/deps/lazy.ts).
  */
 function defineSeriesHistogram() {
   return class SeriesHistogram extends hdrHistogram().Int32Histogram {

@@ -5,7 +5,7 @@
  * costs one handler allocation plus undici's own bookkeeping.
  */
 import type { Dispatcher, Pool } from 'undici';
-import { undici } from '../../core/deps.js';
+import { undici } from '../../deps/lazy.js';
 import type { BuiltRequest } from '../template.js';
 import type { HttpEngine, HttpEngineDefinition, HttpEngineOptions } from './engine.js';
 

@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { undici } from '../../core/deps.js';
+import { undici } from '../../deps/lazy.js';
 import { durationSchema, ms } from '../../experiment/duration.js';
 import { defineMonitorPlugin, downSample } from '../../monitors/types.js';
 import { regexIssues } from './support/regex.js';

@@ -4,7 +4,7 @@
  * number was read; the number is the sample's value.
  */
 import { z } from 'zod';
-import { undici } from '../../core/deps.js';
+import { undici } from '../../deps/lazy.js';
 import { defineMonitorPlugin, downSample, type SampleResult } from '../../monitors/types.js';
 import { parsePromText, selectPromSamples } from './support/prom-text.js';
 import { promQuery } from './support/promql.js';

@@ -4,7 +4,7 @@
  */
 
 import { z } from 'zod';
-import { undici } from '../../../core/deps.js';
+import { undici } from '../../../deps/lazy.js';
 import { parsePromValue } from './prom-text.js';
 
 const valuePair = z.tuple([z.number(), z.string()]);
