@@ -319,7 +319,10 @@ class HttpRun implements LoadRun {
 
   #startClosed(): void {
     this.#endTimer = this.#clock.setTimeout(() => this.#endSending(), this.#v.durationMs);
-    for (let u = 0; u < this.#v.connections; u++) this.#sendClosed(u, this.#clock.nowMs());
+    // Each connection keeps `pipelining` requests outstanding (as autocannon and wrk's pipelining do): one user
+    // per slot, else a connection would never have a second request to put behind its first.
+    const users = this.#v.connections * this.#v.pipelining;
+    for (let u = 0; u < users; u++) this.#sendClosed(u, this.#clock.nowMs());
   }
 
   /** A closed-model user sends its next request; `now` is the clock read just before. */

@@ -28,9 +28,17 @@ export interface LoadOptions extends RequestFactoryOptions {
   profile?: ArrivalProfile;
   /** How long to send, in milliseconds. */
   durationMs?: number;
-  /** Closed model: virtual users (default 10). Open model: pool connections (default 100). */
+  /**
+   * Closed model: connections (default 10), each with `pipelining` virtual users. Open model: pool connections
+   * (default 100).
+   */
   connections?: number;
-  /** HTTP/1.1 pipelining depth per connection (default 1). */
+  /**
+   * HTTP/1.1 requests in flight per connection (default 1: the next one is written once the previous response
+   * is in). Only GET and HEAD go behind another request. The closed model runs `connections × pipelining`
+   * virtual users, so every connection keeps this many outstanding; the open model sends on its schedule, up to
+   * this many on a connection.
+   */
   pipelining?: number;
   /**
    * The transport: `raw` (a lean HTTP/1.1 client on `node:net`, `http:` only), `undici` (an undici Pool,

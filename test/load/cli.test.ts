@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { LoadResultJson } from '../../src/load/result-json.js';
 import { cli } from '../helpers/cli.js';
@@ -11,6 +12,53 @@ before(async () => {
 after(async () => {
   await srv.close();
 });
+
+/**
+ * A raw HTTP/1.1 server (node:http answers pipelined requests one at a time, so it cannot tell) that holds its
+ * answers until `batch` requests are waiting on a connection, or 200 ms passed since the first of them, then
+ * writes them all at once. `batches` lists, per connection, how many requests had arrived before each write:
+ * its first entry is how many the client put in flight before it got any response.
+ */
+async function startHoldingServer(batch: number): Promise<{
+  url: string;
+  batches: number[][];
+  close(): Promise<void>;
+}> {
+  const batches: number[][] = [];
+  const server: Server = createServer((socket) => {
+    const mine: number[] = [];
+    batches.push(mine);
+    let text = '';
+    let waiting = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const answer = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      mine.push(waiting);
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'.repeat(waiting));
+      waiting = 0;
+    };
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      // GETs without bodies: a request ends at its blank line
+      for (let end = text.indexOf('\r\n\r\n'); end >= 0; end = text.indexOf('\r\n\r\n')) {
+        text = text.slice(end + 4);
+        waiting++;
+      }
+      if (waiting >= batch) answer();
+      else if (waiting > 0 && timer === undefined) timer = setTimeout(answer, 200);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => clearTimeout(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    batches,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe('faultline load', () => {
   it('--json prints the result with its per-second series', async () => {
@@ -204,6 +252,65 @@ describe('faultline load', () => {
     const r = await cli(['load', '--command', 'exit 3', '--once', '--connections', '2']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^causes +other: exit 3 ×2$/m);
+  });
+
+  it('--pipelining 4 --connections 1: four requests on the one connection before its first response', async () => {
+    for (const model of [
+      ['--duration', '1s'],
+      ['--rate', '200/s', '--duration', '1s'],
+    ]) {
+      const held = await startHoldingServer(4);
+      try {
+        const r = await cli([
+          'load',
+          held.url,
+          '--pipelining',
+          '4',
+          '--connections',
+          '1',
+          ...model,
+          '--json',
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const result = JSON.parse(r.stdout) as LoadResultJson;
+        assert.equal(result.model, model[0] === '--rate' ? 'open' : 'closed');
+        assert.equal(held.batches.length, 1, `connections: ${held.batches.length}`);
+        const batches = held.batches[0] as number[];
+        assert.equal(batches[0], 4, `requests before the first response: ${batches.join(',')}`);
+        assert.ok(Math.max(...batches) <= 4, `never more than 4 in flight: ${batches.join(',')}`);
+        assert.ok(batches.filter((n) => n === 4).length >= 5, batches.join(','));
+        const answered = batches.reduce((a, b) => a + b, 0);
+        assert.equal(result.summary.ok, answered);
+        assert.equal(result.summary.errorRate, 0);
+        assert.deepEqual(result.errorCauses, []);
+      } finally {
+        await held.close();
+      }
+    }
+    // without it, the same server gets one request at a time and answers each after its 200 ms wait
+    const held = await startHoldingServer(4);
+    try {
+      const r = await cli(['load', held.url, '--connections', '1', '--duration', '0.5s', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(held.batches.length, 1);
+      const batches = held.batches[0] as number[];
+      assert.ok(batches.length >= 1 && batches.every((n) => n === 1), batches.join(','));
+    } finally {
+      await held.close();
+    }
+  });
+
+  it('a bad --pipelining exits 2 naming --pipelining, before any load', async () => {
+    for (const value of ['0', '-1', '2.5', 'deep']) {
+      const r = await cli(['load', `${srv.url}/`, '--pipelining', value, '--duration', '1s']);
+      assert.equal(r.code, 2, `${value}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^faultline: --pipelining: .*'${value}'`));
+      assert.equal(r.stdout, '');
+    }
+    const command = await cli(['load', '--command', 'exit 0', '--pipelining', '2']);
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /--pipelining: does not apply to --command/);
   });
 
   it('exits 2 with one line naming the bad option', async () => {

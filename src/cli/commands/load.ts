@@ -22,6 +22,7 @@ interface LoadCliOptions {
   rate?: string;
   duration: string;
   connections?: string;
+  pipelining?: string;
   ramp?: string;
   think?: string;
   method?: string;
@@ -94,6 +95,10 @@ export function registerLoad(program: Command): void {
     )
     .option('--duration <duration>', 'how long to send, e.g. 30s', '10s')
     .option('--connections <n>', 'closed model: virtual users; open model: pool connections')
+    .option(
+      '--pipelining <n>',
+      'HTTP/1.1 requests in flight per connection (default 1); the closed model keeps connections × n outstanding',
+    )
     .option('--ramp <duration>', 'open model: ramp from 0 to --rate over this long (part of --duration)')
     .option('--think <duration>', 'closed model / command: pause between a response and the next request')
     .option('-m, --method <method>', 'HTTP method', 'GET')
@@ -145,6 +150,8 @@ export function registerLoad(program: Command): void {
         if (o.rate !== undefined) throw new InvalidOptionError('--rate', 'does not apply to --command');
         if (o.engine !== undefined) throw new InvalidOptionError('--engine', 'does not apply to --command');
         if (o.thread !== undefined) throw new InvalidOptionError('--thread', 'does not apply to --command');
+        if (o.pipelining !== undefined)
+          throw new InvalidOptionError('--pipelining', 'does not apply to --command');
         result = await runCommandLoad({
           command: o.command,
           mode: o.once ? 'once' : 'repeat',
@@ -161,6 +168,7 @@ export function registerLoad(program: Command): void {
           durationMs,
           timeoutMs,
           connections,
+          pipelining: o.pipelining === undefined ? undefined : parsePositiveInt(o.pipelining, '--pipelining'),
           thinkTimeMs,
           seed,
           vars: parseVars(o.var),

@@ -50,6 +50,13 @@ export const httpRunner = defineRunner({
       .describe('Open model: requests per second, e.g. 200/s.'),
     ramp: durationSchema.optional().describe('Open model: ramp from 0 to rate over this long.'),
     connections: z.int().min(1).optional().describe('Closed model: virtual users; open model: pool size.'),
+    pipelining: z
+      .int()
+      .min(1)
+      .default(1)
+      .describe(
+        'HTTP/1.1 requests in flight per connection (default 1); the closed model keeps connections × pipelining outstanding.',
+      ),
     think_time: durationSchema
       .optional()
       .describe('Closed model: pause between a response and the next request.'),
@@ -100,6 +107,7 @@ export const httpRunner = defineRunner({
       ...optional('rate', spec.rate === undefined ? undefined : rate(spec.rate)),
       ...optional('rampMs', spec.ramp === undefined ? undefined : ms(spec.ramp, 'ramp')),
       ...optional('connections', spec.connections),
+      pipelining: spec.pipelining,
       ...optional(
         'thinkTimeMs',
         spec.think_time === undefined ? undefined : ms(spec.think_time, 'think_time'),
