@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { type AddressInfo, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { LoadResultJson } from '../../src/load/result-json.js';
 import { cli } from '../helpers/cli.js';
-import { startTestServer, type TestServer } from './servers.js';
+import { startHoldingServer, startTestServer, type TestServer } from './servers.js';
 
 let srv: TestServer;
 before(async () => {
@@ -12,53 +11,6 @@ before(async () => {
 after(async () => {
   await srv.close();
 });
-
-/**
- * A raw HTTP/1.1 server (node:http answers pipelined requests one at a time, so it cannot tell) that holds its
- * answers until `batch` requests are waiting on a connection, or 200 ms passed since the first of them, then
- * writes them all at once. `batches` lists, per connection, how many requests had arrived before each write:
- * its first entry is how many the client put in flight before it got any response.
- */
-async function startHoldingServer(batch: number): Promise<{
-  url: string;
-  batches: number[][];
-  close(): Promise<void>;
-}> {
-  const batches: number[][] = [];
-  const server: Server = createServer((socket) => {
-    const mine: number[] = [];
-    batches.push(mine);
-    let text = '';
-    let waiting = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const answer = () => {
-      clearTimeout(timer);
-      timer = undefined;
-      mine.push(waiting);
-      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'.repeat(waiting));
-      waiting = 0;
-    };
-    socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString('latin1');
-      // GETs without bodies: a request ends at its blank line
-      for (let end = text.indexOf('\r\n\r\n'); end >= 0; end = text.indexOf('\r\n\r\n')) {
-        text = text.slice(end + 4);
-        waiting++;
-      }
-      if (waiting >= batch) answer();
-      else if (waiting > 0 && timer === undefined) timer = setTimeout(answer, 200);
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => clearTimeout(timer));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    batches,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('faultline load', () => {
   it('--json prints the result with its per-second series', async () => {

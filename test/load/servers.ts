@@ -1,6 +1,9 @@
-/** Real node:http servers on 127.0.0.1:0 for the load tests, with behaviours switched by path. */
+/**
+ * Real servers on 127.0.0.1:0 for the load tests: node:http ones with behaviours switched by path, and a raw one
+ * that shows pipelining.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 
 export interface TestServer {
   url: string;
@@ -79,4 +82,51 @@ export async function closedPort(): Promise<number> {
   const { port } = s.address() as AddressInfo;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
+}
+
+/**
+ * A raw HTTP/1.1 server (node:http answers pipelined requests one at a time, so it cannot tell) that holds its
+ * answers until `batch` requests are waiting on a connection, or 200 ms passed since the first of them, then
+ * writes them all at once. `batches` lists, per connection, how many requests had arrived before each write:
+ * its first entry is how many the client put in flight before it got any response.
+ */
+export async function startHoldingServer(batch: number): Promise<{
+  url: string;
+  batches: number[][];
+  close(): Promise<void>;
+}> {
+  const batches: number[][] = [];
+  const server: NetServer = createNetServer((socket) => {
+    const mine: number[] = [];
+    batches.push(mine);
+    let text = '';
+    let waiting = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const answer = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      mine.push(waiting);
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'.repeat(waiting));
+      waiting = 0;
+    };
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      // GETs without bodies: a request ends at its blank line
+      for (let end = text.indexOf('\r\n\r\n'); end >= 0; end = text.indexOf('\r\n\r\n')) {
+        text = text.slice(end + 4);
+        waiting++;
+      }
+      if (waiting >= batch) answer();
+      else if (waiting > 0 && timer === undefined) timer = setTimeout(answer, 200);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => clearTimeout(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    batches,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
