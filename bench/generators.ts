@@ -17,11 +17,15 @@ export const FAULTLINE = [
   fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url)),
 ];
 
-/** autocannon 9 from node_modules, in a plain node process: `node -e AUTOCANNON url connections seconds`. */
+/**
+ * autocannon 9 from node_modules, in a plain node process: `node -e AUTOCANNON url connections seconds
+ * [pipelining]` (pipelining: requests in flight per connection, default 1).
+ */
 export const AUTOCANNON = `
 const autocannon = require(${JSON.stringify(fileURLToPath(import.meta.resolve('autocannon')))});
-const [url, connections, duration] = process.argv.slice(1);
-autocannon({ url, connections: Number(connections), duration: Number(duration) }).then((r) =>
+const [url, connections, duration, pipelining] = process.argv.slice(1);
+autocannon({ url, connections: Number(connections), duration: Number(duration),
+  pipelining: Number(pipelining || 1) }).then((r) =>
   process.stdout.write(JSON.stringify({ p50Ms: r.latency.p50, p99Ms: r.latency.p99 }) + '\\n'));
 `;
 
@@ -41,6 +45,19 @@ for (let i = 0; i < Number(connections); i++) {
     onread: { buffer: readBuffer, callback: () => { socket.write(request); return true; } } });
   socket.write(request);
 }
+`;
+
+/**
+ * wrk's documented pipelining pattern (its scripts/pipeline.lua), for `wrk -s`: each write carries `depth`
+ * requests, and wrk reads their `depth` responses before the next write.
+ */
+export const wrkPipelineScript = (depth: number) => `
+init = function(args)
+  local r = {}
+  for i = 1, ${depth} do r[i] = wrk.format(nil) end
+  req = table.concat(r)
+end
+request = function() return req end
 `;
 
 /** A process the suites measure: the argv to start it with. */

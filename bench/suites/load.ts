@@ -1,12 +1,15 @@
 /**
  * Load generator, closed model: faultline's `faultline load` against autocannon and wrk (and a bare node:net
  * loop, the floor for any Node generator) on the same node:http hello-world server, in rotating rounds of one
- * run. Every generator is a process of its own, measured from outside over a steady window: CPU from
+ * run; and the three pipelined, 10 requests in flight per connection, in the same rounds. Every generator is a process of its own, measured from outside over a steady window: CPU from
  * /proc/<pid>/stat (user + system, every thread), requests from the server's counter. Requests per CPU-second is
  * the figure that matters on a machine the server shares with the generator; the ratio to autocannon is taken
- * within each round (both measured minutes apart at most) and its median reported.
+ * within each round (both measured minutes apart at most) and its median reported — for a pipelined row, to
+ * autocannon pipelined as deep.
  */
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type CpuSplit, perfUnavailable, profileGenerator } from '../cpu-profile.js';
 import {
   type Argv,
@@ -21,11 +24,14 @@ import {
   startProcess,
   usPerRequest,
   type Window,
+  wrkPipelineScript,
 } from '../generators.js';
 import { startHelloServer } from '../http-target.js';
 import { type BenchSection, markdownTable } from '../types.js';
 
 const CONNECTIONS = 50;
+/** Requests in flight per connection in the pipelined rows. */
+const PIPELINING = 10;
 const ROUNDS = 5;
 const WARM_MS = 1000;
 const WINDOW_MS = 2500;
@@ -41,10 +47,17 @@ const PROFILED: [string, RegExp][] = [
   ['wrk -t1', /$^/],
 ];
 
+/** Files a generator reads at run time: wrk's pipelining script. */
+interface RunFiles {
+  wrkPipeline: string;
+}
+
 interface Generator {
   name: string;
   /** One argv per process of the generator. */
-  procs: (url: string) => Argv[];
+  procs: (url: string, files: RunFiles) => Argv[];
+  /** The row its ratio is to (default autocannon's): the pipelined rows are compared with autocannon's. */
+  versus?: string;
 }
 
 const faultline = (url: string, connections: number, ...more: string[]): Argv => [
@@ -76,6 +89,23 @@ const GENERATORS: Generator[] = [
   {
     name: 'node:net floor (nothing parsed or recorded)',
     procs: (url) => [[process.execPath, '-e', NET_FLOOR, url, String(CONNECTIONS)]],
+  },
+  {
+    name: `faultline load --pipelining ${PIPELINING}`,
+    procs: (url) => [faultline(url, CONNECTIONS, '--pipelining', String(PIPELINING))],
+    versus: `autocannon 9 -p${PIPELINING}`,
+  },
+  {
+    name: `autocannon 9 -p${PIPELINING}`,
+    procs: (url) => [
+      [process.execPath, '-e', AUTOCANNON, url, String(CONNECTIONS), String(RUN_S), String(PIPELINING)],
+    ],
+    versus: `autocannon 9 -p${PIPELINING}`,
+  },
+  {
+    name: `wrk -t1, ${PIPELINING} requests per write (Lua)`,
+    procs: (url, files) => [['wrk', '-t1', `-c${CONNECTIONS}`, `-d${RUN_S}s`, '-s', files.wrkPipeline, url]],
+    versus: `autocannon 9 -p${PIPELINING}`,
   },
 ];
 
@@ -116,11 +146,14 @@ export default async function (): Promise<BenchSection> {
   const runs = new Map<string, Window[]>(GENERATORS.map((g) => [g.name, []]));
   const profiles = new Map<string, CpuSplit>();
   let profileSkipped = '';
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-load-'));
+  const files: RunFiles = { wrkPipeline: join(dir, 'pipeline.lua') };
+  writeFileSync(files.wrkPipeline, wrkPipelineScript(PIPELINING));
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < GENERATORS.length; k++) {
         const g = GENERATORS[(k + round) % GENERATORS.length] as Generator;
-        const procs = g.procs(server.url).map(startProcess);
+        const procs = g.procs(server.url, files).map(startProcess);
         try {
           runs.get(g.name)?.push(await measureWindow(server, procs, WARM_MS, WINDOW_MS));
         } finally {
@@ -132,16 +165,19 @@ export default async function (): Promise<BenchSection> {
     if (why === undefined) {
       for (const [name, own] of PROFILED) {
         const g = GENERATORS.find((x) => x.name === name) as Generator;
-        const argv = g.procs(server.url)[0] as Argv;
+        const argv = g.procs(server.url, files)[0] as Argv;
         profiles.set(name, await profileGenerator(server, argv, own, WARM_MS, PROFILE_MS));
       }
     } else profileSkipped = why;
   } finally {
     server.proc.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const ac = runs.get(AUTOCANNON_ROW) as Window[];
-  const ratios = (name: string) =>
-    (runs.get(name) as Window[]).map((w, k) => perCpuSecond(w) / perCpuSecond(ac[k] as Window));
+  const ratios = (name: string) => {
+    const versus = GENERATORS.find((g) => g.name === name)?.versus ?? AUTOCANNON_ROW;
+    const ac = runs.get(versus) as Window[];
+    return (runs.get(name) as Window[]).map((w, k) => perCpuSecond(w) / perCpuSecond(ac[k] as Window));
+  };
   const rows = GENERATORS.map(({ name }) => {
     const ws = runs.get(name) as Window[];
     const r = ratios(name);
@@ -162,6 +198,8 @@ export default async function (): Promise<BenchSection> {
   const oneRps = rps(GENERATORS[0]?.name as string);
   const twoRps = rps(GENERATORS[1]?.name as string);
   const floor = median(ratios('node:net floor (nothing parsed or recorded)'));
+  const flPipelined = median(ratios(`faultline load --pipelining ${PIPELINING}`));
+  const wrkPipelined = median(ratios(`wrk -t1, ${PIPELINING} requests per write (Lua)`));
   const verdict =
     fl >= GOAL
       ? `met: ${f2(fl)}x`
@@ -189,8 +227,8 @@ export default async function (): Promise<BenchSection> {
         'CPU (% of a core)',
         'CPU µs/request',
         'requests per CPU-second',
-        'vs autocannon (median of rounds)',
-        'vs autocannon, each round',
+        'vs autocannon as pipelined (median of rounds)',
+        'vs autocannon as pipelined, each round',
       ],
       rows,
     )}\n\n${profileTable}`,
@@ -204,6 +242,12 @@ export default async function (): Promise<BenchSection> {
             ? 'more throughput, at more CPU per request'
             : 'no more throughput (the server is the limit), only more CPU per request'
         }, as each process gets fewer responses per wake-up; one process is the default.`,
+      '',
+      `Pipelined, ${PIPELINING} requests in flight per connection (the last three rows, each against autocannon ` +
+        `-p${PIPELINING} in the same round): faultline load --pipelining ${PIPELINING} measured ` +
+        `${f2(flPipelined)}x and wrk (a Lua script writing ${PIPELINING} requests at once) ${f2(wrkPipelined)}x; ` +
+        `with ${PIPELINING} requests per system call the kernel's share of each request shrinks, so this ratio ` +
+        "shows more of the generators' own user-space cost.",
       '',
       `${ROUNDS} rounds, the order of the ${GENERATORS.length} generators rotating each round; medians of the ` +
         `rounds. Each generator is its own process against one node:http hello-world server (its own process, ` +
