@@ -11,11 +11,9 @@ import { after, describe, test } from 'node:test';
 import { pendingReverts, readJournal } from '../../src/disruptors/index.js';
 import { type Child, startChild, startSleeper, stopAll, waitForState } from '../disruptors/helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
 import { assertAllReverted, assertAllStopped, runFile, tempDir } from './engine-helpers.js';
 
 // judges a running system under load: run with the machine to itself (scripts/test.sh)
-heavyTestFile();
 
 after(async () => {
   await stopAll();

@@ -9,7 +9,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readJournal } from '../../src/disruptors/index.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
 import {
   assertAllReverted,
   assertAllStopped,
@@ -21,7 +20,6 @@ import {
 } from './engine-helpers.js';
 
 // judges a running system under load: run with the machine to itself (scripts/test.sh)
-heavyTestFile();
 
 describe('engine: feedback and blast radius', () => {
   test('a when: fault fires only after the monitor crosses its threshold', async () => {

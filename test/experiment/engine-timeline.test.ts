@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readJournal } from '../../src/disruptors/index.js';
 import { setHalt } from '../../src/experiment/halt.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
 import { assertAllStopped, runFile, tempDir } from './engine-helpers.js';
 
 // judges a running system under load: run with the machine to itself (scripts/test.sh)
-heavyTestFile();
 
 // accepts connections and never answers: an injection through it hangs until its timeout or an abort
 const held = new Set<Socket>();

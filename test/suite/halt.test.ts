@@ -25,9 +25,6 @@ import {
   tempDir,
 } from '../experiment/engine-helpers.js';
 import { cli, cliArgv } from '../helpers/cli.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
-
-heavyTestFile();
 
 const CRASH = fileURLToPath(new URL('../fixtures/experiment/crash.yaml', import.meta.url));
 

@@ -14,9 +14,6 @@ import type { SuiteJson } from '../../src/suite/suite-json.js';
 import { startedPids, tempDir } from '../experiment/engine-helpers.js';
 import { launchChromium } from '../helpers/browser.js';
 import { cli } from '../helpers/cli.js';
-import { heavyTestFile } from '../helpers/exclusive.js';
-
-heavyTestFile();
 
 const fixture = (p: string) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 const PAUSE_OWNED = fixture('suite/pause-owned.yaml');
