@@ -131,10 +131,21 @@ class Connection<T> {
       noDelay: true,
       onread: {
         buffer: readBuffer,
-        callback: (n: number) => {
-          this.#onRead(readBuffer, n);
-          return true;
-        },
+        callback:
+          depth > 1
+            ? (n: number) => {
+                // one read often holds several pipelined responses, and each completion writes the next
+                // request here: corked, they leave in one system call instead of one each
+                const socket = this.socket;
+                socket.cork();
+                this.#onRead(readBuffer, n);
+                socket.uncork();
+                return true;
+              }
+            : (n: number) => {
+                this.#onRead(readBuffer, n);
+                return true;
+              },
       },
     });
     this.socket.on('connect', () => {
