@@ -47,11 +47,11 @@ describe('engine: kill -9 of the runner at 20 points, then faultline recover', (
       runner.proc.kill('SIGKILL');
       assert.equal((await runner.exited).signal, 'SIGKILL');
 
+      const where = `kill point ${k} at ${delayMs} ms after the ${from}`;
       const rec = await cli(['recover', join(out, 'journal.ndjson')]);
-      assert.equal(rec.code, 0, `kill point ${k} (${delayMs} ms after the ${from}): ${rec.stdout}${rec.stderr}`);
+      assert.equal(rec.code, 0, `${where}: ${rec.stdout}${rec.stderr}`);
       if (!/nothing to revert/.test(rec.stdout)) pendingSeen += 1;
 
-      const where = `kill point ${k} at ${delayMs} ms after the ${from}`;
       for (const pid of world.workers)
         assert.notEqual(await waitForState(pid, (s) => s !== 'T'), 'T', `${where}: stopped`);
       for (const pid of startedPids(join(out, 'journal.ndjson')))
