@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { FaultlineError } from '../core/errors.js';
 import { ownedStopRecord, stopOwnedProcess } from '../disruptors/owned-process.js';
@@ -21,6 +20,7 @@ import { sampleOnce } from '../monitors/sampler.js';
 import { monitorImplementations } from '../plugins/monitors/index.js';
 import { hostNamesOf, instanceId } from './check.js';
 import { type Duration, ms } from './duration.js';
+import { freePort } from './free-port.js';
 import type { Journal } from './journal.js';
 import type { TargetSpec } from './schema.js';
 import { expandDeep, type TemplateInstance, type TemplateTargets } from './templates.js';
@@ -79,18 +79,6 @@ function argvOf(command: string | string[]): string[] {
   if (Array.isArray(command)) return command;
   if (SHELL_META.test(command)) return ['/bin/sh', '-c', command];
   return command.trim().split(/\s+/);
-}
-
-/** A loopback port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const READY_POLL_MS = 100;

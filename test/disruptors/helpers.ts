@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { processState, waitUntil } from '../../src/disruptors/proc.js';
-import { freePort as freePortOf } from '../../src/experiment/targets.js';
+import { freePort as freePortOf } from '../../src/experiment/free-port.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
 import { tsArgv } from '../helpers/ts-child.js';
 
@@ -107,7 +107,7 @@ export async function startSleeper(...flags: string[]): Promise<Child> {
   return c;
 }
 
-export { freePort } from '../../src/experiment/targets.js';
+export { freePort } from '../../src/experiment/free-port.js';
 
 /** Waits (polling /proc, at most `timeoutMs`) until `pid`'s state satisfies `pred`; returns the last state. */
 export async function waitForState(

@@ -52,7 +52,7 @@ describe('engine: a 3-replica system', () => {
 
   test('pausing two of three breaks the error budget: verdict fail, exit 1, and the breach names the pause', async () => {
     const run = await runFile(PAUSE);
-    assert.equal(run.verdict, 'fail');
+    assert.equal(run.verdict, 'fail', run.reason);
     assert.equal(run.exitCode, 1);
     const byKpi = new Map(run.result.assertions.map((a) => [a.kpi, a]));
     const errors = byKpi.get('error_rate');
