@@ -14,6 +14,9 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(process.argv[2] ?? join(repo, '.test-build'));
 const TRANSPILED = new Set(['src', 'test', 'examples', 'bench']);
 const SKIPPED = new Set([relative(repo, out).split('/')[0]]);
+// The CLI that code in the mirror starts for itself (`{{faultline}}` in experiments, suites' runs: src/cli/self.ts
+// picks the bin.js beside it) is the bundled one scripts/test.sh has just built, as the test helpers' is.
+const BUILT = new Map([['src/cli/bin.ts', join(repo, 'dist/cli/bin.js')]]);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -32,7 +35,9 @@ function mirror(dir) {
       continue;
     }
     symlinkSync(from, to);
-    if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+    const built = BUILT.get(relative(repo, from));
+    if (built !== undefined) symlinkSync(built, `${to.slice(0, -3)}.js`);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
       jobs.push(transpile(from, to.slice(0, -3)));
   }
 }

@@ -49,9 +49,10 @@ export interface SyncReply {
 }
 
 // The worker's module sits next to this one, with this one's extension: `.js` when built, `.ts` when run from
-// source under tsx.
+// source under tsx. Named from the parent directory so that it resolves the same from the bundled CLI
+// (dist/cli/bin.js, one level below the package's dist/ as this module is).
 const EXT = extname(fileURLToPath(import.meta.url));
-const WORKER_URL = new URL(`./load-worker${EXT}`, import.meta.url);
+const WORKER_URL = new URL(`../load/load-worker${EXT}`, import.meta.url);
 
 /**
  * The worker to start. From source, tsx's loader hooks are not there in a new thread (`--import tsx` does not
