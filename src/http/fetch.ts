@@ -3,8 +3,9 @@
  * chaos interceptor) and `installChaos` (the interceptor composed onto undici's global dispatcher, which Node's
  * built-in global `fetch` also reads — so code the user cannot change is reached too).
  */
-import { Agent, Dispatcher, getGlobalDispatcher, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
+import type { Dispatcher, fetch as undiciFetch } from 'undici';
 import { InvalidOptionError } from '../core/errors.js';
+import { undici } from '../deps/lazy.js';
 import { type HttpChaosControl, HttpChaosEngine, type HttpChaosOptions } from './engine.js';
 import { interceptorFor } from './interceptor.js';
 
@@ -30,7 +31,7 @@ export interface ChaosFetch {
 
 /** `Dispatcher.prototype.compose` works on anything with a `dispatch`, including dispatchers from other copies of undici. */
 function compose(base: Dispatcher, interceptor: Dispatcher.DispatcherComposeInterceptor): Dispatcher {
-  return Dispatcher.prototype.compose.call(base, interceptor) as Dispatcher;
+  return undici().Dispatcher.prototype.compose.call(base, interceptor) as Dispatcher;
 }
 
 function checkDispatcher(value: unknown, field: string): Dispatcher {
@@ -50,13 +51,13 @@ function checkDispatcher(value: unknown, field: string): Dispatcher {
 export function chaosFetch(options: ChaosFetchOptions = {}): ChaosFetch {
   const engine = new HttpChaosEngine(options);
   const owned = options.dispatcher === undefined;
-  const base = owned ? new Agent() : checkDispatcher(options.dispatcher, 'dispatcher');
+  const base = owned ? new (undici().Agent)() : checkDispatcher(options.dispatcher, 'dispatcher');
   const dispatcher = compose(base, interceptorFor(engine));
   const f = function chaosFetch(
     input: Parameters<typeof undiciFetch>[0],
     init?: Parameters<typeof undiciFetch>[1],
   ) {
-    return undiciFetch(input, { ...init, dispatcher });
+    return undici().fetch(input, { ...init, dispatcher });
   };
   Object.defineProperties(f, {
     control: { value: engine.control, enumerable: true },
@@ -86,6 +87,7 @@ export interface ChaosInstallation {
  */
 export function installChaos(options: HttpChaosOptions = {}): ChaosInstallation {
   const engine = new HttpChaosEngine(options);
+  const { getGlobalDispatcher, setGlobalDispatcher } = undici();
   const previous = getGlobalDispatcher();
   const composed = compose(previous, interceptorFor(engine));
   setGlobalDispatcher(composed);

@@ -11,7 +11,8 @@
  * way it would end a real slow request.
  */
 import { isIP } from 'node:net';
-import { type Dispatcher, errors } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../deps/lazy.js';
 import {
   type HttpChaosControl,
   HttpChaosEngine,
@@ -134,7 +135,7 @@ function socketInfo(origin: string): Record<string, unknown> {
  * (or `'terminated'` mid-body) with this as `cause`.
  */
 export function peerClosedError(origin: string): Error {
-  return new errors.SocketError('other side closed', socketInfo(origin) as never);
+  return new (undici().errors.SocketError)('other side closed', socketInfo(origin) as never);
 }
 
 /** The error Node raises when the peer resets a connection (TCP RST) while undici reads: 'read ECONNRESET'. */
@@ -283,7 +284,7 @@ class ChaosRequest implements Controller {
       headersTimeout > 0 &&
       (peerTimeout === undefined || headersTimeout <= peerTimeout)
     ) {
-      this.#later(headersTimeout, () => this.#fail(new errors.HeadersTimeoutError()));
+      this.#later(headersTimeout, () => this.#fail(new (undici().errors.HeadersTimeoutError)()));
     } else if (peerTimeout !== undefined) {
       this.#later(peerTimeout, () =>
         this.#fail(markInjected(peerClosedError(this.#info.origin), this.#outcome.mark)),

@@ -8,10 +8,10 @@
  */
 import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
-import { getRawRequest } from '@mswjs/interceptors';
-import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
-import { Agent, request as undiciRequest } from 'undici';
+import type { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
+import type { Agent } from 'undici';
 import { systemError } from '../chaos/errors.js';
+import { mswClientRequest, mswInterceptors, undici } from '../deps/lazy.js';
 import {
   type HttpChaosControl,
   HttpChaosEngine,
@@ -122,7 +122,7 @@ export function installHttpChaos(options: HttpChaosOptions = {}): HttpChaosInsta
   const engine = new HttpChaosEngine(options);
   installed.add(engine);
   if (!shared) {
-    shared = new ClientRequestInterceptor();
+    shared = new (mswClientRequest().ClientRequestInterceptor)();
     // apply() before on(): when another copy is already running, apply() rebinds on() to the running one.
     shared.apply();
     shared.on('request', onRequest);
@@ -174,10 +174,10 @@ async function onRequest({
     if (outcome) break;
   }
   if (outcome === undefined) return; // pass through to the real server
-  const raw = getRawRequest(request) as ClientRequest | undefined;
+  const raw = mswInterceptors().getRawRequest(request) as ClientRequest | undefined;
   if (outcome.delayMs > 0 && (await waitForCaller(raw, outcome.delayMs)) === 'closed') return;
   await carryOut(outcome, info, request, controller, raw, () => {
-    upstream ??= new Agent();
+    upstream ??= new (undici().Agent)();
     return upstream;
   });
 }
@@ -233,7 +233,7 @@ async function carryOut(
         if (!HOP_BY_HOP.has(k)) headers[k] = v;
       });
       const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-      const res = await undiciRequest(info.url, {
+      const res = await undici().request(info.url, {
         method: request.method as 'GET',
         headers,
         body: hasBody ? Buffer.from(await request.arrayBuffer()) : undefined,

@@ -7,8 +7,8 @@
  * outside `window:` is skipped (not moved: a skipped night is clearer than a pile-up at the window's opening).
  * `until:` and `times:` end the calendar; without either, `limit` starts are listed.
  */
-import { CronExpressionParser } from 'cron-parser';
 import type { RandomStream } from '../core/random.js';
+import { cronParser } from '../deps/lazy.js';
 import { ms } from '../experiment/duration.js';
 import { DAYS, type ScheduleSpec, type WindowSpec, windowMinutes } from './schema.js';
 
@@ -48,7 +48,10 @@ function candidates(schedule: ScheduleSpec, nowMs: number): () => number | undef
     let k = 0;
     return () => nowMs + period * k++;
   }
-  const cron = CronExpressionParser.parse(schedule.cron ?? '', { currentDate: new Date(nowMs), tz: 'UTC' });
+  const cron = cronParser().CronExpressionParser.parse(schedule.cron ?? '', {
+    currentDate: new Date(nowMs),
+    tz: 'UTC',
+  });
   return () => (cron.hasNext() ? cron.next().getTime() : undefined);
 }
 

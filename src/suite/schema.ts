@@ -2,8 +2,8 @@
  * The suite file format as one zod schema: the validator parses with it and schema/suite.schema.json is generated
  * from it, like the experiment's. Durations stay as written (`30m`) so errors can quote them.
  */
-import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { cronParser } from '../deps/lazy.js';
 import { durationSchema, positiveDurationSchema } from '../experiment/duration.js';
 import { nameSchema } from '../experiment/schema.js';
 
@@ -58,7 +58,7 @@ export const scheduleSchema = z
       .string()
       .refine((c) => {
         try {
-          CronExpressionParser.parse(c, { tz: 'UTC' });
+          cronParser().CronExpressionParser.parse(c, { tz: 'UTC' });
           return true;
         } catch {
           return false;
