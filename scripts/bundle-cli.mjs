@@ -21,7 +21,9 @@ await build({
   target: 'node20',
   external: ['tsx', 'esbuild', 'ssh2', 'cpu-features'],
   // bundled CommonJS dependencies call require(): give the ES module one
-  banner: { js: "import { createRequire as __faultlineRequire } from 'node:module';\nconst require = __faultlineRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __faultlineRequire } from 'node:module';\nconst require = __faultlineRequire(import.meta.url);",
+  },
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { parsePromText } from '../../src/plugins/monitors/support/prom-text.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/index.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
-import { tsChildArgv } from '../helpers/ts-child.js';
 
 // judges a running system under load: run with the machine to itself (scripts/test.sh)
 heavyTestFile();
@@ -42,11 +41,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
-/** Starts examples/demo/<name>.ts and resolves once it has printed its `listening on <port>` line. */
+/** Starts examples/demo/<name>.js (plain JavaScript, no loader); resolves once it prints `listening on <port>`. */
 async function start(name: string, env: Record<string, string>): Promise<Program> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, tsChildArgv(join(root, `examples/demo/${name}.ts`)), {
+  const child = spawn(process.execPath, [join(root, `examples/demo/${name}.js`)], {
     cwd: root,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * A replica of the demo's key-value service. Several run side by side behind the router; each keeps a local copy
  * of the data, writes through to the shared store, and tells its peers about every write it accepts.
@@ -24,10 +25,11 @@
  *                        store has lost the key (404)
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { Agent, request } from 'undici';
 // Importing the failpoint module also applies FAULTLINE_FAILPOINTS* from the environment, which is what opens
-// the control endpoint when FAULTLINE_FAILPOINTS_ADDR is set.
-import { failpoint, failpoints } from '../../src/failpoint/index.js';
+// the control endpoint when FAULTLINE_FAILPOINTS_ADDR is set. The package's light `faultline/failpoint` entry, not
+// its main one: it loads in next to no time, and replicas are restarted during experiments.
+import { failpoint, failpoints } from 'faultline/failpoint';
+import { Agent, request } from 'undici';
 import {
   BodyTooLarge,
   baseUrl,
@@ -92,30 +94,47 @@ const received = metrics.counter(
 /**
  * A version orders writes across replicas: the later timestamp wins, and the replica name breaks ties, so every
  * replica picks the same winner whatever order messages arrive in (last writer wins).
+ * @typedef {object} Version
+ * @property {number} ts
+ * @property {string} replica
  */
-interface Version {
-  ts: number;
-  replica: string;
-}
 
-function newer(a: Version, b: Version): boolean {
+/**
+ * @param {Version} a
+ * @param {Version} b
+ * @returns {boolean}
+ */
+function newer(a, b) {
   return a.ts !== b.ts ? a.ts > b.ts : a.replica > b.replica;
 }
 
-/** Values filled from the store carry the oldest version, so any replicated write replaces them. */
-const FROM_STORE: Version = { ts: 0, replica: '' };
-const data = new Map<string, { value: string; version: Version }>();
+/**
+ * Values filled from the store carry the oldest version, so any replicated write replaces them.
+ * @type {Version}
+ */
+const FROM_STORE = { ts: 0, replica: '' };
+/** @type {Map<string, { value: string, version: Version }>} */
+const data = new Map();
 metrics.gauge('demo_keys', 'Keys held in the local copy.', () => data.size);
 
 let lastTs = 0;
-/** Strictly increasing even within one millisecond, so two writes here never tie. */
-function nextVersion(): Version {
+/**
+ * Strictly increasing even within one millisecond, so two writes here never tie.
+ * @returns {Version}
+ */
+function nextVersion() {
   lastTs = Math.max(Date.now(), lastTs + 1);
   return { ts: lastTs, replica: REPLICA };
 }
 
-/** Applies a write unless the copy already holds a newer one; returns whether it did. */
-function apply(key: string, value: string, version: Version): boolean {
+/**
+ * Applies a write unless the copy already holds a newer one; returns whether it did.
+ * @param {string} key
+ * @param {string} value
+ * @param {Version} version
+ * @returns {boolean}
+ */
+function apply(key, value, version) {
   const current = data.get(key);
   if (current !== undefined && !newer(version, current.version)) return false;
   data.set(key, { value, version });
@@ -127,19 +146,29 @@ const agent = new Agent({ keepAliveTimeout: 4000 });
 /**
  * Runs `work` under one deadline that covers everything in it — a failpoint's sleep or pause as well as the
  * request — so a slow store always ends as a 503 after STORE_TIMEOUT_MS, never as a client left hanging.
+ * @template T
+ * @param {number} ms
+ * @param {(signal: AbortSignal) => Promise<T>} work
+ * @returns {Promise<T>}
  */
-function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+function withDeadline(ms, work) {
   const signal = AbortSignal.timeout(ms);
-  const expired = new Promise<never>((_, reject) => {
+  /** @type {Promise<never>} */
+  const expired = new Promise((_, reject) => {
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
   return Promise.race([work(signal), expired]);
 }
 
-const storeUrl = (key: string) => `${STORE_URL}/kv/${encodeURIComponent(key)}`;
+/** @param {string} key */
+const storeUrl = (key) => `${STORE_URL}/kv/${encodeURIComponent(key)}`;
 
-/** The store's value for `key`, or undefined when it has none; rejects on a store error or timeout. */
-function readFromStore(key: string): Promise<string | undefined> {
+/**
+ * The store's value for `key`, or undefined when it has none; rejects on a store error or timeout.
+ * @param {string} key
+ * @returns {Promise<string | undefined>}
+ */
+function readFromStore(key) {
   return withDeadline(STORE_TIMEOUT_MS, async (signal) => {
     const forced = await failpoint('replica.store-read', { key });
     if (typeof forced === 'string') return forced;
@@ -152,7 +181,12 @@ function readFromStore(key: string): Promise<string | undefined> {
   });
 }
 
-function writeToStore(key: string, value: string): Promise<void> {
+/**
+ * @param {string} key
+ * @param {string} value
+ * @returns {Promise<void>}
+ */
+function writeToStore(key, value) {
   return withDeadline(STORE_TIMEOUT_MS, async (signal) => {
     const res = await request(storeUrl(key), { method: 'PUT', body: value, dispatcher: agent, signal });
     await res.body.dump();
@@ -160,11 +194,12 @@ function writeToStore(key: string, value: string): Promise<void> {
   });
 }
 
-interface Message {
-  key: string;
-  value: string;
-  version: Version;
-}
+/**
+ * @typedef {object} Message
+ * @property {string} key
+ * @property {string} value
+ * @property {Version} version
+ */
 
 /**
  * The replication queue towards one peer, drained by one sender loop. One queue per peer so a dead or frozen
@@ -173,19 +208,28 @@ interface Message {
  * counted) — that peer then misses a write, which last-writer-wins cannot repair, a divergence worth seeing.
  */
 class PeerLink {
-  readonly #url: string;
-  readonly #queue: Message[] = [];
-  #inFlight: Message | undefined;
+  /** @type {string} @readonly */
+  #url;
+  /** @type {Message[]} @readonly */
+  #queue = [];
+  /** @type {Message | undefined} */
+  #inFlight;
 
-  constructor(url: string) {
+  /** @param {string} url */
+  constructor(url) {
     this.#url = url;
   }
 
-  get depth(): number {
+  /** @returns {number} */
+  get depth() {
     return this.#queue.length + (this.#inFlight === undefined ? 0 : 1);
   }
 
-  enqueue(message: Message): void {
+  /**
+   * @param {Message} message
+   * @returns {void}
+   */
+  enqueue(message) {
     if (this.#queue.length >= QUEUE_LIMIT) {
       this.#queue.shift();
       dropped.inc({ reason: 'queue_full' });
@@ -194,7 +238,8 @@ class PeerLink {
     if (this.#inFlight === undefined) void this.#drain();
   }
 
-  async #drain(): Promise<void> {
+  /** @returns {Promise<void>} */
+  async #drain() {
     for (let m = this.#queue.shift(); m !== undefined; m = this.#queue.shift()) {
       this.#inFlight = m;
       for (let attempt = 0; !(await this.#send(m)); attempt++) {
@@ -205,8 +250,12 @@ class PeerLink {
     this.#inFlight = undefined;
   }
 
-  /** True when the message is done with (delivered or deliberately dropped), false to retry it. */
-  async #send(m: Message): Promise<boolean> {
+  /**
+   * True when the message is done with (delivered or deliberately dropped), false to retry it.
+   * @param {Message} m
+   * @returns {Promise<boolean>}
+   */
+  async #send(m) {
     try {
       // Where a real network would hurt: a sleep here is a slow link, a return a lost packet, a throw a failure.
       const forced = await failpoint('replica.replicate', { peer: this.#url, key: m.key });
@@ -243,9 +292,14 @@ metrics.gauge(
   () => links.reduce((sum, link) => sum + link.depth, 0),
 );
 
-function parseReplicated(text: string): { value: string; version: Version } | undefined {
+/**
+ * @param {string} text
+ * @returns {{ value: string, version: Version } | undefined}
+ */
+function parseReplicated(text) {
   try {
-    const m = JSON.parse(text) as { value?: unknown; version?: { ts?: unknown; replica?: unknown } };
+    /** @type {{ value?: unknown, version?: { ts?: unknown, replica?: unknown } }} */
+    const m = JSON.parse(text);
     const { value, version } = m;
     if (typeof value !== 'string' || typeof version?.ts !== 'number' || typeof version.replica !== 'string') {
       return undefined;
@@ -258,7 +312,8 @@ function parseReplicated(text: string): { value: string; version: Version } | un
 
 serve(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://replica');
-  const reply = (route: string, code: number, body?: string, headers?: Record<string, string>) => {
+  /** @type {(route: string, code: number, body?: string, headers?: Record<string, string>) => void} */
+  const reply = (route, code, body, headers) => {
     requests.inc({ route, code: String(code) });
     send(res, code, body, headers);
   };
@@ -285,12 +340,13 @@ serve(async (req, res) => {
     const local = data.get(key);
     if (local !== undefined) return reply('kv_get', 200, local.value, { 'x-demo-source': 'local' });
     if (url.searchParams.has('local')) return reply('kv_get', 404, 'not in this replica\n');
-    let value: string | undefined;
+    /** @type {string | undefined} */
+    let value;
     try {
       value = await readFromStore(key);
     } catch (err) {
       storeErrors.inc();
-      return reply('kv_get', 503, `store read failed: ${(err as Error).message}\n`);
+      return reply('kv_get', 503, `store read failed: ${/** @type {Error} */ (err).message}\n`);
     }
     if (value === undefined) return reply('kv_get', 404, 'no such key\n');
     apply(key, value, FROM_STORE);
@@ -298,7 +354,8 @@ serve(async (req, res) => {
   }
 
   if (req.method === 'PUT') {
-    let value: string;
+    /** @type {string} */
+    let value;
     try {
       value = await readBody(req);
     } catch (err) {
@@ -309,7 +366,7 @@ serve(async (req, res) => {
       await writeToStore(key, value);
     } catch (err) {
       storeErrors.inc();
-      return reply('kv_put', 503, `store write failed: ${(err as Error).message}\n`);
+      return reply('kv_put', 503, `store write failed: ${/** @type {Error} */ (err).message}\n`);
     }
     const version = nextVersion();
     apply(key, value, version);

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The demo's load balancer: clients talk to it, never to a replica. It is what turns "one replica died" into
  * "nobody noticed": requests go round-robin to the replicas that pass their health check, and a request that
@@ -35,16 +36,18 @@ const TRY_TIMEOUT_MS = envInt('TRY_TIMEOUT_MS', 300, { min: 1 });
 const RETRIES = envInt('RETRIES', 2);
 const EJECT = envInt('EJECT', 1) !== 0;
 
-interface Replica {
-  url: string;
-  /** Unknown counts as unhealthy: nothing is sent to a replica before its first check passes (unless all fail). */
-  healthy: boolean;
-  /** When a request last failed on it (performance.now()); an older health check must not undo that. */
-  failedAt: number;
-  checking: boolean;
-}
+/**
+ * @typedef {object} Replica
+ * @property {string} url
+ * @property {boolean} healthy Unknown counts as unhealthy: nothing is sent to a replica before its first check
+ *   passes (unless all fail).
+ * @property {number} failedAt When a request last failed on it (performance.now()); an older health check must
+ *   not undo that.
+ * @property {boolean} checking
+ */
 
-const replicas: Replica[] = REPLICAS.map((url) => ({ url, healthy: false, failedAt: -1, checking: false }));
+/** @type {Replica[]} */
+const replicas = REPLICAS.map((url) => ({ url, healthy: false, failedAt: -1, checking: false }));
 
 const metrics = new Metrics();
 const routed = metrics.counter(
@@ -72,8 +75,10 @@ const agent = new Agent({ keepAliveTimeout: 4000 });
 /**
  * One health check. It times out after one interval: a frozen replica (SIGSTOP) still accepts connections —
  * the kernel does that — but never answers, and must drop out as fast as a dead one.
+ * @param {Replica} replica
+ * @returns {Promise<void>}
  */
-async function check(replica: Replica): Promise<void> {
+async function check(replica) {
   if (replica.checking) return;
   replica.checking = true;
   const started = performance.now();
@@ -99,8 +104,11 @@ checkAll();
 const healthTimer = setInterval(checkAll, HEALTH_INTERVAL_MS);
 
 let next = 0;
-/** Healthy replicas in round-robin order, then the rest: when every replica looks down, trying beats refusing. */
-function tryOrder(): Replica[] {
+/**
+ * Healthy replicas in round-robin order, then the rest: when every replica looks down, trying beats refusing.
+ * @returns {Replica[]}
+ */
+function tryOrder() {
   if (!EJECT) {
     const start = next++ % replicas.length;
     return [...replicas.slice(start), ...replicas.slice(0, start)];
@@ -110,27 +118,38 @@ function tryOrder(): Replica[] {
   return [...healthy.slice(start), ...healthy.slice(0, start), ...replicas.filter((r) => !r.healthy)];
 }
 
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
+/**
+ * @typedef {object} Answer
+ * @property {number} status
+ * @property {string} body
+ * @property {Record<string, string>} headers
+ */
 
-/** Sends one request to up to 1 + RETRIES replicas; the first answer below 500 wins. */
-async function forward(method: string, path: string, body: string | undefined): Promise<Answer> {
-  const problems: string[] = [];
-  let last: Answer | undefined;
+/**
+ * Sends one request to up to 1 + RETRIES replicas; the first answer below 500 wins.
+ * @param {string} method
+ * @param {string} path
+ * @param {string | undefined} body
+ * @returns {Promise<Answer>}
+ */
+async function forward(method, path, body) {
+  /** @type {string[]} */
+  const problems = [];
+  /** @type {Answer | undefined} */
+  let last;
   let onlyTimeouts = true;
   for (const [i, replica] of tryOrder()
     .slice(0, 1 + RETRIES)
     .entries()) {
     if (i > 0) retries.inc();
     const signal = AbortSignal.timeout(TRY_TIMEOUT_MS);
-    let reason: string;
+    /** @type {string} */
+    let reason;
     try {
       const res = await request(`${replica.url}${path}`, { method, body, dispatcher: agent, signal });
       const text = await res.body.text();
-      const headers: Record<string, string> = { 'x-demo-replica': replica.url };
+      /** @type {Record<string, string>} */
+      const headers = { 'x-demo-replica': replica.url };
       for (const name of ['content-type', 'x-demo-source']) {
         const value = res.headers[name];
         if (typeof value === 'string') headers[name] = value;
@@ -143,7 +162,7 @@ async function forward(method: string, path: string, body: string | undefined): 
       reason = signal.aborted ? 'timeout' : 'error';
       onlyTimeouts &&= signal.aborted;
       problems.push(
-        `${replica.url} ${signal.aborted ? `timed out after ${TRY_TIMEOUT_MS} ms` : (err as Error).message}`,
+        `${replica.url} ${signal.aborted ? `timed out after ${TRY_TIMEOUT_MS} ms` : /** @type {Error} */ (err).message}`,
       );
     }
     // Out of rotation until a health check that starts after this failure passes.
@@ -172,7 +191,8 @@ serve(
       return send(res, 200, metrics.render(), { 'content-type': PROMETHEUS_TEXT });
     }
 
-    const reply = (answer: Answer) => {
+    /** @param {Answer} answer */
+    const reply = (answer) => {
       routed.inc({ code: String(answer.status) });
       send(res, answer.status, answer.body, answer.headers);
     };
@@ -182,7 +202,8 @@ serve(
     if (req.method !== 'GET' && req.method !== 'PUT') {
       return reply({ status: 405, body: 'use GET or PUT\n', headers: { allow: 'GET, PUT' } });
     }
-    let body: string | undefined;
+    /** @type {string | undefined} */
+    let body;
     if (req.method === 'PUT') {
       try {
         body = await readBody(req);

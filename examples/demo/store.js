@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The demo's backing store: an in-memory key-value map over HTTP. It is the one thing every replica shares —
  * replicas write through to it and read from it on a miss — so a fault on the link to it (in experiments that
@@ -8,11 +9,12 @@
  *   GET /health    200 ok
  *   GET /metrics   Prometheus text
  *
- * Env: PORT (0: any free port).   Run: PORT=6000 node --import tsx examples/demo/store.ts
+ * Env: PORT (0: any free port).   Run: PORT=6000 node examples/demo/store.js
  */
 import { BodyTooLarge, kvKey, Metrics, PROMETHEUS_TEXT, readBody, send, serve } from './common.js';
 
-const data = new Map<string, string>();
+/** @type {Map<string, string>} */
+const data = new Map();
 
 const metrics = new Metrics();
 const requests = metrics.counter('demo_requests_total', 'Requests answered, by route and status code.', {
@@ -22,7 +24,8 @@ metrics.gauge('demo_store_keys', 'Keys held.', () => data.size);
 
 serve(async (req, res) => {
   const { pathname } = new URL(req.url ?? '/', 'http://store');
-  const reply = (route: string, code: number, body?: string, headers?: Record<string, string>) => {
+  /** @type {(route: string, code: number, body?: string, headers?: Record<string, string>) => void} */
+  const reply = (route, code, body, headers) => {
     requests.inc({ route, code: String(code) });
     send(res, code, body, headers);
   };
