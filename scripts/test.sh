@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Node 20's test runner does not expand globs itself, so the shell lists the files.
-# Three groups: every file that does not judge a whole system under load, two at a time; beside them the files
+# Three groups: every file that does not judge a whole system under load, three at a time; beside them the files
 # that build their own namespace test bed (they call bedTestFile(), test/helpers/exclusive.ts), three at a time:
 # each bed has its own names and subnet and mostly waits on SSH and timers; then the ones that judge a whole
 # system under load (they call heavyTestFile()), one at a time with the machine to themselves. The last line adds
@@ -34,10 +34,22 @@ else
 fi
 if [ "$#" -gt 0 ]; then run 1 "$@"; exit; fi
 
+# The longest files (a minute or more each, mostly waiting on runs they start) go first in their group, so that
+# none starts last and runs on alone once the rest are done.
+long_first=(
+  test/fleet/crash.test.ts test/experiment/engine-crash.test.ts test/fleet/experiment-etcd.test.ts
+  test/fleet/failpoint.test.ts test/plugins/host.conformance.test.ts test/fleet/experiment.test.ts
+  test/fleet/shared-hosts.test.ts test/experiment/engine-abort.test.ts test/cli/seed.test.ts
+  test/fleet/faults/etcd.test.ts test/suite/run.test.ts test/report/browser.test.ts test/failpoint/cli.test.ts
+)
+all=()
+for f in "${long_first[@]}"; do [ -f "$f" ] && all+=("$f"); done
+for f in test/**/*.test.ts; do [[ " ${long_first[*]} " == *" $f "* ]] || all+=("$f"); done
+
 light=()
 bed=()
 heavy=()
-for f in test/**/*.test.ts; do
+for f in "${all[@]}"; do
   if grep -q '^heavyTestFile();' "$f"; then heavy+=("$f")
   elif grep -q '^bedTestFile();' "$f"; then bed+=("$f")
   else light+=("$f"); fi
@@ -57,11 +69,11 @@ if [ "${FAULTLINE_TEST_BED_ALONGSIDE:-1}" = 1 ]; then
   # a background job ignores Ctrl-C in a script: pass it on
   trap 'pkill -INT -P "$bed_pid"; wait "$bed_pid"; exit 130' INT
   trap 'pkill -TERM -P "$bed_pid"; wait "$bed_pid"; exit 143' TERM
-  run "${FAULTLINE_TEST_CONCURRENCY:-2}" "${light[@]}" 2>&1 | tee "$log" || status=$?
+  run "${FAULTLINE_TEST_CONCURRENCY:-3}" "${light[@]}" 2>&1 | tee "$log" || status=$?
   wait "$bed_pid" || status=$?
   tee -a "$log" <"$bed_log"
 else
-  run "${FAULTLINE_TEST_CONCURRENCY:-2}" "${light[@]}" 2>&1 | tee "$log" || status=$?
+  run "${FAULTLINE_TEST_CONCURRENCY:-3}" "${light[@]}" 2>&1 | tee "$log" || status=$?
   bed_run | tee -a "$log" || status=$?
 fi
 export FAULTLINE_TEST_HEAVY_CONCURRENCY=${FAULTLINE_TEST_HEAVY_CONCURRENCY:-1}
