@@ -57,27 +57,35 @@ done
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+started=$SECONDS
+# one line per group as it starts, with the minutes so far, so a long run shows where it is
+group() { printf '# %s: %d files, %s at a time (%dm%02ds in)\n' "$1" "$2" "$3" $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)); }
 bed_run() { run "${FAULTLINE_TEST_BED_CONCURRENCY:-3}" "${bed[@]}" 2>&1; }
 if [ "${FAULTLINE_TEST_BED_ALONGSIDE:-1}" = 1 ]; then
   # the bed files mostly wait (SSH, iptables, elections), so they run beside the first phase; their report is
   # held back and printed after it, whole
   bed_log=$(mktemp)
   trap 'rm -f "$log" "$bed_log"' EXIT
-  echo "# the ${#bed[@]} test-bed files run alongside; their report follows this phase's"
+  group "test-bed files, alongside (their report follows the next group's)" "${#bed[@]}" "${FAULTLINE_TEST_BED_CONCURRENCY:-3}"
   bed_run >"$bed_log" &
   bed_pid=$!
   # a background job ignores Ctrl-C in a script: pass it on
   trap 'pkill -INT -P "$bed_pid"; wait "$bed_pid"; exit 130' INT
   trap 'pkill -TERM -P "$bed_pid"; wait "$bed_pid"; exit 143' TERM
+  group "light files" "${#light[@]}" "${FAULTLINE_TEST_CONCURRENCY:-3}"
   run "${FAULTLINE_TEST_CONCURRENCY:-3}" "${light[@]}" 2>&1 | tee "$log" || status=$?
   wait "$bed_pid" || status=$?
   tee -a "$log" <"$bed_log"
 else
+  group "light files" "${#light[@]}" "${FAULTLINE_TEST_CONCURRENCY:-3}"
   run "${FAULTLINE_TEST_CONCURRENCY:-3}" "${light[@]}" 2>&1 | tee "$log" || status=$?
+  group "test-bed files" "${#bed[@]}" "${FAULTLINE_TEST_BED_CONCURRENCY:-3}"
   bed_run | tee -a "$log" || status=$?
 fi
 export FAULTLINE_TEST_HEAVY_CONCURRENCY=${FAULTLINE_TEST_HEAVY_CONCURRENCY:-1}
+group "files that judge a whole system under load" "${#heavy[@]}" "$FAULTLINE_TEST_HEAVY_CONCURRENCY"
 run "$FAULTLINE_TEST_HEAVY_CONCURRENCY" "${heavy[@]}" 2>&1 | tee -a "$log" || status=$?
 sum() { grep -E "^ℹ $1 [0-9]+$" "$log" | awk '{ n += $3 } END { print n + 0 }'; }
+echo "# all groups done in $(((SECONDS - started) / 60))m$(printf '%02d' $(((SECONDS - started) % 60)))s"
 echo "$(sum pass) passed, $(sum fail) failed"
 exit "$status"
