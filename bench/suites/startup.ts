@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchSection, markdownTable } from '../types.js';
@@ -45,6 +45,7 @@ export default async function startupBench(): Promise<BenchSection> {
   if (!existsSync(BUNDLE) || !existsSync(MAIN))
     return { title: 'CLI start-up', table: '', skipped: 'dist/ is not built (npm run build)' };
   const cwd = mkdtempSync(join(tmpdir(), 'faultline-bench-startup-'));
+  const loadBefore = loadavg()[0] ?? 0;
   const experiment = join(ROOT, 'examples/experiments/kill-one-replica.yaml');
   const commands: [string, string[]][] = [
     ['faultline --version', ['--version']],
@@ -78,7 +79,10 @@ export default async function startupBench(): Promise<BenchSection> {
       notes:
         `Median of ${ROUNDS} rounds, user+sys CPU of the whole process from exec to exit; \`node -e 0\` alone ` +
         `takes ${ms(median(floor))} ms. The bundle is one 3.5 MB file: Node 20 resolves, reads and compiles ` +
-        'every ES module separately, which is most of what the module-by-module start spends.',
+        'every ES module separately, which is most of what the module-by-module start spends. ' +
+        `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores ` +
+        `(${cpus()[0]?.model.trim() ?? 'unknown cpu'}), 1-minute load average ${loadBefore.toFixed(2)} before and ` +
+        `${(loadavg()[0] ?? 0).toFixed(2)} after.`,
     };
   } finally {
     rmSync(cwd, { recursive: true, force: true });
