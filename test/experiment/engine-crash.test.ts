@@ -1,7 +1,8 @@
 /**
  * Crash safety of real runs: `faultline run` (the CLI, in a child process) is killed with SIGKILL at 20 points
- * drawn from a seed (a quarter counted from the run's start, the rest from its method's) across runs that pause processes, add toxics and set failpoints; after `faultline recover`
- * nothing is left: no stopped process, no toxic, no failpoint, no owned process still running.
+ * drawn from a seed (a quarter counted from the run's start, the rest from its method's) across runs that pause
+ * processes, add toxics and set failpoints; after `faultline recover` nothing is left: no stopped process, no
+ * toxic, no failpoint, no owned process still running.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

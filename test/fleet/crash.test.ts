@@ -1,8 +1,9 @@
 /**
  * Crash safety across hosts: `faultline run` (the CLI, in a child process) is killed with SIGKILL at 20 points
- * drawn from a seed (a quarter counted from the run's start, the rest from its method's) across short runs that partition the bed's hosts, freeze a service, fill two hosts' disks
- * (a tmpfs per host, in its sshd's mount namespace) and shape one host's traffic (tc); after `faultline
- * recover` no host has a faultline iptables rule, tc qdisc, fill file, marker file or stopped process left.
+ * drawn from a seed (a quarter counted from the run's start, the rest from its method's) across short runs that
+ * partition the bed's hosts, freeze a service, fill two hosts' disks (a tmpfs per host, in its sshd's mount
+ * namespace) and shape one host's traffic (tc); after `faultline recover` no host has a faultline iptables rule,
+ * tc qdisc, fill file, marker file or stopped process left.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

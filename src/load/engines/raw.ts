@@ -125,27 +125,21 @@ class Connection<T> {
     this.#reqs = new Array(depth);
     this.#bytes = new Array(depth);
     this.since = engine.tick;
+    const pipelined = depth > 1;
     this.socket = connect({
       host,
       port,
       noDelay: true,
       onread: {
         buffer: readBuffer,
-        callback:
-          depth > 1
-            ? (n: number) => {
-                // one read often holds several pipelined responses, and each completion writes the next
-                // request here: corked, they leave in one system call instead of one each
-                const socket = this.socket;
-                socket.cork();
-                this.#onRead(readBuffer, n);
-                socket.uncork();
-                return true;
-              }
-            : (n: number) => {
-                this.#onRead(readBuffer, n);
-                return true;
-              },
+        callback: (n: number) => {
+          // pipelined, one read often holds several responses and each completion writes the next request
+          // here: corked, they leave in one system call instead of one each
+          if (pipelined) this.socket.cork();
+          this.#onRead(readBuffer, n);
+          if (pipelined) this.socket.uncork();
+          return true;
+        },
       },
     });
     this.socket.on('connect', () => {
