@@ -1,7 +1,9 @@
 /**
  * `prometheus` monitor: the value of one series scraped from a /metrics endpoint (name + labels), or the single
  * value of a PromQL instant query against a Prometheus HTTP API. Exactly one of the two sources. Up when a single
- * number was read; the number is the sample's value.
+ * number was read; the number is the sample's value. With `aggregate`, every matching series (of the endpoint,
+ * or of the endpoint at each of `ports`: a target's instances) is combined into one number, the way PromQL's
+ * `sum()` would, without a Prometheus server in between.
  */
 import { z } from 'zod';
 import { undici } from '../../deps/lazy.js';
@@ -14,6 +16,23 @@ function describeLabels(labels: Readonly<Record<string, string>> = {}): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+/** The values of every series `metric{labels}` at `endpoint`; throws when the scrape fails. */
+async function scrapeValues(
+  endpoint: string,
+  metric: string,
+  labels: Readonly<Record<string, string>> | undefined,
+  signal?: AbortSignal,
+): Promise<number[]> {
+  const res = await undici().request(endpoint, {
+    method: 'GET',
+    headers: { accept: 'text/plain;version=0.0.4' },
+    signal,
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`scrape answered status ${res.statusCode}`);
+  return selectPromSamples(parsePromText(text), metric, labels).map((s) => s.value);
+}
+
 /** Scrapes `endpoint` and reads the one series `metric{labels}`. */
 export async function scrapeMetric(
   endpoint: string,
@@ -21,19 +40,88 @@ export async function scrapeMetric(
   labels: Readonly<Record<string, string>> | undefined,
   signal?: AbortSignal,
 ): Promise<SampleResult> {
-  const res = await undici().request(endpoint, {
-    method: 'GET',
-    headers: { accept: 'text/plain;version=0.0.4' },
-    signal,
-  });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) return { ok: false, error: `scrape answered status ${res.statusCode}` };
-  const found = selectPromSamples(parsePromText(text), metric, labels);
+  let found: number[];
+  try {
+    found = await scrapeValues(endpoint, metric, labels, signal);
+  } catch (err) {
+    return downSample(err);
+  }
   const what = `${metric}${describeLabels(labels)}`;
   if (found.length === 0) return { ok: false, error: `no series ${what}` };
   if (found.length > 1) return { ok: false, error: `${found.length} series match ${what}; add labels` };
-  const value = (found[0] as (typeof found)[number]).value;
+  const value = found[0] as number;
   return { ok: true, value, detail: `${what} = ${value}` };
+}
+
+/** How `aggregate` combines the values of every matching series into one. */
+const AGGREGATES = {
+  sum: (v: number[]) => v.reduce((a, b) => a + b, 0),
+  min: (v: number[]) => Math.min(...v),
+  max: (v: number[]) => Math.max(...v),
+  avg: (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length,
+  count: (v: number[]) => v.length,
+} as const;
+type Aggregate = keyof typeof AGGREGATES;
+
+/** `ports` as given ("8101,8102" or 8101): the port numbers, or an error message. */
+export function parsePorts(ports: string | number): number[] | string {
+  const parts = String(ports)
+    .split(',')
+    .map((p) => p.trim());
+  const bad = parts.find((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535);
+  if (bad !== undefined)
+    return `${JSON.stringify(bad)} is not a port (give ports comma-separated, e.g. 8101,8102)`;
+  return parts.map(Number);
+}
+
+/** `endpoint` with its port replaced by `port`. */
+function atPort(endpoint: string, port: number): string {
+  const url = new URL(endpoint);
+  url.port = String(port);
+  return url.href;
+}
+
+/**
+ * Scrapes each endpoint and combines every series `metric{labels}` they hold with `aggregate`. An endpoint that
+ * does not answer within `eachMs` or fails is left out, as Prometheus leaves out a target that is down (a killed
+ * instance holds no queue anyone waits on), and the detail says which; the sample is down when none answers or
+ * no series matches.
+ */
+export async function scrapeAggregate(
+  endpoints: readonly string[],
+  metric: string,
+  labels: Readonly<Record<string, string>> | undefined,
+  aggregate: Aggregate,
+  eachMs: number,
+  signal: AbortSignal,
+): Promise<SampleResult> {
+  // side by side, each with its own deadline: a paused instance costs one deadline, not one per instance after it
+  const answers = await Promise.allSettled(
+    endpoints.map((e) =>
+      scrapeValues(e, metric, labels, AbortSignal.any([signal, AbortSignal.timeout(eachMs)])),
+    ),
+  );
+  const values: number[] = [];
+  const missing: string[] = [];
+  answers.forEach((a, i) => {
+    if (a.status === 'fulfilled') values.push(...a.value);
+    else {
+      const reason = a.reason instanceof Error ? a.reason.message : String(a.reason);
+      const why =
+        a.reason instanceof Error && a.reason.name === 'TimeoutError' ? `no answer in ${eachMs} ms` : reason;
+      missing.push(`${endpoints[i]}: ${why}`);
+    }
+  });
+  const what = `${aggregate}(${metric}${describeLabels(labels)})`;
+  const left = missing.length ? ` (left out: ${missing.join('; ')})` : '';
+  if (missing.length === endpoints.length)
+    return { ok: false, error: `no endpoint answered: ${missing.join('; ')}` };
+  if (values.length === 0 && aggregate !== 'count')
+    return { ok: false, error: `no series ${metric}${describeLabels(labels)}${left}` };
+  const value = AGGREGATES[aggregate](values);
+  const of =
+    endpoints.length > 1 ? ` over ${endpoints.length - missing.length} of ${endpoints.length} endpoints` : '';
+  return { ok: true, value, detail: `${what} = ${value}${of}${left}` };
 }
 
 export const prometheusMonitor = defineMonitorPlugin({
@@ -46,12 +134,37 @@ export const prometheusMonitor = defineMonitorPlugin({
     labels: z.record(z.string(), z.string()).optional().describe('Labels the sample must have.'),
     api: z.string().min(1).optional().describe('A Prometheus HTTP API base URL (use with query).'),
     query: z.string().min(1).optional().describe('A PromQL instant query whose single value is read.'),
+    aggregate: z
+      .enum(Object.keys(AGGREGATES) as [Aggregate, ...Aggregate[]])
+      .optional()
+      .describe('Combine every series that matches (sum, min, max, avg or count) instead of requiring one.'),
+    ports: z
+      .union([z.string().min(1), z.number().int().min(1).max(65535)])
+      .optional()
+      .describe(
+        'Scrape endpoint at each of these ports (comma-separated, as {{targets.NAME.ports.PORT}} gives a ' +
+          "target's instances) and aggregate over all of them; needs aggregate.",
+      ),
   }),
   check(o) {
     const scrape = o.endpoint !== undefined || o.metric !== undefined;
     const promql = o.api !== undefined || o.query !== undefined;
     if (scrape && promql)
       return [{ path: ['api'], message: 'give either endpoint + metric or api + query, not both' }];
+    if (o.ports !== undefined) {
+      if (!scrape) return [{ path: ['ports'], message: 'only with endpoint + metric' }];
+      if (o.aggregate === undefined)
+        return [
+          { path: ['aggregate'], message: 'required with ports: how to combine the endpoints (e.g. sum)' },
+        ];
+      // a placeholder is only known once the targets run: checked again then
+      const ports = String(o.ports).includes('{{') ? [] : parsePorts(o.ports);
+      if (typeof ports === 'string') return [{ path: ['ports'], message: ports }];
+    }
+    if (o.aggregate !== undefined && !scrape)
+      return [
+        { path: ['aggregate'], message: 'only with endpoint + metric (in a PromQL query, aggregate there)' },
+      ];
     if (scrape) {
       if (o.endpoint === undefined) return [{ path: ['endpoint'], message: 'required with metric' }];
       if (o.metric === undefined) return [{ path: ['metric'], message: 'required with endpoint' }];
@@ -65,8 +178,16 @@ export const prometheusMonitor = defineMonitorPlugin({
     return [{ path: ['endpoint'], message: 'give either endpoint + metric or api + query' }];
   },
   create: (o) => ({
-    async sample({ signal }) {
+    async sample({ signal, timeoutMs }) {
       try {
+        if (o.endpoint !== undefined && o.metric !== undefined && o.aggregate !== undefined) {
+          const ports = o.ports === undefined ? undefined : parsePorts(o.ports);
+          if (typeof ports === 'string') return { ok: false, error: `ports: ${ports}` };
+          const endpoints = ports?.map((p) => atPort(o.endpoint as string, p)) ?? [o.endpoint];
+          // half the sample's time each, so one silent endpoint leaves time to report the others
+          const eachMs = endpoints.length > 1 ? Math.max(1, Math.floor(timeoutMs / 2)) : timeoutMs;
+          return await scrapeAggregate(endpoints, o.metric, o.labels, o.aggregate, eachMs, signal);
+        }
         if (o.endpoint !== undefined && o.metric !== undefined)
           return await scrapeMetric(o.endpoint, o.metric, o.labels, signal);
         const r = await promQuery(o.api as string, o.query as string, signal);

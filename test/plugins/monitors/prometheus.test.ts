@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Gauge, Registry } from 'prom-client';
 import { monitorImplementations } from '../../../src/plugins/monitors/index.js';
 import { promQuery, promQueryValue } from '../../../src/plugins/monitors/support/promql.js';
+import { closedPort } from '../harness/monitors/monitor.js';
 import { ctx, listen } from './helpers.js';
 
 const fixture = async (name: string) =>
@@ -64,6 +65,112 @@ describe('prometheus monitor: scraping /metrics written by prom-client', () => {
     } finally {
       broken = false;
     }
+  });
+});
+
+describe('prometheus monitor: aggregate over every series, and over the instances at several ports', () => {
+  // three prom-client exporters, as three replicas of one service would be; the third never answers (paused)
+  const registries = [new Registry(), new Registry()];
+  const queues = registries.map(
+    (r) => new Gauge({ name: 'queue_depth', help: 'Jobs waiting', labelNames: ['peer'], registers: [r] }),
+  );
+  const exporters: Awaited<ReturnType<typeof listen>>[] = [];
+  let silent: Awaited<ReturnType<typeof listen>>;
+  const port = (url: string) => Number(new URL(url).port);
+  before(async () => {
+    queues[0]?.set({ peer: 'b' }, 5);
+    queues[0]?.set({ peer: 'c' }, 7);
+    queues[1]?.set({ peer: 'a' }, 30);
+    for (const r of registries)
+      exporters.push(
+        await listen((_req, res) => {
+          r.metrics().then(
+            (text) => res.writeHead(200, { 'content-type': r.contentType }).end(text),
+            () => res.writeHead(500).end(),
+          );
+        }),
+      );
+    silent = await listen(() => {});
+  });
+  after(async () => {
+    for (const e of exporters) await e.close();
+    await silent.close();
+  });
+  const make = (o: Record<string, unknown>) =>
+    monitorImplementations.create({ type: 'prometheus', metric: 'queue_depth', ...o });
+
+  it('sum, min, max, avg and count combine every matching series of one endpoint', async () => {
+    const endpoint = `${exporters[0]?.url}/metrics`;
+    const got: Record<string, number | undefined> = {};
+    for (const aggregate of ['sum', 'min', 'max', 'avg', 'count'])
+      got[aggregate] = (await make({ endpoint, aggregate }).sample(ctx())).value;
+    assert.deepEqual(got, { sum: 12, min: 5, max: 7, avg: 6, count: 2 });
+    const one = await make({ endpoint, aggregate: 'sum', labels: { peer: 'c' } }).sample(ctx());
+    assert.equal(one.value, 7);
+    assert.equal(one.detail, 'sum(queue_depth{peer="c"}) = 7');
+  });
+
+  it('ports scrapes the endpoint at each port; one that is closed or silent is left out, and said so', async () => {
+    const [a, b] = exporters.map((e) => port(e.url));
+    const endpoint = 'http://127.0.0.1:1/metrics';
+    const all = await make({ endpoint, ports: `${a},${b}`, aggregate: 'sum' }).sample(ctx());
+    assert.equal(all.ok, true, all.error);
+    assert.equal(all.value, 42);
+    assert.equal(all.detail, 'sum(queue_depth) = 42 over 2 of 2 endpoints');
+
+    // the silent one gets half the sample's time: had it taken all of it, the sample would be down
+    const closed = await closedPort();
+    const some = await make({
+      endpoint,
+      ports: `${a}, ${closed},${port(silent.url)}`,
+      aggregate: 'max',
+    }).sample(ctx(2000));
+    assert.equal(some.ok, true, some.error);
+    assert.equal(some.value, 7);
+    assert.match(some.detail ?? '', /over 1 of 3 endpoints \(left out: /);
+    assert.match(some.detail ?? '', new RegExp(`127\\.0\\.0\\.1:${closed}/metrics: .*ECONNREFUSED`));
+    assert.match(
+      some.detail ?? '',
+      new RegExp(`127\\.0\\.0\\.1:${port(silent.url)}/metrics: no answer in 1000 ms`),
+    );
+  });
+
+  it('is down when no endpoint answers, or none has the series', async () => {
+    const closed = await closedPort();
+    const none = await make({
+      endpoint: 'http://127.0.0.1:1/metrics',
+      ports: closed,
+      aggregate: 'sum',
+    }).sample(ctx());
+    assert.equal(none.ok, false);
+    assert.match(
+      none.error ?? '',
+      /^no endpoint answered: http:\/\/127\.0\.0\.1:\d+\/metrics: .*ECONNREFUSED/,
+    );
+    const endpoint = `${exporters[0]?.url}/metrics`;
+    const noSeries = await make({ endpoint, aggregate: 'sum', labels: { peer: 'z' } }).sample(ctx());
+    assert.equal(noSeries.ok, false);
+    assert.match(noSeries.error ?? '', /no series queue_depth\{peer="z"\}/);
+    // count of nothing is a number
+    assert.equal(
+      (await make({ endpoint, aggregate: 'count', labels: { peer: 'z' } }).sample(ctx())).value,
+      0,
+    );
+  });
+
+  it('bad options name the field', () => {
+    const endpoint = 'http://127.0.0.1:1/metrics';
+    assert.throws(() => make({ endpoint, ports: '8101,8102' }), /aggregate.*required with ports/s);
+    assert.throws(() => make({ endpoint, ports: '8101,x', aggregate: 'sum' }), /ports.*"x" is not a port/s);
+    assert.throws(() => make({ endpoint, ports: 70000, aggregate: 'sum' }), /ports/);
+    assert.throws(() => make({ endpoint, aggregate: 'median' }), /aggregate/);
+    assert.throws(
+      () =>
+        monitorImplementations.create({ type: 'prometheus', api: endpoint, query: 'up', aggregate: 'sum' }),
+      /aggregate.*in a PromQL query, aggregate there/s,
+    );
+    // a placeholder is checked once the targets run
+    assert.doesNotThrow(() => make({ endpoint, ports: '{{targets.replicas.ports.http}}', aggregate: 'sum' }));
   });
 });
 
