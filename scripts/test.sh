@@ -19,7 +19,7 @@ if [ ! -f dist/cli/bin.js ] || [ -n "$(find src -newer dist/cli/bin.js -print -q
 fi
 export FAULTLINE_TEST_CLI=dist
 if [ "${FAULTLINE_TEST_TSX:-}" = 1 ]; then
-  run() { node --import tsx --test --test-reporter=spec --test-concurrency="$1" "${@:2}"; }
+  run() { node --import tsx scripts/run-tests.mjs "$@"; }
 else
   build=.test-build
   node scripts/build-tests.mjs "$build"
@@ -29,18 +29,21 @@ else
     local n=$1
     shift
     mapfile -t files < <(compiled "$@")
-    node --enable-source-maps --test --test-reporter=spec --test-concurrency="$n" "${files[@]}"
+    node --enable-source-maps scripts/run-tests.mjs "$n" "${files[@]}"
   }
 fi
 if [ "$#" -gt 0 ]; then run 1 "$@"; exit; fi
 
-# The longest files (a minute or more each, mostly waiting on runs they start) go first in their group, so that
-# none starts last and runs on alone once the rest are done.
+# The longest files (half a minute or more each, mostly waiting on runs they start) go first in their group, so
+# that none starts last and runs on alone once the rest are done; scripts/run-tests.mjs keeps this order (node
+# --test would sort the files by name).
 long_first=(
-  test/fleet/crash.test.ts test/experiment/engine-crash.test.ts test/fleet/experiment-etcd.test.ts
-  test/fleet/failpoint.test.ts test/plugins/host.conformance.test.ts test/fleet/experiment.test.ts
-  test/fleet/shared-hosts.test.ts test/experiment/engine-abort.test.ts test/cli/seed.test.ts
-  test/fleet/faults/etcd.test.ts test/suite/run.test.ts test/report/browser.test.ts test/failpoint/cli.test.ts
+  test/fleet/crash.test.ts test/fleet/experiment-etcd.test.ts test/fleet/failpoint.test.ts
+  test/plugins/host.conformance.test.ts test/fleet/experiment.test.ts test/fleet/shared-hosts.test.ts
+  test/fleet/faults/etcd.test.ts test/experiment/engine-crash.test.ts test/failpoint/cli.test.ts
+  test/experiment/engine-abort.test.ts test/suite/run.test.ts test/cli/recover.test.ts test/report/browser.test.ts
+  test/load/http-runner.test.ts test/explore/test-runner.test.ts test/cli/seed.test.ts test/cli/suite.test.ts
+  test/disruptors/recover.test.ts test/load/cli.test.ts test/explore/cli.test.ts
 )
 all=()
 for f in "${long_first[@]}"; do [ -f "$f" ] && all+=("$f"); done
