@@ -132,7 +132,7 @@ test('the --url starter puts a faultline proxy in front of a running service and
     }
   }
   const file = join(dir, 'url.yaml');
-  let r = await runCli(['init', file, '--url', url, '--duration', '9s', '--rate', '10']);
+  let r = await runCli(['init', file, '--url', url, '--duration', '14s', '--rate', '10']);
   assert.equal(r.code, 0, r.stderr);
   const out = join(dir, 'url-out');
   r = await runCli(['run', file, '--out', out, '--no-report']);
