@@ -2,6 +2,7 @@
 // `node --test --test-reporter=spec --test-concurrency=N`, except that the files start in the order given. Node 20's
 // command line sorts them by name, so a one-minute file named late would start last and run on alone.
 //   node scripts/run-tests.mjs CONCURRENCY FILE...
+import { setMaxListeners } from 'node:events';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
@@ -13,6 +14,8 @@ if (!/^\d+$/.test(concurrency ?? '') || files.length === 0) {
 
 // Ctrl-C or a TERM cancels the files still running (their after hooks run), as `node --test` does
 const stop = new AbortController();
+// every file's run listens on it: not a leak, however many files there are
+setMaxListeners(files.length * 2 + 10, stop.signal);
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => stop.abort());
 
 const stream = run({ files, concurrency: Number(concurrency), signal: stop.signal });
