@@ -15,7 +15,7 @@ import { readJournal } from '../../src/disruptors/index.js';
 import { isSameProcess } from '../../src/disruptors/proc.js';
 import { readResult } from '../../src/report/write.js';
 import { ROOT } from '../disruptors/helpers.js';
-import { tempDir } from '../experiment/engine-helpers.js';
+import { assertSoundVerdict, lagExcused, tempDir } from '../experiment/engine-helpers.js';
 import { assertPainted, launchChromium, openReport } from '../helpers/browser.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
 
@@ -37,10 +37,17 @@ test('npm run demo -- --quick: a full experiment against the bundled system pass
   });
   const [code] = (await once(demo, 'exit')) as [number | null];
   const exit = { code };
-  assert.equal(exit.code, 0, text);
+  // on a machine so starved that the run flagged its own load generator, a latency breach is the machine's
+  assert.ok(existsSync(join(out, 'result.json')), text);
+  const result = readResult(out);
+  const excused = lagExcused(result);
+  assert.equal(exit.code, excused ? 1 : 0, text);
   assert.match(text, /target\.ready +replicas: replicas-0 \(pid \d+\), replicas-1/);
   assert.match(text, /fault\.applied +kill-a-replica → replicas-\d: process\.kill signal=SIGKILL/);
-  assert.match(text, /PASS {2}Losing one of three replicas under load goes unnoticed/);
+  assert.match(
+    text,
+    new RegExp(`${excused ? 'FAIL' : 'PASS'} {2}Losing one of three replicas under load goes unnoticed`),
+  );
   assert.match(text, /error rate +(\d+(\.\d+)?|<0\.01)% +(\d+(\.\d+)?|<0\.01)% +(\d+(\.\d+)?|<0\.01)%/);
   assert.match(
     text,
@@ -48,7 +55,7 @@ test('npm run demo -- --quick: a full experiment against the bundled system pass
   );
   assert.match(text, /report: +\S+report\.html/);
   assert.ok(existsSync(join(out, 'report.html')));
-  assert.equal(readResult(out).verdict, 'pass');
+  assertSoundVerdict(result);
   for (const e of readJournal(join(out, 'journal.ndjson')))
     if (e.event === 'target.started') assert.equal(isSameProcess(e.pid), false, `${e.instance} still runs`);
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { renderTextSummary } from '../../src/report/text.js';
 import { heavyTestFile } from '../helpers/exclusive.js';
-import { assertAllStopped, runFile } from './engine-helpers.js';
+import { assertAllStopped, assertSoundVerdict, runFile } from './engine-helpers.js';
 
 heavyTestFile();
 
@@ -53,7 +53,7 @@ describe('engine: the baseline', () => {
 
   test('warm-up lasts until the latency settles: the slow start stays out of the before phase', async () => {
     const run = await runFile('test/fixtures/experiment/settling.yaml');
-    assert.equal(run.verdict, 'pass', run.reason);
+    assertSoundVerdict(run.result);
     const w = run.result.warmup;
     assert.ok(w, 'result.json says how warm-up went');
     assert.equal(w.settled, true, w.reason);
