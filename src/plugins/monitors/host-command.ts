@@ -110,9 +110,11 @@ export const hostCommandMonitor = defineMonitorPlugin({
       async sample({ signal, timeoutMs }): Promise<SampleResult> {
         const runs = hosts.map(async (h): Promise<HostOutcome> => {
           try {
-            // `timeout` on the host too: a command run as root may outlive its closed channel (see docs/fleet.md)
-            const wire = `timeout -k 1 ${(timeoutMs / 1000).toFixed(3)} sh -c ${shellQuote(line(h))}`;
-            const r = await fleet.exec(h, wire, { check: false, timeoutMs: timeoutMs + 2_000 });
+            // `timeout` on the host too: a command run as root may outlive its closed channel (see docs/fleet.md).
+            // A second later than the sampler's own, which is the one that reports: on a busy machine a late local
+            // timer must not lose the race to the host's and turn "timed out" into "exit 124"
+            const wire = `timeout -k 1 ${((timeoutMs + 1_000) / 1000).toFixed(3)} sh -c ${shellQuote(line(h))}`;
+            const r = await fleet.exec(h, wire, { check: false, timeoutMs: timeoutMs + 3_000 });
             return judge(h.name, r.status, r.stdout, r.stderr);
           } catch (err) {
             // unreachable, refused, timed out: the message starts with the host's name

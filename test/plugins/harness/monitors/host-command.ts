@@ -51,7 +51,8 @@ export const hostCommandHarness = (bed: () => HostBed) => async (): Promise<Moni
         options: { hosts, command: `echo $$ > '${pidFile}'; exec sleep 60` },
         async released() {
           const pid = Number((await readFile(pidFile, 'utf8')).trim());
-          await until(() => !alive(pid), 3000, `process ${pid} on the host killed`);
+          // by the host's own `timeout`, a second after the sample's
+          await until(() => !alive(pid), 5000, `process ${pid} on the host killed`);
         },
       };
     },
