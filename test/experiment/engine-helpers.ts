@@ -14,6 +14,7 @@ import {
   runExperiment,
 } from '../../src/experiment/engine.js';
 import { validateExperimentFile } from '../../src/experiment/validate.js';
+import { LATENCY_PERCENTILES } from '../../src/kpi/measure.js';
 import { LAG_WARNING } from '../../src/load/lag.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { startFailpointService, startProxyWithDb, startSleeper, stopAll } from '../disruptors/helpers.js';
@@ -40,7 +41,7 @@ export async function runFile(
 }
 
 /** What a starved load generator distorts: latencies, and the recovery judged on them. Error rates it does not. */
-const LATENCY_KPIS = new Set(['p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'time_to_recover']);
+const LATENCY_KPIS = new Set([...Object.keys(LATENCY_PERCENTILES), 'max', 'time_to_recover']);
 
 /** The parts of a result (the library's or result.json's) that {@link lagExcused} reads. */
 export interface JudgedResult {

@@ -15,6 +15,7 @@ import { hostListSchema } from '../../experiment/schema-hosts.js';
 import { shellQuote } from '../../fleet/command-output.js';
 import type { Host } from '../../fleet/host.js';
 import { defineMonitorPlugin, type SampleResult } from '../../monitors/types.js';
+import { AGGREGATES, type Aggregate } from './support/aggregate.js';
 import { regexIssues } from './support/regex.js';
 
 const NAGIOS_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
@@ -137,21 +138,14 @@ export const hostCommandMonitor = defineMonitorPlugin({
 
 function summarize(
   outcomes: HostOutcome[],
-  o: { nagios: boolean; value?: string | undefined; aggregate: 'max' | 'min' | 'sum' | 'mean' },
+  o: { nagios: boolean; value?: string | undefined; aggregate: Exclude<Aggregate, 'count'> },
 ): SampleResult {
   const failed = outcomes.filter((x) => !x.ok);
   const detail = outcomes.map((x) => `${x.host} ${x.text}`).join('; ');
   let value: number | undefined;
   if (o.value !== undefined) {
     const vs = outcomes.flatMap((x) => (x.value === undefined ? [] : [x.value]));
-    if (vs.length > 0) {
-      if (o.aggregate === 'max') value = Math.max(...vs);
-      else if (o.aggregate === 'min') value = Math.min(...vs);
-      else {
-        const sum = vs.reduce((a, b) => a + b, 0);
-        value = o.aggregate === 'sum' ? sum : sum / vs.length;
-      }
-    }
+    if (vs.length > 0) value = AGGREGATES[o.aggregate](vs);
   } else if (o.nagios) {
     const state = (x: HostOutcome) => (x.status !== null && x.status >= 0 && x.status <= 3 ? x.status : 3);
     value = outcomes.map(state).reduce((w, s) => ((NAGIOS_RANK[s] ?? 3) > (NAGIOS_RANK[w] ?? 0) ? s : w), 0);

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { undici } from '../../deps/lazy.js';
 import { defineMonitorPlugin, downSample, type SampleResult } from '../../monitors/types.js';
+import { AGGREGATE_NAMES, AGGREGATES, type Aggregate } from './support/aggregate.js';
 import { parsePromText, selectPromSamples } from './support/prom-text.js';
 import { promQuery } from './support/promql.js';
 
@@ -52,16 +53,6 @@ export async function scrapeMetric(
   const value = found[0] as number;
   return { ok: true, value, detail: `${what} = ${value}` };
 }
-
-/** How `aggregate` combines the values of every matching series into one. */
-const AGGREGATES = {
-  sum: (v: number[]) => v.reduce((a, b) => a + b, 0),
-  min: (v: number[]) => Math.min(...v),
-  max: (v: number[]) => Math.max(...v),
-  avg: (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length,
-  count: (v: number[]) => v.length,
-} as const;
-type Aggregate = keyof typeof AGGREGATES;
 
 /** `ports` as given ("8101,8102" or 8101): the port numbers, or an error message. */
 export function parsePorts(ports: string | number): number[] | string {
@@ -135,9 +126,9 @@ export const prometheusMonitor = defineMonitorPlugin({
     api: z.string().min(1).optional().describe('A Prometheus HTTP API base URL (use with query).'),
     query: z.string().min(1).optional().describe('A PromQL instant query whose single value is read.'),
     aggregate: z
-      .enum(Object.keys(AGGREGATES) as [Aggregate, ...Aggregate[]])
+      .enum(AGGREGATE_NAMES)
       .optional()
-      .describe('Combine every series that matches (sum, min, max, avg or count) instead of requiring one.'),
+      .describe('Combine every series that matches (sum, min, max, mean or count) instead of requiring one.'),
     ports: z
       .union([z.string().min(1), z.number().int().min(1).max(65535)])
       .optional()

@@ -99,12 +99,12 @@ describe('prometheus monitor: aggregate over every series, and over the instance
   const make = (o: Record<string, unknown>) =>
     monitorImplementations.create({ type: 'prometheus', metric: 'queue_depth', ...o });
 
-  it('sum, min, max, avg and count combine every matching series of one endpoint', async () => {
+  it('sum, min, max, mean and count combine every matching series of one endpoint', async () => {
     const endpoint = `${exporters[0]?.url}/metrics`;
     const got: Record<string, number | undefined> = {};
-    for (const aggregate of ['sum', 'min', 'max', 'avg', 'count'])
+    for (const aggregate of ['sum', 'min', 'max', 'mean', 'count'])
       got[aggregate] = (await make({ endpoint, aggregate }).sample(ctx())).value;
-    assert.deepEqual(got, { sum: 12, min: 5, max: 7, avg: 6, count: 2 });
+    assert.deepEqual(got, { sum: 12, min: 5, max: 7, mean: 6, count: 2 });
     const one = await make({ endpoint, aggregate: 'sum', labels: { peer: 'c' } }).sample(ctx());
     assert.equal(one.value, 7);
     assert.equal(one.detail, 'sum(queue_depth{peer="c"}) = 7');
