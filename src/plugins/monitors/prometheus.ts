@@ -55,7 +55,7 @@ export async function scrapeMetric(
 }
 
 /** `ports` as given ("8101,8102" or 8101): the port numbers, or an error message. */
-export function parsePorts(ports: string | number): number[] | string {
+function parsePorts(ports: string | number): number[] | string {
   const parts = String(ports)
     .split(',')
     .map((p) => p.trim());
@@ -78,7 +78,7 @@ function atPort(endpoint: string, port: number): string {
  * instance holds no queue anyone waits on), and the detail says which; the sample is down when none answers or
  * no series matches.
  */
-export async function scrapeAggregate(
+async function scrapeAggregate(
   endpoints: readonly string[],
   metric: string,
   labels: Readonly<Record<string, string>> | undefined,
