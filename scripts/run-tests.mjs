@@ -3,6 +3,8 @@
 // command line sorts them by name, so a one-minute file named late would start last and run on alone.
 //   node scripts/run-tests.mjs CONCURRENCY FILE...
 import { setMaxListeners } from 'node:events';
+import { appendFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
@@ -19,7 +21,28 @@ setMaxListeners(files.length * 2 + 10, stop.signal);
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => stop.abort());
 
 const stream = run({ files, concurrency: Number(concurrency), signal: stop.signal });
-stream.on('test:fail', () => {
+stream.on('test:fail', (data) => {
   process.exitCode = 1;
+  if (process.env.FAULTLINE_TEST_FAILURES) recordFailure(process.env.FAULTLINE_TEST_FAILURES, data);
 });
 stream.compose(new spec()).pipe(process.stdout);
+
+/**
+ * One short paragraph per failed test (not per suite around it) in FILE: scripts/test.sh prints them again
+ * above its closing lines, since a CI log's tail rarely reaches back to the group that failed.
+ */
+function recordFailure(file, data) {
+  if (data.details?.type === 'suite') return;
+  const err = data.details?.error;
+  // node:test wraps what the test threw: the cause is the assertion
+  const cause = err?.cause ?? err;
+  const message = String(cause?.message ?? cause ?? 'failed')
+    .split('\n')
+    .slice(0, 12)
+    .map((line) => `    ${line}`)
+    .join('\n');
+  // the test's own name, not its transpiled mirror's (scripts/build-tests.mjs)
+  const source = data.file && relative(process.cwd(), data.file).replace(/^\.test-build\/(.*)\.js$/, '$1.ts');
+  const where = source ? `${source}: ` : '';
+  appendFileSync(file, `✖ ${where}${data.name}\n${message}\n`);
+}

@@ -58,7 +58,10 @@ for f in "${all[@]}"; do
   else light+=("$f"); fi
 done
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# each failed test's name and message, printed again above the closing lines (scripts/run-tests.mjs)
+FAULTLINE_TEST_FAILURES=$(mktemp)
+export FAULTLINE_TEST_FAILURES
+trap 'rm -f "$log" "$FAULTLINE_TEST_FAILURES"' EXIT
 status=0
 started=$SECONDS
 # one line per group as it starts, with the minutes so far, so a long run shows where it is
@@ -68,7 +71,7 @@ if [ "${FAULTLINE_TEST_BED_ALONGSIDE:-1}" = 1 ]; then
   # the bed files mostly wait (SSH, iptables, elections), so they run beside the first phase; their report is
   # held back and printed after it, whole
   bed_log=$(mktemp)
-  trap 'rm -f "$log" "$bed_log"' EXIT
+  trap 'rm -f "$log" "$bed_log" "$FAULTLINE_TEST_FAILURES"' EXIT
   group "test-bed files, alongside (their report follows the next group's)" "${#bed[@]}" "${FAULTLINE_TEST_BED_CONCURRENCY:-3}"
   bed_run >"$bed_log" &
   bed_pid=$!
@@ -89,6 +92,10 @@ export FAULTLINE_TEST_HEAVY_CONCURRENCY=${FAULTLINE_TEST_HEAVY_CONCURRENCY:-1}
 group "files that judge a whole system under load" "${#heavy[@]}" "$FAULTLINE_TEST_HEAVY_CONCURRENCY"
 run "$FAULTLINE_TEST_HEAVY_CONCURRENCY" "${heavy[@]}" 2>&1 | tee -a "$log" || status=$?
 sum() { grep -E "^ℹ $1 [0-9]+$" "$log" | awk '{ n += $3 } END { print n + 0 }'; }
+if [ -s "$FAULTLINE_TEST_FAILURES" ]; then
+  echo "# failed tests, from all groups:"
+  cat "$FAULTLINE_TEST_FAILURES"
+fi
 echo "# all groups done in $(((SECONDS - started) / 60))m$(printf '%02d' $(((SECONDS - started) % 60)))s"
 echo "$(sum pass) passed, $(sum fail) failed"
 exit "$status"

@@ -274,15 +274,22 @@ export const CLIENT_SCRIPT = `
     add(o, [[model.start, model.end]]);
   }
 
+  // data-chart-width says which width the charts were last drawn at: a resize redraws them a frame later
+  function drawnAt(w) {
+    document.documentElement.setAttribute('data-chart-width', String(w));
+  }
   var pending = 0;
   window.addEventListener('resize', function () {
     cancelAnimationFrame(pending);
     pending = requestAnimationFrame(function () {
+      var w = width();
       charts.forEach(function (c) {
-        c.setSize({ width: width(), height: c.height });
+        c.setSize({ width: w, height: c.height });
       });
+      drawnAt(w);
     });
   });
+  drawnAt(width());
   document.documentElement.setAttribute('data-charts', String(charts.length));
 })();
 `;

@@ -25,7 +25,7 @@ import {
   phasesWithData,
   verdictLabel,
 } from './format.js';
-import type { ReportData, ReportPhase } from './types.js';
+import type { ReportAssertion, ReportData, ReportPhase } from './types.js';
 
 /** Escapes text for HTML text and attribute values. */
 export function escapeHtml(text: string): string {
@@ -181,8 +181,7 @@ function assertionsTable(data: ReportData): string {
         // no phase: measured over the whole method (max_downtime, time_to_recover)
         `<td>${e(a.name)}</td><td>${a.phase ? e(a.phase) : '<span class="muted">method</span>'}</td>` +
         `<td class="num">${e(a.expected)}</td>` +
-        // a note (why nothing was measured) can be a sentence: it wraps inside the card, a number does not
-        `<td class="${a.measured === null ? 'note' : 'num'}"><b>${e(formatMeasured(a))}</b></td><td>${faults}</td></tr>`
+        `${measuredCell(a)}<td>${faults}</td></tr>`
       );
     })
     .join('');
@@ -190,6 +189,18 @@ function assertionsTable(data: ReportData): string {
     '<table class="assertions"><thead><tr><th></th><th>assertion</th><th>phase</th><th>expected</th>' +
     `<th>measured</th><th>faults active</th></tr></thead><tbody>${rows}</tbody></table>${downtimeNote(data)}`
   );
+}
+
+/**
+ * A note (why nothing was measured, or what qualifies a value) can be a sentence: it wraps inside the card,
+ * while a bare number does not.
+ */
+function measuredCell(a: ReportAssertion): string {
+  if (a.measured !== null && a.note) {
+    const value = formatMeasured({ ...a, note: undefined });
+    return `<td class="note"><b class="nowrap">${e(value)}</b> <span class="muted">(${e(a.note)})</span></td>`;
+  }
+  return `<td class="${a.measured === null ? 'note' : 'num'}"><b>${e(formatMeasured(a))}</b></td>`;
 }
 
 /**
@@ -308,7 +319,7 @@ table{border-collapse:collapse;width:100%;margin:0 0 8px}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 thead th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
 td.num,table.kpi td{font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}
-td.note{min-width:12em}p.note{font-size:13px;margin:4px 0 0}
+td.note{min-width:12em}.nowrap{white-space:nowrap}p.note{font-size:13px;margin:4px 0 0}
 table.kpi{width:auto;min-width:520px}table.kpi td{text-align:right;padding-left:28px}table.kpi thead th{text-align:right}
 table.kpi tbody th{font-weight:500}
 caption{text-align:left;font-weight:600;padding:0 0 6px}

@@ -3,7 +3,7 @@
  * read what a run left behind (journal, processes).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../src/disruptors/index.js';
@@ -19,9 +19,23 @@ import { LAG_WARNING } from '../../src/load/lag.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { startFailpointService, startProxyWithDb, startSleeper, stopAll } from '../disruptors/helpers.js';
 
-/** A fresh temporary directory. */
+const temporary = new Set<string>();
+let removeOnExit = false;
+
+/**
+ * A fresh temporary directory, removed when the test process exits: every run writes a journal, a result and
+ * a state directory, and a suite of hundreds of runs must not leave them behind.
+ */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `faultline-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `faultline-${prefix}-`));
+  temporary.add(dir);
+  if (!removeOnExit) {
+    removeOnExit = true;
+    process.once('exit', () => {
+      for (const d of temporary) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
 }
 
 /** Validates `file` (with `set`) and runs it in-process. The halt directory is private to the test. */

@@ -49,10 +49,10 @@ export interface OpenedReport {
   requests: string[];
 }
 
-/** Opens `file` in a new page and waits for its charts; close `page` when done. */
-export async function openReport(browser: Browser, file: string): Promise<OpenedReport> {
+/** Opens `file` in a new page `width` px wide and waits for its charts; close `page` when done. */
+export async function openReport(browser: Browser, file: string, width = 1280): Promise<OpenedReport> {
   const url = pathToFileURL(file).href;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => {
@@ -95,4 +95,14 @@ export function assertPainted(canvases: readonly CanvasInfo[]): void {
     assert.ok(c.painted > 2000, `canvas ${i} painted only ${c.painted} pixels`);
     assert.ok(c.colors > 5, `canvas ${i} has only ${c.colors} colours`);
   }
+}
+
+/**
+ * Narrows (or widens) the window and waits until the charts are drawn again at their new width: the report
+ * redraws them on the frame after a resize, so a layout read straight after setViewportSize sees the old one.
+ */
+export async function resizeReport(page: Page, width: number): Promise<void> {
+  await page.setViewportSize({ width, height: 900 });
+  const drawn = await page.$eval('#charts', (el) => Math.max(320, el.clientWidth));
+  await page.waitForSelector(`html[data-chart-width="${drawn}"]`, { state: 'attached', timeout: 10_000 });
 }

@@ -11,12 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { RunExperimentResult } from '../../src/experiment/engine.js';
 import { renderReport } from '../../src/report/html.js';
 import { runFile, tempDir } from '../experiment/engine-helpers.js';
 import { makeReportData } from '../fixtures/report/generate.js';
-import { assertPainted, type CanvasInfo, launchChromium, openReport } from '../helpers/browser.js';
+import {
+  assertPainted,
+  type CanvasInfo,
+  launchChromium,
+  openReport,
+  resizeReport,
+} from '../helpers/browser.js';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
@@ -32,6 +38,30 @@ after(async () => {
   await browser?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Every table wider than its card, each with its widest cell's text: what a CI log needs to tell a long note
+ * from a number that would not wrap.
+ */
+function tablesOutsideTheirCard(page: Page): Promise<string[]> {
+  return page.$$eval('section', (sections) =>
+    sections.flatMap((sec) => {
+      // the heading is a block: it spans the card's content box
+      const inner = sec.querySelector('h2')?.getBoundingClientRect().width ?? 0;
+      return [...sec.querySelectorAll('table')]
+        .filter((t) => t.getBoundingClientRect().width > inner + 0.5)
+        .map((t) => {
+          const widest = [...t.querySelectorAll('td')].sort(
+            (a, b) => b.getBoundingClientRect().width - a.getBoundingClientRect().width,
+          )[0];
+          return (
+            `${sec.id}: table ${t.getBoundingClientRect().width} px in a card of ${inner} px; ` +
+            `widest cell ${widest?.getBoundingClientRect().width} px: ${JSON.stringify(widest?.textContent)}`
+          );
+        });
+    }),
+  );
+}
 
 describe('report.html in headless Chromium', () => {
   it('draws every chart, logs no error and requests nothing but the file', async () => {
@@ -54,6 +84,36 @@ describe('report.html in headless Chromium', () => {
       assert.deepEqual(requests, [url]);
       mkdirSync(artifacts, { recursive: true });
       await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('wraps a note beside a measured value in a narrow window, the value itself on one line', async () => {
+    const d = makeReportData();
+    const qualified = d.assertions[1] as (typeof d.assertions)[number];
+    qualified.passed = false;
+    qualified.measured = 1234.5;
+    qualified.note =
+      'baseline already outside the promise: p99 before 987.6 ms, so the faults are not to blame';
+    const file = join(dir, 'qualified.html');
+    writeFileSync(file, renderReport(d));
+    assert.ok(browser);
+    const { page } = await openReport(browser, file, 800);
+    try {
+      assert.deepEqual(await tablesOutsideTheirCard(page), []);
+      const cell = page.locator('table.assertions tbody tr:nth-child(2) td:nth-child(5)');
+      assert.match(
+        (await cell.textContent()) ?? '',
+        /^1235 ms \(baseline already outside the promise: .*\)$/,
+      );
+      const value = await cell.locator('b').boundingBox();
+      const line = await cell
+        .locator('b')
+        .evaluate((b) =>
+          Number.parseFloat(b.ownerDocument.defaultView?.getComputedStyle(b).lineHeight ?? ''),
+        );
+      assert.ok(value && value.height < line * 1.5, `the value wrapped: ${value?.height} px high`);
     } finally {
       await page.close();
     }
@@ -103,9 +163,7 @@ describe('the report of a real run in headless Chromium', () => {
   /** Opens the run's report.html; `width` narrows the window (a laptop beside an editor). */
   async function open(width = 1280) {
     assert.ok(browser && run.reportPath);
-    const opened = await openReport(browser, run.reportPath);
-    await opened.page.setViewportSize({ width, height: 900 });
-    return opened;
+    return openReport(browser, run.reportPath, width);
   }
 
   it('draws its charts, logs no error and requests nothing but the file', async () => {
@@ -126,16 +184,21 @@ describe('the report of a real run in headless Chromium', () => {
       // time_to_recover has no baseline before the first fault: a sentence, not a number
       const note = (await page.textContent('table.assertions tr:nth-child(3) td:nth-child(5)')) ?? '';
       assert.ok(note.length > 60, note);
-      const overflows = await page.$$eval('section', (sections) =>
-        sections.flatMap((sec) => {
-          // the heading is a block: it spans the card's content box
-          const inner = sec.querySelector('h2')?.getBoundingClientRect().width ?? 0;
-          return [...sec.querySelectorAll('table')]
-            .filter((t) => t.getBoundingClientRect().width > inner + 0.5)
-            .map((t) => `${sec.id}: table ${t.getBoundingClientRect().width} px in a card of ${inner} px`);
-        }),
-      );
-      assert.deepEqual(overflows, []);
+      assert.deepEqual(await tablesOutsideTheirCard(page), []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('redraws its charts inside their card when the window is narrowed after opening', async () => {
+    const { page } = await open();
+    try {
+      const wide = Number(await page.getAttribute('html', 'data-chart-width'));
+      assert.ok(wide > 702, `drawn ${wide} px wide in a 1280 px window`);
+      await resizeReport(page, 800);
+      assert.deepEqual(await tablesOutsideTheirCard(page), []);
+      const canvases = await page.$$eval('#charts canvas', (list) => list.map((c) => c.clientWidth));
+      assert.ok(canvases.length > 0 && canvases.every((w) => w <= 702), `canvas widths ${canvases}`);
     } finally {
       await page.close();
     }
