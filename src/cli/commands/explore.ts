@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { FaultlineError, InvalidOptionError } from '../../core/errors.js';
+import { importModule } from '../../deps/import-module.js';
 import { explore, formatFailure, replay, type Scenario } from '../../explore/explore.js';
 import { parseSeedOption } from '../seed.js';
 
@@ -25,10 +26,10 @@ async function loadModule(file: string): Promise<Record<string, unknown>> {
   if (!existsSync(path)) throw new InvalidOptionError('FILE', `no such file: ${file}`);
   try {
     if (/\.[cm]?ts$/.test(path)) {
-      const { tsImport } = await import('tsx/esm/api');
+      const { tsImport } = await importModule<typeof import('tsx/esm/api')>('tsx/esm/api');
       return (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
     }
-    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    return await importModule(pathToFileURL(path).href);
   } catch (err) {
     throw new FaultlineError('FAULTLINE_EXPLORE_LOAD', `${file}: cannot load: ${(err as Error).message}`, {
       cause: err,
