@@ -49,11 +49,19 @@ const script = new vm.Script(
 if (cachedData) say(script.cachedDataRejected ? 'rejected by V8 (another Node, V8 or flags)' : 'used');
 // scripts/bundle-cli.mjs runs the CLI once with this set, after it has compiled what a start runs
 if (process.env.FAULTLINE_WRITE_CODE_CACHE === '1')
-  process.once('exit', () => writeFileSync(cacheFile, script.createCachedData(), { mode: 0o644 }));
+  process.once('exit', () => {
+    try {
+      writeFileSync(cacheFile, script.createCachedData(), { mode: 0o644 });
+    } catch (err) {
+      process.stderr.write(`faultline: cannot write the code cache: ${err.message}\n`);
+    }
+  });
 // src/deps/import-module.ts: an import() restored from the cache has no callback on Node 20, this module's has
 const meta = {
   url: import.meta.url,
   resolve: import.meta.resolve,
+  filename: fileURLToPath(import.meta.url),
+  dirname: dirname(fileURLToPath(import.meta.url)),
   importModule: (specifier) => import(specifier),
 };
 const module = { exports: {} };
