@@ -32,8 +32,9 @@ stream.compose(new spec()).pipe(process.stdout);
  * above its closing lines, since a CI log's tail rarely reaches back to the group that failed.
  */
 function recordFailure(file, data) {
-  if (data.details?.type === 'suite') return;
   const err = data.details?.error;
+  // a suite fails with its tests, already named; but a hook of its own that failed is said here only
+  if (data.details?.type === 'suite' && err?.failureType === 'subtestsFailed') return;
   // node:test wraps what the test threw: the cause is the assertion
   const cause = err?.cause ?? err;
   const message = String(cause?.message ?? cause ?? 'failed')

@@ -97,5 +97,6 @@ if [ -s "$FAULTLINE_TEST_FAILURES" ]; then
   cat "$FAULTLINE_TEST_FAILURES"
 fi
 echo "# all groups done in $(((SECONDS - started) / 60))m$(printf '%02d' $(((SECONDS - started) % 60)))s"
-echo "$(sum pass) passed, $(sum fail) failed"
+# a test cancelled (its suite's before hook failed, or the file died) did not pass: it counts as failed
+echo "$(sum pass) passed, $(($(sum fail) + $(sum cancelled))) failed"
 exit "$status"
