@@ -38,13 +38,7 @@ function trustedCache() {
 const cachedData = trustedCache();
 const script = new vm.Script(
   `(function (exports, require, module, __filename, __dirname, __faultlineImportMeta) {${readFileSync(bundle, 'utf8')}\n})`,
-  {
-    filename: bundle,
-    cachedData,
-    // the bundle's import() of a package (tsx) resolves as this module's would; Node before 20.12 lacks the constant
-    importModuleDynamically:
-      vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier)),
-  },
+  { filename: bundle, cachedData },
 );
 if (cachedData) say(script.cachedDataRejected ? 'rejected by V8 (another Node, V8 or flags)' : 'used');
 // scripts/bundle-cli.mjs runs the CLI once with this set, after it has compiled what a start runs

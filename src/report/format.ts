@@ -33,14 +33,18 @@ export function verdictLabel(v: ReportVerdict): string {
   return v === 'not-ready' ? 'NOT READY' : v.toUpperCase();
 }
 
-/** An assertion's measured value with its unit, or `not measured`. */
+/** A measured value with its unit, for people: `12.3 ms`, `0.5%`, `42 req/s`. */
+export function formatValue(v: number, unit: string): string {
+  if (unit === '%') return formatPercent(v / 100);
+  const n = unit === 'ms' ? formatMs(v) : Number.isInteger(v) ? String(v) : v.toPrecision(3);
+  return unit === '' ? n : `${n} ${unit}`;
+}
+
+/** An assertion's measured value with its unit and any note that qualifies it, or why it was not measured. */
 export function formatMeasured(a: ReportAssertion): string {
   if (a.measured === null) return a.note ?? 'not measured';
-  const v = a.measured;
-  if (a.unit === '%') return formatPercent(v / 100);
-  const n = a.unit === 'ms' ? formatMs(v) : Number.isInteger(v) ? String(v) : v.toPrecision(3);
   // a note beside a value qualifies it (e.g. "baseline already outside the promise")
-  return `${a.unit === '' ? n : `${n} ${a.unit}`}${a.note ? ` (${a.note})` : ''}`;
+  return `${formatValue(a.measured, a.unit)}${a.note ? ` (${a.note})` : ''}`;
 }
 
 /** The rows of the KPI table: label and a formatter over one phase's KPIs. */

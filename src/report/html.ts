@@ -19,6 +19,7 @@ import {
   formatMeasured,
   formatOffset,
   formatPercent,
+  formatValue,
   KPI_ROWS,
   methodWindow,
   outagesOutside,
@@ -197,7 +198,7 @@ function assertionsTable(data: ReportData): string {
  */
 function measuredCell(a: ReportAssertion): string {
   if (a.measured !== null && a.note) {
-    const value = formatMeasured({ ...a, note: undefined });
+    const value = formatValue(a.measured, a.unit);
     return `<td class="note"><b class="nowrap">${e(value)}</b> <span class="muted">(${e(a.note)})</span></td>`;
   }
   return `<td class="${a.measured === null ? 'note' : 'num'}"><b>${e(formatMeasured(a))}</b></td>`;

@@ -19,8 +19,10 @@ import { LAG_WARNING } from '../../src/load/lag.js';
 import type { ProxyServer } from '../../src/proxy/index.js';
 import { startFailpointService, startProxyWithDb, startSleeper, stopAll } from '../disruptors/helpers.js';
 
-const temporary = new Set<string>();
-let removeOnExit = false;
+const temporary: string[] = [];
+process.once('exit', () => {
+  for (const d of temporary) rmSync(d, { recursive: true, force: true });
+});
 
 /**
  * A fresh temporary directory, removed when the test process exits: every run writes a journal, a result and
@@ -28,13 +30,7 @@ let removeOnExit = false;
  */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `faultline-${prefix}-`));
-  temporary.add(dir);
-  if (!removeOnExit) {
-    removeOnExit = true;
-    process.once('exit', () => {
-      for (const d of temporary) rmSync(d, { recursive: true, force: true });
-    });
-  }
+  temporary.push(dir);
   return dir;
 }
 

@@ -8,6 +8,7 @@ import { renderJunit } from '../../src/experiment/junit.js';
 import { formatRunProgress } from '../../src/experiment/progress.js';
 import { decideVerdict } from '../../src/experiment/verdict.js';
 import { formatKpis } from '../../src/load/format.js';
+import { formatMeasured } from '../../src/report/format.js';
 import { chartModel, escapeHtml, renderReport } from '../../src/report/html.js';
 import { parseReportData } from '../../src/report/schema.js';
 import { renderTextSummary } from '../../src/report/text.js';
@@ -240,6 +241,13 @@ describe('percentages', () => {
     const kpis = makeReportData().load[0]?.kpis.during;
     assert.ok(kpis);
     assert.match(formatKpis(kpis), /^error rate +2\.92%$/m);
+  });
+
+  it('keep the note that qualifies them, as every other unit does', () => {
+    const note = 'baseline already outside the promise: error_rate before 30%';
+    const a = { name: 'e', kpi: 'error_rate', expected: '< 1%', passed: false, faultsActive: [], note };
+    assert.equal(formatMeasured({ ...a, measured: 22.1429, unit: '%' }), `22.1% (${note})`);
+    assert.equal(formatMeasured({ ...a, measured: 1234.5, unit: 'ms' }), `1235 ms (${note})`);
   });
 });
 
